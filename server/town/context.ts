@@ -1,0 +1,11 @@
+import type { TownDb } from './db';
+
+/** What the town's logic modules are given: the database, the bindings, the town, and a clock. */
+export interface TownContext {
+  db: TownDb;
+  env: Env;
+  townId: string;
+  now: () => Date;
+}
+
+export const iso = (date: Date) => date.toISOString();

@@ -1,0 +1,41 @@
+import { asc, eq } from 'drizzle-orm';
+import { rigs } from '../../schema/town';
+import { DomainError, notFound } from '../errors';
+import { iso, type TownContext } from './context';
+
+export interface Rig {
+  id: string;
+  name: string;
+  rigDoId: string;
+  createdAt: string;
+}
+
+/** The Rig DO of a rig: keyed by town and rig id, so two towns never share one. */
+export function rigDoIdFor(env: Env, townId: string, rigId: string): DurableObjectId {
+  return env.RIG.idFromName(`${townId}/${rigId}`);
+}
+
+export function registerRig({ db, env, townId, now }: TownContext, input: { name: string }): Rig {
+  const existing = db.select({ id: rigs.id }).from(rigs).where(eq(rigs.name, input.name)).get();
+  if (existing) throw new DomainError('CONFLICT', `a rig named ${input.name} already exists`);
+  const id = crypto.randomUUID();
+  const rig: Rig = { id, name: input.name, rigDoId: rigDoIdFor(env, townId, id).toString(), createdAt: iso(now()) };
+  db.insert(rigs).values(rig).run();
+  return rig;
+}
+
+export function listRigs({ db }: TownContext): Rig[] {
+  return db.select().from(rigs).orderBy(asc(rigs.createdAt), asc(rigs.id)).all();
+}
+
+export function getRig({ db }: TownContext, rigId: string): Rig {
+  const rig = db.select().from(rigs).where(eq(rigs.id, rigId)).get();
+  if (!rig) throw notFound('rig', rigId);
+  return rig;
+}
+
+export function removeRig(ctx: TownContext, rigId: string): Rig {
+  const rig = getRig(ctx, rigId);
+  ctx.db.delete(rigs).where(eq(rigs.id, rigId)).run();
+  return rig;
+}

@@ -1,0 +1,50 @@
+import { initTRPC, TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { bearerToken, tokenMatches } from './auth';
+
+export interface Context {
+  env: Env;
+  req: Request;
+}
+
+/** Zod issues as one readable line that names each field: `beads.0.title: Too small…`. */
+function describeIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('; ');
+}
+
+const t = initTRPC.context<Context>().create({
+  // Stack traces never reach callers; unexpected errors are logged server-side instead.
+  isDev: false,
+  errorFormatter({ shape, error }) {
+    const zodError = error.code === 'BAD_REQUEST' && error.cause instanceof z.ZodError ? error.cause : null;
+    return {
+      ...shape,
+      message: zodError ? describeIssues(zodError) : shape.message,
+      data: { ...shape.data, zodError: zodError ? z.flattenError(zodError) : null },
+    };
+  },
+});
+
+export const router = t.router;
+
+const authed = t.middleware(async ({ ctx, next }) => {
+  const expected = ctx.env.TOWN_API_TOKEN;
+  // Deployed without a token is an operator error, never an open door or a default.
+  if (!expected) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'TOWN_API_TOKEN is not configured' });
+  const presented = bearerToken(ctx.req.headers.get('authorization'));
+  if (!presented || !(await tokenMatches(presented, expected))) {
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'missing or invalid bearer token' });
+  }
+  return next();
+});
+
+export const procedure = t.procedure.use(authed);
+
+/** Every input names its town: 1–128 chars of [A-Za-z0-9_-]. */
+export const townId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_-]+$/, 'must be 1-128 chars of [A-Za-z0-9_-]');
+export const entityId = z.string().min(1).max(128);
+export const townInput = z.strictObject({ townId });

@@ -1,0 +1,33 @@
+import { exports } from 'cloudflare:workers';
+import { TRPCClientError } from '@trpc/client';
+import { expect } from 'vitest';
+import { type AppRouter, createTownClient, type TownClient } from '../client';
+
+/** The Worker under test, reached the way a consumer would: the typed client over HTTP. */
+export function client(token = 'dev-token'): TownClient {
+  return createTownClient({
+    url: 'http://town.test',
+    token,
+    fetch: (input, init) => exports.default.fetch(new Request(input, init)),
+  });
+}
+
+let counter = 0;
+/** A fresh town per test, so tests never see each other's data. */
+export function newTownId(label = 'town'): string {
+  counter += 1;
+  return `${label}-${counter}-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** Asserts a call fails with the given tRPC code (and, optionally, a message fragment). */
+export async function expectTrpcError(call: Promise<unknown>, code: string, message?: string | RegExp) {
+  const error = await call.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error, `expected ${code}, but the call succeeded`).toBeInstanceOf(TRPCClientError);
+  const trpcError = error as TRPCClientError<AppRouter>;
+  expect(trpcError.data?.code).toBe(code);
+  if (message) expect(trpcError.message).toMatch(message);
+  return trpcError;
+}
