@@ -73,3 +73,33 @@ export const town = sqliteTable('town', {
   id: text('id').primaryKey(),
   createdAt: text('created_at').notNull(),
 });
+
+export { schedule } from './schedule';
+
+/**
+ * Outgoing notifications, one row per event and channel, written in the same transaction as the state
+ * change that causes them and delivered later (at least once; `event_id` lets receivers de-duplicate).
+ */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: text('id').primaryKey(), // `${eventId}:${channel}`
+    eventId: text('event_id').notNull(),
+    type: text('type').notNull(), // e.g. `convoy.landed`, `escalation.raised`
+    channel: text('channel', { enum: ['mayor', 'webhook', 'email'] }).notNull(),
+    payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    status: text('status', { enum: ['pending', 'delivered', 'failed'] })
+      .notNull()
+      .default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    createdAt: text('created_at').notNull(),
+    deliveredAt: text('delivered_at'),
+  },
+  (t) => [
+    check('outbox_channel_check', sql`${t.channel} in ('mayor', 'webhook', 'email')`),
+    check('outbox_status_check', sql`${t.status} in ('pending', 'delivered', 'failed')`),
+    index('outbox_event_idx').on(t.eventId),
+    index('outbox_status_idx').on(t.status, t.createdAt),
+  ],
+);

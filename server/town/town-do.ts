@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { type Outcome, outcome } from '../errors';
+import { rearm, runDueTasks, type TaskHandler } from '../scheduler';
 import type { TownContext } from './context';
 import { openTownDb, type TownDb } from './db';
 import { claimTown, storedTownId } from './identity';
@@ -18,13 +19,34 @@ export class TownDO extends DurableObject<Env> {
     });
   }
 
-  /** Binds the DO to its town on first use and runs `fn` with the town's context. */
-  private run<T>(townId: string, fn: (ctx: TownContext) => T | Promise<T>): Promise<Outcome<T>> {
+  private context(townId: string): TownContext {
+    return { db: this.db, env: this.env, townId, now: () => new Date() };
+  }
+
+  /** Binds the DO to its town on first use, runs `fn`, and re-arms the alarm for whatever it scheduled. */
+  private async run<T>(townId: string, fn: (ctx: TownContext) => T | Promise<T>): Promise<Outcome<T>> {
     if (this.townId !== townId) {
       claimTown(this.db, townId, new Date());
       this.townId = townId;
     }
-    return outcome(() => fn({ db: this.db, env: this.env, townId, now: () => new Date() }));
+    try {
+      return await outcome(() => fn(this.context(townId)));
+    } finally {
+      await rearm(this.ctx.storage, this.db);
+    }
+  }
+
+  /** Handlers of the scheduled task kinds, by kind. */
+  private taskHandlers(_ctx: TownContext): Record<string, TaskHandler> {
+    return {};
+  }
+
+  override async alarm(): Promise<void> {
+    try {
+      if (this.townId) await runDueTasks(this.db, Date.now(), this.taskHandlers(this.context(this.townId)));
+    } finally {
+      await rearm(this.ctx.storage, this.db);
+    }
   }
 
   registerRig(townId: string, input: { name: string }) {

@@ -1,0 +1,106 @@
+import { asc, eq, lte, min, sql } from 'drizzle-orm';
+import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
+import { schedule } from '../schema/schedule';
+import { logEvent } from './log';
+
+// One alarm per Durable Object, multiplexed over the `schedule` table: each piece of due work is a row,
+// the alarm is always set to the earliest `due_at`, and a run executes what is due, each task isolated.
+
+// biome-ignore lint/suspicious/noExplicitAny: any DO database whose schema includes `schedule`
+export type SchedulerDb = DrizzleSqliteDODatabase<any>;
+
+export interface Task<P = unknown> {
+  id: string;
+  kind: string;
+  payload: P;
+  attempts: number;
+}
+
+/** A handler finishes its task, or asks to run again at `retryAt` (epoch ms). Throwing retries with backoff. */
+export type TaskResult = undefined | { retryAt: number };
+export type TaskHandler = (task: Task) => Promise<TaskResult> | TaskResult;
+
+export const TASK_RETRY_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000] as const;
+const MAX_TASKS_PER_RUN = 100;
+
+/** Delay before retry n (1-based) of a task that threw: the table's steps, then its last step, ±10% jitter. */
+export function retryDelayMs(attempt: number, random = Math.random): number {
+  const base = TASK_RETRY_BACKOFF_MS[Math.min(attempt, TASK_RETRY_BACKOFF_MS.length) - 1] ?? TASK_RETRY_BACKOFF_MS[0];
+  return Math.round(base * (0.9 + 0.2 * random()));
+}
+
+/**
+ * Schedules task `id` at `dueAt`. If it is already scheduled, the earlier due time wins: due work is
+ * never pushed back by a later request (pass `replace: true` to move it, as a recurring task does).
+ */
+export function scheduleTask(
+  db: SchedulerDb,
+  task: { id: string; kind: string; dueAt: number; payload?: unknown; replace?: boolean },
+): void {
+  const dueAt = task.replace ? sql`excluded.due_at` : sql`min(${schedule.dueAt}, excluded.due_at)`;
+  db.insert(schedule)
+    .values({ id: task.id, kind: task.kind, payload: task.payload ?? null, dueAt: task.dueAt })
+    .onConflictDoUpdate({
+      target: schedule.id,
+      set: { kind: task.kind, payload: sql`excluded.payload`, dueAt, version: sql`${schedule.version} + 1` },
+    })
+    .run();
+}
+
+export function cancelTask(db: SchedulerDb, id: string): void {
+  db.delete(schedule).where(eq(schedule.id, id)).run();
+}
+
+export function nextDueAt(db: SchedulerDb): number | null {
+  return (
+    db
+      .select({ at: min(schedule.dueAt) })
+      .from(schedule)
+      .get()?.at ?? null
+  );
+}
+
+export function scheduledTask(db: SchedulerDb, id: string) {
+  return db.select().from(schedule).where(eq(schedule.id, id)).get() ?? null;
+}
+
+/**
+ * Runs every task due at `now`, oldest first. A task that throws (or has no handler) is logged and
+ * retried later; the others still run. Returns how many tasks ran.
+ */
+export async function runDueTasks(db: SchedulerDb, now: number, handlers: Record<string, TaskHandler>): Promise<number> {
+  const due = db.select().from(schedule).where(lte(schedule.dueAt, now)).orderBy(asc(schedule.dueAt)).limit(MAX_TASKS_PER_RUN).all();
+  for (const row of due) {
+    const task: Task = { id: row.id, kind: row.kind, payload: row.payload, attempts: row.attempts };
+    try {
+      const handler = handlers[row.kind];
+      if (!handler) throw new Error(`no handler for task kind ${row.kind}`);
+      const result = await handler(task);
+      // A handler may have rescheduled its own id (bumping the version); then leave that row alone.
+      if (result) {
+        db.update(schedule)
+          .set({ dueAt: result.retryAt, attempts: row.attempts + 1, lastError: null })
+          .where(sql`${schedule.id} = ${row.id} and ${schedule.version} = ${row.version}`)
+          .run();
+      } else {
+        db.delete(schedule).where(sql`${schedule.id} = ${row.id} and ${schedule.version} = ${row.version}`).run();
+      }
+    } catch (error) {
+      const attempts = row.attempts + 1;
+      const message = error instanceof Error ? error.message : String(error);
+      logEvent('error', 'task.failed', { taskId: row.id, kind: row.kind, attempts, error: message });
+      db.update(schedule)
+        .set({ attempts, dueAt: now + retryDelayMs(attempts), lastError: message.slice(0, 500) })
+        .where(sql`${schedule.id} = ${row.id} and ${schedule.version} = ${row.version}`)
+        .run();
+    }
+  }
+  return due.length;
+}
+
+/** Points the DO's one alarm at the earliest due task (or clears it when nothing is due). */
+export async function rearm(storage: DurableObjectStorage, db: SchedulerDb): Promise<void> {
+  const at = nextDueAt(db);
+  if (at === null) await storage.deleteAlarm();
+  else if ((await storage.getAlarm()) !== at) await storage.setAlarm(at);
+}

@@ -1,0 +1,40 @@
+import { outbox } from '../../schema/town';
+import { scheduleTask } from '../scheduler';
+import { iso, type TownContext } from './context';
+
+export type Channel = 'mayor' | 'webhook' | 'email';
+
+export interface Notification {
+  /** Stable event id (the webhook's `webhook-id`); defaults to a new UUID. */
+  eventId?: string;
+  type: string;
+  data: Record<string, unknown>;
+  channels: readonly Channel[];
+}
+
+export const DELIVERY_TASK_KIND = 'outbox.deliver';
+
+/**
+ * Records a notification for each channel and schedules its delivery. Call it inside the same
+ * transaction as the state change it reports, so neither exists without the other.
+ */
+export function enqueueNotification({ db, now }: TownContext, notification: Notification): string {
+  const eventId = notification.eventId ?? crypto.randomUUID();
+  const createdAt = now();
+  for (const channel of new Set(notification.channels)) {
+    const id = `${eventId}:${channel}`;
+    db.insert(outbox)
+      .values({
+        id,
+        eventId,
+        type: notification.type,
+        channel,
+        payload: { type: notification.type, timestamp: iso(createdAt), data: notification.data },
+        createdAt: iso(createdAt),
+      })
+      .onConflictDoNothing()
+      .run();
+    scheduleTask(db, { id: `outbox:${id}`, kind: DELIVERY_TASK_KIND, dueAt: createdAt.getTime(), payload: { outboxId: id } });
+  }
+  return eventId;
+}
