@@ -55,7 +55,7 @@ describe('rig input validation', () => {
     const { TOWN_API_TOKEN: _dropped, ...rest } = (await import('cloudflare:workers')).env;
     const deployed = { ...rest, ENVIRONMENT: 'production' } as Env;
     const res = await worker.fetch(
-      new Request('http://town.test/trpc/rig.list?input=' + encodeURIComponent(JSON.stringify({ townId: 'x' })), {
+      new Request(`http://town.test/trpc/rig.list?input=${encodeURIComponent(JSON.stringify({ townId: 'x' }))}`, {
         headers: { authorization: 'Bearer dev-token' },
       }),
       deployed,
