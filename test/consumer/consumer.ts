@@ -1,0 +1,22 @@
+// Compiled by `npm run build:client` against the built package: proves a consumer gets inferred
+// inputs and outputs, and that a wrong input does not compile.
+import { createTownClient, type RouterInputs, type RouterOutputs } from '@town/client';
+
+type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const assert = <T extends true>(_proof?: T) => {};
+
+assert<Equal<RouterOutputs['rig']['get'], { id: string; name: string; rigDoId: string; createdAt: string }>>();
+assert<Equal<RouterInputs['rig']['register'], { townId: string; name: string }>>();
+
+export async function example() {
+  const town = createTownClient({ url: 'http://localhost:8787', token: 'dev-token' });
+  const rig = await town.rig.register.mutate({ townId: 't', name: 'alpha' });
+  const name: string = rig.name;
+  // @ts-expect-error: `name` is required
+  await town.rig.register.mutate({ townId: 't' });
+  // @ts-expect-error: `rigId` must be a string
+  await town.rig.get.query({ townId: 't', rigId: 1 });
+  // @ts-expect-error: no such procedure
+  await town.rig.explode.mutate({ townId: 't' });
+  return name;
+}
