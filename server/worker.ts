@@ -1,4 +1,6 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { limitBody } from './body-limit';
+import { logEvent } from './log';
 import { appRouter } from './router';
 
 export { RigDO } from './rig/rig-do';
@@ -11,16 +13,16 @@ export default {
       return Response.json({ ok: true, service: 'town' });
     }
     if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) {
+      const limited = await limitBody(req);
+      if (limited instanceof Response) return limited;
       return fetchRequestHandler({
         endpoint: '/trpc',
-        req,
+        req: limited,
         router: appRouter,
-        createContext: () => ({ env, req }),
+        createContext: () => ({ env, req: limited }),
         onError({ error, path }) {
           if (error.code === 'INTERNAL_SERVER_ERROR') {
-            console.error(
-              JSON.stringify({ level: 'error', event: 'trpc.error', path, message: error.message, cause: String(error.cause ?? '') }),
-            );
+            logEvent('error', 'trpc.error', { path, message: error.message, cause: String(error.cause ?? '') });
           }
         },
       });
