@@ -63,10 +63,15 @@ export async function breakMethod(stub: Stub, method: string, mode: 'before' | '
   return { restore, calls: () => calls };
 }
 
-/** Runs the DO's alarm as if it were `ms` from now (the scheduler only runs tasks that are due). */
-export async function runAlarmLater(stub: Stub, ms = 15 * 60_000) {
+// Each run jumps further ahead than the last, past any backoff (≤ 10 min) a previous run scheduled.
+const ALARM_JUMP_MS = 60 * 60_000;
+let alarmJumps = 0;
+
+/** Runs the DO's alarm as if time had moved past every retry scheduled so far (the scheduler only runs due tasks). */
+export async function runAlarmLater(stub: Stub) {
+  alarmJumps += 1;
   vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(Date.now() + ms);
+  vi.setSystemTime(Date.now() + alarmJumps * ALARM_JUMP_MS);
   try {
     return await runDurableObjectAlarm(stub);
   } finally {
