@@ -29,7 +29,7 @@ describe('convoy delivery and notification under failure', () => {
   it('creates the convoy when a RigDO throws during distribution; the TownDO alarm delivers its beads once', async () => {
     cleanups.push(quietErrors());
     const { townId, rigs } = await townWithRigs('up', 'down');
-    const [up, down] = [rigs.up as string, rigs.down as string];
+    const { up, down } = rigs;
     const failing = broken(await breakMethod(rigDo(townId, down), 'receiveBeads'));
 
     const convoy = await api.convoy.create.mutate({ townId, title: 'partial', beads: [...beadsFor(up, 2), ...beadsFor(down, 3)] });
@@ -38,7 +38,9 @@ describe('convoy delivery and notification under failure', () => {
     expect(await api.rig.beads.query({ townId, rigId: up })).toHaveLength(2);
     expect(await api.rig.beads.query({ townId, rigId: down })).toEqual([]);
     const pending = await townTasks(townId);
-    expect(pending).toEqual([expect.objectContaining({ id: `convoy.deliver:${convoy.id}:${down}`, attempts: 1, lastError: expect.stringMatching(/injected/) })]);
+    expect(pending).toEqual([
+      expect.objectContaining({ id: `convoy.deliver:${convoy.id}:${down}`, attempts: 1, lastError: expect.stringMatching(/injected/) }),
+    ]);
 
     // Still down when the alarm first retries; the TownDO is evicted meanwhile.
     await runAlarmLater(townDo(townId));
@@ -48,7 +50,12 @@ describe('convoy delivery and notification under failure', () => {
 
     await runAlarmLater(townDo(townId));
     const arrived = await api.rig.beads.query({ townId, rigId: down });
-    expect(arrived.map((b) => b.id).sort()).toEqual(convoy.beads.filter((b) => b.rigId === down).map((b) => b.id).sort());
+    expect(arrived.map((b) => b.id).sort()).toEqual(
+      convoy.beads
+        .filter((b) => b.rigId === down)
+        .map((b) => b.id)
+        .sort(),
+    );
     expect(arrived.every((b) => b.convoyId === convoy.id)).toBe(true);
     expect(await townTasks(townId)).toEqual([]);
     expect(await runAlarmLater(townDo(townId))).toBe(false); // consumed: nothing left to run
@@ -57,7 +64,7 @@ describe('convoy delivery and notification under failure', () => {
   it('duplicates nothing when a delivery reached the rig but its answer was lost', async () => {
     cleanups.push(quietErrors());
     const { townId, rigs } = await townWithRigs('flaky');
-    const flaky = rigs.flaky as string;
+    const flaky = rigs.flaky;
     const lossy = broken(await breakMethod(rigDo(townId, flaky), 'receiveBeads', 'after'));
     const convoy = await api.convoy.create.mutate({ townId, title: 'lossy', beads: beadsFor(flaky, 3) });
     expect(await api.rig.beads.query({ townId, rigId: flaky })).toHaveLength(3);
@@ -71,7 +78,7 @@ describe('convoy delivery and notification under failure', () => {
   it('retries from the rig when the TownDO is unreachable as a bead closes; the convoy still lands', async () => {
     cleanups.push(quietErrors());
     const { townId, rigs } = await townWithRigs('alpha');
-    const alpha = rigs.alpha as string;
+    const alpha = rigs.alpha;
     const convoy = await api.convoy.create.mutate({ townId, title: 'far', beads: beadsFor(alpha, 2) });
     const [b0, b1] = convoy.beads.map((b) => b.id) as [string, string];
     await api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId: b0 });
@@ -102,7 +109,7 @@ describe('convoy delivery and notification under failure', () => {
 describe('convoy.cancel', () => {
   it('cancels an active convoy: open beads close as cancelled in the rigs, it never lands, and it takes no more beads', async () => {
     const { townId, rigs } = await townWithRigs('alpha', 'beta');
-    const [alpha, beta] = [rigs.alpha as string, rigs.beta as string];
+    const { alpha, beta } = rigs;
     const convoy = await api.convoy.create.mutate({ townId, title: 'scrap', beads: [...beadsFor(alpha, 2), ...beadsFor(beta, 1)] });
     const [a0, a1, b0] = convoy.beads.map((b) => b.id) as [string, string, string];
     await api.rig.closeBead.mutate({ townId, rigId: alpha, beadId: a0 });
@@ -131,7 +138,7 @@ describe('convoy.cancel', () => {
   it('stores beads that reach a rig after the cancel as cancelled', async () => {
     cleanups.push(quietErrors());
     const { townId, rigs } = await townWithRigs('late');
-    const late = rigs.late as string;
+    const late = rigs.late;
     const failing = broken(await breakMethod(rigDo(townId, late), 'receiveBeads'));
     const convoy = await api.convoy.create.mutate({ townId, title: 'late', beads: beadsFor(late, 2) });
     await api.convoy.cancel.mutate({ townId, convoyId: convoy.id });
@@ -146,7 +153,7 @@ describe('convoy.cancel', () => {
 
   it('refuses to cancel a landed convoy', async () => {
     const { townId, rigs } = await townWithRigs('alpha');
-    const convoy = await api.convoy.create.mutate({ townId, title: 'done', beads: beadsFor(rigs.alpha as string, 1) });
+    const convoy = await api.convoy.create.mutate({ townId, title: 'done', beads: beadsFor(rigs.alpha, 1) });
     await api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId: convoy.beads[0]?.id as string });
     await expectTrpcError(api.convoy.cancel.mutate({ townId, convoyId: convoy.id }), 'CONFLICT', /landed/);
     expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toMatchObject({ status: 'landed' });

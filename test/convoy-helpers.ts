@@ -12,9 +12,9 @@ export const townDo = (townId: string) => env.TOWN.get(env.TOWN.idFromName(townI
 export const rigDo = (townId: string, rigId: string) => env.RIG.get(env.RIG.idFromName(`${townId}/${rigId}`));
 
 /** A fresh town with registered rigs, by name. */
-export async function townWithRigs(...names: string[]) {
+export async function townWithRigs<Name extends string>(...names: Name[]) {
   const townId = newTownId('convoy');
-  const rigs: Record<string, string> = {};
+  const rigs = {} as Record<Name, string>;
   for (const name of names) rigs[name] = (await api.rig.register.mutate({ townId, name })).id;
   return { townId, rigs };
 }

@@ -44,8 +44,8 @@ describe('convoy lifecycle', () => {
 
   it('lands when the rigs close every bead, enqueues one convoy.landed event, and reopens and lands again', async () => {
     const { townId, rigs } = await townWithRigs('alpha', 'beta');
-    const alpha = rigs.alpha as string;
-    const beta = rigs.beta as string;
+    const alpha = rigs.alpha;
+    const beta = rigs.beta;
     const convoy = await api.convoy.create.mutate({ townId, title: 'Release', beads: [...beadsFor(alpha, 2), ...beadsFor(beta, 1)] });
     const [a0, a1, b0] = convoy.beads.map((b) => b.id) as [string, string, string];
 
@@ -87,7 +87,7 @@ describe('convoy lifecycle', () => {
 
   it('never double counts a repeated beadClosed', async () => {
     const { townId, rigs } = await townWithRigs('alpha');
-    const convoy = await api.convoy.create.mutate({ townId, title: 'twice', beads: beadsFor(rigs.alpha as string, 2) });
+    const convoy = await api.convoy.create.mutate({ townId, title: 'twice', beads: beadsFor(rigs.alpha, 2) });
     const [b0, b1] = convoy.beads.map((b) => b.id) as [string, string];
     for (let i = 0; i < 3; i += 1) {
       expect(await api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId: b0 })).toMatchObject({
@@ -103,12 +103,12 @@ describe('convoy lifecycle', () => {
 
   it('returns the same convoy for the same idempotency key', async () => {
     const { townId, rigs } = await townWithRigs('alpha');
-    const input = { townId, title: 'once', beads: beadsFor(rigs.alpha as string, 2), idempotencyKey: 'req-42' };
+    const input = { townId, title: 'once', beads: beadsFor(rigs.alpha, 2), idempotencyKey: 'req-42' };
     const first = await api.convoy.create.mutate(input);
     const second = await api.convoy.create.mutate(input);
     expect(second).toEqual(first);
     expect((await api.convoy.list.query({ townId })).items.map((c) => c.id)).toEqual([first.id]);
-    expect(await api.rig.beads.query({ townId, rigId: rigs.alpha as string })).toHaveLength(2);
+    expect(await api.rig.beads.query({ townId, rigId: rigs.alpha })).toHaveLength(2);
     // Another key is another convoy.
     const third = await api.convoy.create.mutate({ ...input, idempotencyKey: 'req-43' });
     expect(third.id).not.toBe(first.id);

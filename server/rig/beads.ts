@@ -28,6 +28,18 @@ export interface IncomingBead {
   body: string | null;
 }
 
+// The wire shape of a bead, selected explicitly so a column added later does not leak.
+const beadColumns = {
+  id: beads.id,
+  title: beads.title,
+  body: beads.body,
+  status: beads.status,
+  convoyId: beads.convoyId,
+  closeReason: beads.closeReason,
+  createdAt: beads.createdAt,
+  closedAt: beads.closedAt,
+};
+
 export interface BeadFilter {
   status?: BeadStatus;
   convoyId?: string;
@@ -84,10 +96,10 @@ export async function closeBead(ctx: RigContext, beadId: string): Promise<Bead> 
       .update(beads)
       .set({ status: 'closed', closeReason: 'done', closedAt: now.toISOString() })
       .where(and(eq(beads.id, beadId), ne(beads.status, 'closed')))
-      .returning()
+      .returning(beadColumns)
       .get();
     if (!closed) {
-      const existing = db.select().from(beads).where(eq(beads.id, beadId)).get();
+      const existing = db.select(beadColumns).from(beads).where(eq(beads.id, beadId)).get();
       if (!existing) throw notFound('bead', beadId);
       return { bead: existing, taskId: null };
     }
@@ -132,7 +144,7 @@ export function listBeads({ db }: RigContext, filter: BeadFilter): Bead[] {
   if (filter.status) conditions.push(eq(beads.status, filter.status));
   if (filter.convoyId) conditions.push(eq(beads.convoyId, filter.convoyId));
   return db
-    .select()
+    .select(beadColumns)
     .from(beads)
     .where(and(...conditions))
     .orderBy(asc(beads.createdAt), sql`rowid`)
