@@ -27,11 +27,14 @@ export const convoys = sqliteTable(
     createdBy: text('created_by'),
     createdAt: text('created_at').notNull(),
     landedAt: text('landed_at'),
+    // The caller's key for a create: retrying a create with it returns the first convoy.
+    idempotencyKey: text('idempotency_key'),
   },
   (t) => [
     check('convoys_status_check', sql`${t.status} in ('active', 'landed', 'cancelled')`),
     index('convoys_created_idx').on(t.createdAt, t.id),
     index('convoys_status_created_idx').on(t.status, t.createdAt, t.id),
+    uniqueIndex('convoys_idempotency_key_unique').on(t.idempotencyKey),
   ],
 );
 
@@ -44,8 +47,19 @@ export const convoyBeads = sqliteTable(
     status: text('status', { enum: ['open', 'closed'] })
       .notNull()
       .default('open'),
+    // Kept until the rig has the bead (a rig that is down gets it from a later delivery attempt).
+    title: text('title').notNull().default(''),
+    body: text('body'),
+    // Order of addition within the convoy (0-based); also bounds what one delivery attempt sent.
+    position: integer('position').notNull().default(0),
+    delivered: integer('delivered', { mode: 'boolean' }).notNull().default(false),
   },
-  (t) => [primaryKey({ columns: [t.convoyId, t.beadId] }), check('convoy_beads_status_check', sql`${t.status} in ('open', 'closed')`)],
+  (t) => [
+    primaryKey({ columns: [t.convoyId, t.beadId] }),
+    check('convoy_beads_status_check', sql`${t.status} in ('open', 'closed')`),
+    index('convoy_beads_position_idx').on(t.convoyId, t.position),
+    index('convoy_beads_delivery_idx').on(t.convoyId, t.rigId, t.delivered, t.position),
+  ],
 );
 
 export const escalations = sqliteTable(

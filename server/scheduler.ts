@@ -70,32 +70,47 @@ export function scheduledTask(db: SchedulerDb, id: string) {
  */
 export async function runDueTasks(db: SchedulerDb, now: number, handlers: Record<string, TaskHandler>): Promise<number> {
   const due = db.select().from(schedule).where(lte(schedule.dueAt, now)).orderBy(asc(schedule.dueAt)).limit(MAX_TASKS_PER_RUN).all();
-  for (const row of due) {
-    const task: Task = { id: row.id, kind: row.kind, payload: row.payload, attempts: row.attempts };
-    try {
-      const handler = handlers[row.kind];
-      if (!handler) throw new Error(`no handler for task kind ${row.kind}`);
-      const result = await handler(task);
-      // A handler may have rescheduled its own id (bumping the version); then leave that row alone.
-      if (result) {
-        db.update(schedule)
-          .set({ dueAt: result.retryAt, attempts: row.attempts + 1, lastError: null })
-          .where(sql`${schedule.id} = ${row.id} and ${schedule.version} = ${row.version}`)
-          .run();
-      } else {
-        db.delete(schedule).where(sql`${schedule.id} = ${row.id} and ${schedule.version} = ${row.version}`).run();
-      }
-    } catch (error) {
-      const attempts = row.attempts + 1;
-      const message = error instanceof Error ? error.message : String(error);
-      logEvent('error', 'task.failed', { taskId: row.id, kind: row.kind, attempts, error: message });
-      db.update(schedule)
-        .set({ attempts, dueAt: now + retryDelayMs(attempts), lastError: message.slice(0, 500) })
-        .where(sql`${schedule.id} = ${row.id} and ${schedule.version} = ${row.version}`)
-        .run();
-    }
-  }
+  for (const row of due) await runTask(db, row, now, handlers);
   return due.length;
+}
+
+/**
+ * Runs the given tasks now, whatever their due time (e.g. a first attempt right after the transaction
+ * that scheduled them); each that fails stays scheduled with backoff, exactly as in an alarm run.
+ */
+export async function runTasksNow(db: SchedulerDb, ids: readonly string[], now: number, handlers: Record<string, TaskHandler>) {
+  for (const id of ids) {
+    const row = db.select().from(schedule).where(eq(schedule.id, id)).get();
+    if (row) await runTask(db, row, now, handlers);
+  }
+}
+
+async function runTask(db: SchedulerDb, row: typeof schedule.$inferSelect, now: number, handlers: Record<string, TaskHandler>) {
+  const task: Task = { id: row.id, kind: row.kind, payload: row.payload, attempts: row.attempts };
+  // Only the version that ran is finished or rescheduled: a task rescheduled meanwhile (bumping its
+  // version) keeps its new row.
+  const sameVersion = sql`${schedule.id} = ${row.id} and ${schedule.version} = ${row.version}`;
+  try {
+    const handler = handlers[row.kind];
+    if (!handler) throw new Error(`no handler for task kind ${row.kind}`);
+    const result = await handler(task);
+    if (result) {
+      db.update(schedule)
+        .set({ dueAt: result.retryAt, attempts: row.attempts + 1, lastError: null })
+        .where(sameVersion)
+        .run();
+    } else {
+      db.delete(schedule).where(sameVersion).run();
+    }
+  } catch (error) {
+    const attempts = row.attempts + 1;
+    const message = error instanceof Error ? error.message : String(error);
+    logEvent('error', 'task.failed', { taskId: row.id, kind: row.kind, attempts, error: message });
+    db.update(schedule)
+      .set({ attempts, dueAt: now + retryDelayMs(attempts), lastError: message.slice(0, 500) })
+      .where(sameVersion)
+      .run();
+  }
 }
 
 /** Points the DO's one alarm at the earliest due task (or clears it when nothing is due). */

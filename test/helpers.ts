@@ -1,7 +1,7 @@
 import { exports } from 'cloudflare:workers';
 import { TRPCClientError } from '@trpc/client';
 import { expect } from 'vitest';
-import { type AppRouter, createTownClient, type TownClient } from '../client';
+import { type AppRouter, createTownClient, type TownClient } from '../client/index';
 
 /** The Worker under test, reached the way a consumer would: the typed client over HTTP. */
 export function client(token = 'dev-token'): TownClient {

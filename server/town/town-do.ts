@@ -2,9 +2,15 @@ import { DurableObject } from 'cloudflare:workers';
 import { type Outcome, outcome } from '../errors';
 import { rearm, runDueTasks, type TaskHandler } from '../scheduler';
 import type { TownContext } from './context';
+// ── convoys ──
+import type { ConvoyContext } from './convoy-delivery';
+import { convoyTaskHandlers } from './convoy-delivery';
+import type { ConvoyStatus } from './convoy-views';
+import * as convoys from './convoys';
 import { openTownDb, type TownDb } from './db';
 import { claimTown, storedTownId } from './identity';
 import * as rigs from './rigs';
+// ── end convoys ──
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
 export class TownDO extends DurableObject<Env> {
@@ -37,8 +43,10 @@ export class TownDO extends DurableObject<Env> {
   }
 
   /** Handlers of the scheduled task kinds, by kind. */
-  private taskHandlers(_ctx: TownContext): Record<string, TaskHandler> {
-    return {};
+  private taskHandlers(ctx: TownContext): Record<string, TaskHandler> {
+    return {
+      ...convoyTaskHandlers(ctx),
+    };
   }
 
   override async alarm(): Promise<void> {
@@ -64,4 +72,38 @@ export class TownDO extends DurableObject<Env> {
   removeRig(townId: string, rigId: string) {
     return this.run(townId, (c) => rigs.removeRig(c, rigId));
   }
+
+  // ── convoys ──
+
+  /** `run` for convoy work, whose modules arm the alarm between committing deliveries and trying them. */
+  private convoy<T>(townId: string, fn: (ctx: ConvoyContext) => T | Promise<T>) {
+    return this.run(townId, (c) => fn({ ...c, armAlarm: () => rearm(this.ctx.storage, this.db) }));
+  }
+
+  createConvoy(townId: string, input: convoys.CreateConvoyInput) {
+    return this.convoy(townId, (c) => convoys.createConvoy(c, input));
+  }
+
+  addConvoyBeads(townId: string, input: { convoyId: string; beads: convoys.NewBead[] }) {
+    return this.convoy(townId, (c) => convoys.addBeads(c, input));
+  }
+
+  /** A rig's report that a convoy bead closed (RigDO → TownDO, retried by the rig until it lands). */
+  onBeadClosed(townId: string, convoyId: string, beadId: string) {
+    return this.run(townId, (c) => convoys.beadClosed(c, { convoyId, beadId }));
+  }
+
+  cancelConvoy(townId: string, convoyId: string) {
+    return this.convoy(townId, (c) => convoys.cancelConvoy(c, convoyId));
+  }
+
+  getConvoy(townId: string, convoyId: string) {
+    return this.run(townId, (c) => convoys.getConvoy(c, convoyId));
+  }
+
+  listConvoys(townId: string, input: { status?: ConvoyStatus; limit?: number; cursor?: string }) {
+    return this.run(townId, (c) => convoys.listConvoys(c, input));
+  }
+
+  // ── end convoys ──
 }

@@ -1,0 +1,10 @@
+import type { RigDb } from './db';
+
+/** What the rig's logic modules are given: the database, the bindings, a clock, and the alarm. */
+export interface RigContext {
+  db: RigDb;
+  env: Env;
+  now: () => Date;
+  /** Points the DO's alarm at its earliest due task; call after committing a task, before trying it inline. */
+  armAlarm: () => Promise<void>;
+}

@@ -1,0 +1,33 @@
+import { logEvent } from '../log';
+import type { TaskHandler } from '../scheduler';
+import { townStub } from '../town/stub';
+import type { RigContext } from './context';
+
+export const BEAD_CLOSED_TASK_KIND = 'town.beadClosed';
+
+/** What the TownDO must hear when a convoy's bead closes in this rig. */
+export interface BeadClosedNotice {
+  townId: string;
+  convoyId: string;
+  beadId: string;
+}
+
+/** One task per closed bead: re-closing schedules the same id, so the town hears it once per close. */
+export const beadClosedTaskId = (beadId: string) => `bead-closed:${beadId}`;
+
+/**
+ * Tells the TownDO a convoy bead closed. A throw (town unreachable, overloaded, reset) leaves the task
+ * scheduled and the alarm retries it with backoff. A refusal (the town does not know the convoy or the
+ * bead) is final: retrying cannot change it, so it is logged as an error for an operator instead.
+ */
+async function notifyBeadClosed({ env }: RigContext, notice: BeadClosedNotice): Promise<undefined> {
+  const result = await townStub(env, notice.townId).onBeadClosed(notice.townId, notice.convoyId, notice.beadId);
+  if (!result.ok) logEvent('error', 'rig.bead_closed.refused', { ...notice, code: result.code, message: result.message });
+  else logEvent('info', 'rig.bead_closed.delivered', { ...notice, convoyStatus: result.value.status });
+  return undefined;
+}
+
+/** The RigDO's scheduled task kinds. */
+export function rigTaskHandlers(ctx: RigContext): Record<string, TaskHandler> {
+  return { [BEAD_CLOSED_TASK_KIND]: (task) => notifyBeadClosed(ctx, task.payload as BeadClosedNotice) };
+}

@@ -1,0 +1,229 @@
+import { and, asc, desc, eq, lt, or, sql } from 'drizzle-orm';
+import { convoyBeads, convoys, rigs } from '../../schema/town';
+import { DomainError, notFound } from '../errors';
+import { iso, type TownContext } from './context';
+import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './convoy-delivery';
+import {
+  type Convoy,
+  type ConvoyBead,
+  type ConvoyStatus,
+  type ConvoySummary,
+  decodeCursor,
+  encodeCursor,
+  toConvoyBead,
+  toSummary,
+} from './convoy-views';
+import { enqueueNotification } from './outbox';
+
+// Convoys: titled batches of beads spread over rigs, landing when every bead is closed. Multi-row
+// writes run in one `db.transaction` (statements go through `db`, the same DO SQLite connection).
+
+export interface NewBead {
+  rigId: string;
+  title: string;
+  body?: string;
+}
+
+export interface CreateConvoyInput {
+  title: string;
+  beads: NewBead[];
+  createdBy?: string;
+  idempotencyKey?: string;
+}
+
+export const CONVOY_LIST_DEFAULT_LIMIT = 50;
+
+function requireConvoy({ db }: TownContext, convoyId: string) {
+  const convoy = db.select().from(convoys).where(eq(convoys.id, convoyId)).get();
+  if (!convoy) throw notFound('convoy', convoyId);
+  return convoy;
+}
+
+/** Every rig named must be registered; checked before anything is written. */
+function requireRigs({ db }: TownContext, beads: readonly NewBead[]): void {
+  for (const rigId of new Set(beads.map((b) => b.rigId))) {
+    if (!db.select({ id: rigs.id }).from(rigs).where(eq(rigs.id, rigId)).get()) throw notFound('rig', rigId);
+  }
+}
+
+/** Inserts beads at positions `first`… and schedules their delivery; returns the new beads and task ids. */
+function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: readonly NewBead[]) {
+  const added: ConvoyBead[] = beads.map((bead, i) => {
+    const row = {
+      convoyId,
+      beadId: crypto.randomUUID(),
+      rigId: bead.rigId,
+      title: bead.title,
+      body: bead.body ?? null,
+      position: first + i,
+    };
+    ctx.db.insert(convoyBeads).values(row).run();
+    return toConvoyBead({ ...row, status: 'open' });
+  });
+  return {
+    added,
+    taskIds: scheduleBeadDeliveries(
+      ctx,
+      convoyId,
+      added.map((b) => b.rigId),
+    ),
+  };
+}
+
+/** Creates a convoy and distributes its beads (one delivery per rig). The same idempotency key returns the first convoy. */
+export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput): Promise<Convoy> {
+  const { db } = ctx;
+  const { convoyId, taskIds } = db.transaction(() => {
+    if (input.idempotencyKey) {
+      const existing = db.select({ id: convoys.id }).from(convoys).where(eq(convoys.idempotencyKey, input.idempotencyKey)).get();
+      if (existing) return { convoyId: existing.id, taskIds: [] };
+    }
+    requireRigs(ctx, input.beads);
+    const id = crypto.randomUUID();
+    db.insert(convoys)
+      .values({
+        id,
+        title: input.title,
+        totalBeads: input.beads.length,
+        createdBy: input.createdBy ?? null,
+        createdAt: iso(ctx.now()),
+        idempotencyKey: input.idempotencyKey ?? null,
+      })
+      .run();
+    return { convoyId: id, taskIds: insertBeads(ctx, id, 0, input.beads).taskIds };
+  });
+  await deliverNow(ctx, taskIds);
+  return getConvoy(ctx, convoyId);
+}
+
+/** Adds beads to an active or landed convoy (a landed one reopens); a cancelled convoy is final. */
+export async function addBeads(
+  ctx: ConvoyContext,
+  input: { convoyId: string; beads: NewBead[] },
+): Promise<ConvoySummary & { added: ConvoyBead[] }> {
+  const { db } = ctx;
+  const { convoy, added, taskIds } = db.transaction(() => {
+    const current = requireConvoy(ctx, input.convoyId);
+    if (current.status === 'cancelled') throw new DomainError('CONFLICT', `convoy ${input.convoyId} is cancelled`);
+    requireRigs(ctx, input.beads);
+    const { added, taskIds } = insertBeads(ctx, current.id, current.totalBeads, input.beads);
+    const convoy = db
+      .update(convoys)
+      .set({ totalBeads: sql`${convoys.totalBeads} + ${added.length}`, status: 'active', landedAt: null })
+      .where(eq(convoys.id, current.id))
+      .returning()
+      .get();
+    if (!convoy) throw new Error(`convoy ${current.id} vanished inside its own transaction`);
+    return { convoy, added, taskIds };
+  });
+  await deliverNow(ctx, taskIds);
+  return { ...toSummary(convoy), added };
+}
+
+/**
+ * A rig reports one of the convoy's beads closed. O(1) rows: one conditional update of the bead row
+ * (so a repeat changes nothing), one counter update of the convoy, and on the last bead the landing.
+ */
+export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: string }): ConvoySummary {
+  const { db } = ctx;
+  return db.transaction(() => {
+    const closed = db
+      .update(convoyBeads)
+      .set({ status: 'closed' })
+      .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId), eq(convoyBeads.status, 'open')))
+      .returning({ beadId: convoyBeads.beadId })
+      .get();
+    if (!closed) {
+      const convoy = requireConvoy(ctx, input.convoyId);
+      const bead = db
+        .select({ id: convoyBeads.beadId })
+        .from(convoyBeads)
+        .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId)))
+        .get();
+      if (!bead) throw new DomainError('NOT_FOUND', `bead ${input.beadId} not found in convoy ${input.convoyId}`);
+      return toSummary(convoy); // already closed: a repeat counts nothing
+    }
+    const convoy = db
+      .update(convoys)
+      .set({ closedBeads: sql`${convoys.closedBeads} + 1` })
+      .where(eq(convoys.id, input.convoyId))
+      .returning()
+      .get();
+    if (!convoy) throw new Error(`convoy_beads row of missing convoy ${input.convoyId}`);
+    // A cancelled convoy still counts real closes but never lands.
+    if (convoy.status === 'active' && convoy.totalBeads > 0 && convoy.closedBeads === convoy.totalBeads) return land(ctx, convoy.id);
+    return toSummary(convoy);
+  });
+}
+
+/** Marks the convoy landed and enqueues `convoy.landed` in the caller's transaction. */
+function land(ctx: TownContext, convoyId: string): ConvoySummary {
+  const row = ctx.db
+    .update(convoys)
+    .set({ status: 'landed', landedAt: iso(ctx.now()) })
+    .where(and(eq(convoys.id, convoyId), eq(convoys.status, 'active')))
+    .returning()
+    .get();
+  if (!row) throw new Error(`convoy ${convoyId} was not active when it landed`);
+  const summary = toSummary(row);
+  // One event per landing: a reopened convoy lands again with a larger total, hence a new event id.
+  enqueueNotification(ctx, {
+    eventId: `convoy.landed:${row.id}:${row.totalBeads}`,
+    type: 'convoy.landed',
+    data: { ...summary },
+    channels: ['mayor', 'webhook'],
+  });
+  return summary;
+}
+
+/** Cancels an active convoy (it never lands) and tells its rigs; cancelling again is a no-op. */
+export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promise<ConvoySummary> {
+  const { db } = ctx;
+  const { convoy, taskIds } = db.transaction(() => {
+    const current = requireConvoy(ctx, convoyId);
+    if (current.status === 'cancelled') return { convoy: current, taskIds: [] };
+    if (current.status === 'landed') throw new DomainError('CONFLICT', `convoy ${convoyId} has landed and cannot be cancelled`);
+    db.update(convoys).set({ status: 'cancelled' }).where(eq(convoys.id, convoyId)).run();
+    const convoy = { ...current, status: 'cancelled' as const };
+    return { convoy, taskIds: scheduleCancelDeliveries(ctx, convoyId, convoyRigIds(ctx, convoyId)) };
+  });
+  await deliverNow(ctx, taskIds);
+  return toSummary(convoy);
+}
+
+export function getConvoy(ctx: TownContext, convoyId: string): Convoy {
+  const convoy = requireConvoy(ctx, convoyId);
+  const beads = ctx.db
+    .select({ beadId: convoyBeads.beadId, rigId: convoyBeads.rigId, title: convoyBeads.title, status: convoyBeads.status })
+    .from(convoyBeads)
+    .where(eq(convoyBeads.convoyId, convoyId))
+    .orderBy(asc(convoyBeads.position))
+    .all();
+  return { ...toSummary(convoy), beads: beads.map(toConvoyBead) };
+}
+
+/** Newest first; the cursor is the last item's (createdAt, id), so pages stay stable as convoys are added. */
+export function listConvoys(
+  { db }: TownContext,
+  input: { status?: ConvoyStatus; limit?: number; cursor?: string },
+): { items: ConvoySummary[]; nextCursor: string | null } {
+  const limit = input.limit ?? CONVOY_LIST_DEFAULT_LIMIT;
+  const after = input.cursor ? decodeCursor(input.cursor) : null;
+  const rows = db
+    .select()
+    .from(convoys)
+    .where(
+      and(
+        input.status ? eq(convoys.status, input.status) : undefined,
+        after
+          ? or(lt(convoys.createdAt, after.createdAt), and(eq(convoys.createdAt, after.createdAt), lt(convoys.id, after.id)))
+          : undefined,
+      ),
+    )
+    .orderBy(desc(convoys.createdAt), desc(convoys.id))
+    .limit(limit + 1)
+    .all();
+  const items = rows.slice(0, limit).map(toSummary);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+}

@@ -1,0 +1,78 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { drizzle } from 'drizzle-orm/durable-sqlite';
+import { describe, expect, it } from 'vitest';
+import * as schema from '../schema/town';
+import type { ConvoyContext } from '../server/town/convoy-delivery';
+import * as convoys from '../server/town/convoys';
+import { api, beadsFor, outboxRows, townDo, townWithRigs } from './convoy-helpers';
+
+describe('convoy.beadClosed under concurrency', () => {
+  it('counts 500 concurrent closes (each sent twice) exactly once and lands exactly once', async () => {
+    const { townId, rigs } = await townWithRigs('north', 'south');
+    const convoy = await api.convoy.create.mutate({
+      townId,
+      title: 'big',
+      beads: [...beadsFor(rigs.north, 250), ...beadsFor(rigs.south, 250)],
+    });
+    expect(convoy.totalBeads).toBe(500);
+    const close = (beadId: string) => api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId });
+    const results = await Promise.all(convoy.beads.flatMap((b) => [close(b.id), close(b.id)]));
+
+    expect(results.filter((r) => r.status === 'landed').length).toBeGreaterThan(0);
+    const final = await api.convoy.get.query({ townId, convoyId: convoy.id });
+    expect(final).toMatchObject({ status: 'landed', closedBeads: 500, totalBeads: 500 });
+    expect(final.beads.filter((b) => b.status === 'closed')).toHaveLength(500);
+    const events = (await outboxRows(townId)).filter((r) => r.type === 'convoy.landed');
+    expect(new Set(events.map((r) => r.eventId)).size).toBe(1);
+    expect(events.map((r) => r.channel).sort()).toEqual(['mayor', 'webhook']);
+  });
+});
+
+/** Rows SQLite read and wrote for one beadClosed, measured on the real TownDO database. */
+async function beadClosedCost(townId: string, convoyId: string, beadId: string) {
+  return runInDurableObject(townDo(townId), (_instance, state) => {
+    const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
+    const counting = {
+      sql: {
+        exec: (query: string, ...bindings: unknown[]) => {
+          const cursor = state.storage.sql.exec(query, ...bindings);
+          cursors.push(cursor);
+          return cursor;
+        },
+      },
+      transactionSync: <T>(fn: () => T) => state.storage.transactionSync(fn),
+    } as unknown as DurableObjectStorage;
+    const ctx: ConvoyContext = { db: drizzle(counting, { schema }), env, townId, now: () => new Date(), armAlarm: async () => {} };
+    const summary = convoys.beadClosed(ctx, { convoyId, beadId });
+    return {
+      summary,
+      rowsRead: cursors.reduce((n, c) => n + c.rowsRead, 0),
+      rowsWritten: cursors.reduce((n, c) => n + c.rowsWritten, 0),
+    };
+  });
+}
+
+describe('convoy.beadClosed cost', () => {
+  it('reads and writes the same few rows whatever the convoy size', async () => {
+    const { townId, rigs } = await townWithRigs('alpha');
+    const small = await api.convoy.create.mutate({ townId, title: 'small', beads: beadsFor(rigs.alpha, 2) });
+    const large = await api.convoy.create.mutate({ townId, title: 'large', beads: beadsFor(rigs.alpha, 800) });
+
+    const smallCost = await beadClosedCost(townId, small.id, small.beads[0]?.id as string);
+    const largeCost = await beadClosedCost(townId, large.id, large.beads[0]?.id as string);
+    expect(largeCost.summary).toMatchObject({ closedBeads: 1, totalBeads: 800 });
+    expect(largeCost.rowsRead).toBe(smallCost.rowsRead);
+    expect(largeCost.rowsWritten).toBe(smallCost.rowsWritten);
+    expect(largeCost.rowsRead).toBeLessThanOrEqual(6);
+    // A repeat (already closed) is as cheap.
+    const repeat = await beadClosedCost(townId, large.id, large.beads[0]?.id as string);
+    expect(repeat.summary.closedBeads).toBe(1);
+    expect(repeat.rowsRead).toBeLessThanOrEqual(6);
+    expect(repeat.rowsWritten).toBe(0);
+    // The landing close (counter, status, outbox rows, their tasks) is bounded too.
+    const landing = await beadClosedCost(townId, small.id, small.beads[1]?.id as string);
+    expect(landing.summary.status).toBe('landed');
+    expect(landing.rowsRead).toBeLessThanOrEqual(20);
+  });
+});
