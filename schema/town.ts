@@ -103,3 +103,5 @@ export const outbox = sqliteTable(
     index('outbox_status_idx').on(t.status, t.createdAt),
   ],
 );
+
+export * from './watchdog';

@@ -1,8 +1,11 @@
 import { rigRouter } from './town/rig.router';
+import { watchdogRouter } from './town/watchdog.router';
 import { router } from './trpc';
 
 export const appRouter = router({
   rig: rigRouter,
+  // Watchdog
+  watchdog: watchdogRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,13 +3,18 @@ import { type Outcome, outcome } from '../errors';
 import { rearm, runDueTasks, type TaskHandler } from '../scheduler';
 import type { TownContext } from './context';
 import { openTownDb, type TownDb } from './db';
+// Watchdog
+import { HEARTBEAT_TASK_KIND } from './heartbeat-schedule';
 import { claimTown, storedTownId } from './identity';
 import * as rigs from './rigs';
+import * as watchdog from './watchdog';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
 export class TownDO extends DurableObject<Env> {
   private db!: TownDb;
   private townId: string | null = null;
+  /** The watchdog's timeouts and thresholds; tests tune them on the live instance. */
+  watchdogOptions: watchdog.WatchdogOptions = watchdog.DEFAULT_WATCHDOG_OPTIONS;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -37,8 +42,11 @@ export class TownDO extends DurableObject<Env> {
   }
 
   /** Handlers of the scheduled task kinds, by kind. */
-  private taskHandlers(_ctx: TownContext): Record<string, TaskHandler> {
-    return {};
+  private taskHandlers(ctx: TownContext): Record<string, TaskHandler> {
+    return {
+      // Watchdog
+      [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
+    };
   }
 
   override async alarm(): Promise<void> {
@@ -63,5 +71,19 @@ export class TownDO extends DurableObject<Env> {
 
   removeRig(townId: string, rigId: string) {
     return this.run(townId, (c) => rigs.removeRig(c, rigId));
+  }
+
+  // --- Watchdog ---
+
+  watchdogStatus(townId: string) {
+    return this.run(townId, (c) => watchdog.watchdogStatus(c));
+  }
+
+  watchdogHeartbeat(townId: string) {
+    return this.run(townId, (c) => watchdog.runHeartbeat(c, this.watchdogOptions));
+  }
+
+  watchdogHistory(townId: string, input: { target?: string; limit?: number }) {
+    return this.run(townId, (c) => watchdog.watchdogHistory(c, input));
   }
 }
