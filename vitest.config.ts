@@ -24,6 +24,8 @@ export default defineConfig({
                   modules: true,
                   scriptPath: './test/container/fake-town-container.js',
                   compatibilityDate: '2026-11-01',
+                  // Declares the class in this worker, so the binding above has a namespace to point at.
+                  durableObjects: { FAKE_TOWN_CONTAINER: 'FakeTownContainer' },
                 },
               ],
             },

@@ -117,7 +117,7 @@ describe('watchdog heartbeat', () => {
     expect(
       await withTownDb(
         townId,
-        (db, storage) => storage.sql.exec('select count(*) as n from health_checks where target = ?', alpha.id).one().n,
+        (_db, storage) => storage.sql.exec('select count(*) as n from health_checks where target = ?', alpha.id).one().n,
       ),
     ).toBe(0);
 
