@@ -56,24 +56,23 @@ describe('watchdog heartbeat', () => {
     ]);
   });
 
-  it('checks rigs in parallel: a throwing and two hung rigs cost one timeout; the next heartbeat is scheduled', async () => {
+  it('checks rigs in parallel: a throwing rig and eight hung ones cost one timeout; the next heartbeat is scheduled', async () => {
     const townId = newTownId('wd');
-    const [healthy, throwing, hungA, hungB, sick] = await Promise.all(
-      ['healthy', 'throwing', 'hung-a', 'hung-b', 'sick'].map((name) => api.rig.register.mutate({ townId, name })),
-    );
-    for (const rig of [healthy, throwing, hungA, hungB, sick]) expect(rig).toBeDefined();
-    await setRigHealth(throwing?.rigDoId ?? '', 'throw');
-    await setRigHealth(hungA?.rigDoId ?? '', 'hang');
-    await setRigHealth(hungB?.rigDoId ?? '', 'hang');
-    await setRigHealth(sick?.rigDoId ?? '', 'unhealthy');
+    const hungNames = Array.from({ length: 8 }, (_, i) => `hung-${i}`);
+    const rigs: { name: string; rigDoId: string }[] = [];
+    for (const name of ['healthy', 'throwing', 'sick', ...hungNames]) rigs.push(await api.rig.register.mutate({ townId, name }));
+    const rigDoId = (name: string) => rigs.find((r) => r.name === name)?.rigDoId ?? '';
+    await setRigHealth(rigDoId('throwing'), 'throw');
+    await setRigHealth(rigDoId('sick'), 'unhealthy');
+    for (const name of hungNames) await setRigHealth(rigDoId(name), 'hang');
     await tuneWatchdog(townId, { rigTimeoutMs: 300 });
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    vi.spyOn(console, 'log').mockImplementation(() => {});
 
     const started = Date.now();
     const report = await api.watchdog.heartbeat.mutate({ townId });
     const elapsedMs = Date.now() - started;
     expect(report.durationMs).toBeGreaterThanOrEqual(290);
-    expect(elapsedMs).toBeLessThan(2 * 300); // not 2 × 300 for the two hung rigs
+    expect(elapsedMs).toBeLessThan(2 * 300); // one timeout, not 8 × 300 for the hung rigs
     const byName = Object.fromEntries(report.targets.map((t) => [t.name, t]));
     expect(byName.healthy).toMatchObject({ status: 'healthy', error: null, consecutiveFailures: 0, transition: null });
     expect(byName.throwing).toMatchObject({
@@ -82,10 +81,12 @@ describe('watchdog heartbeat', () => {
       consecutiveFailures: 1,
       transition: 'failing',
     });
-    expect(byName['hung-a']).toMatchObject({ status: 'unhealthy', error: 'rig hung-a health() timed out after 300 ms' });
-    expect(byName['hung-b']).toMatchObject({ status: 'unhealthy', error: 'rig hung-b health() timed out after 300 ms' });
     expect(byName.sick).toMatchObject({ status: 'unhealthy', error: expect.stringMatching(/reported unhealthy.*disk full/) });
+    for (const name of hungNames) {
+      expect(byName[name]).toMatchObject({ status: 'unhealthy', error: `rig ${name} health() timed out after 300 ms` });
+    }
     expect(byName['Town Container']).toMatchObject({ kind: 'container', status: 'unavailable' });
+    expect(report.targets).toHaveLength(12);
     expect(report.stepErrors).toEqual([]);
     expect(Date.parse(report.nextHeartbeatAt ?? '')).toBeGreaterThanOrEqual(started + HEARTBEAT_INTERVAL_MS);
     expect((await heartbeatRow(townId))?.dueAt).toBe(Date.parse(report.nextHeartbeatAt ?? ''));

@@ -1,5 +1,4 @@
-import type { CheckResult } from './health-check';
-import { describeError, TimeoutError, timedCheck, withTimeout } from './health-check';
+import { type CheckResult, describeError, TimeoutError, timedCheck, withTimeout } from './health-check';
 
 /** The container's id among the watchdog's targets (and its `sourceRigId` on escalations). */
 export const CONTAINER_TARGET = 'town-container';

@@ -1,5 +1,4 @@
-import type { CheckResult } from './health-check';
-import { timedCheck, withTimeout } from './health-check';
+import { type CheckResult, timedCheck, withTimeout } from './health-check';
 
 export interface RigRef {
   id: string;
