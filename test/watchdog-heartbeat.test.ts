@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { scheduledTask } from '../server/scheduler';
+import { scheduledTask, scheduleTask } from '../server/scheduler';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TASK_ID } from '../server/town/heartbeat-schedule';
 import { client, newTownId } from './helpers';
 import { setRigHealth, townStub, tuneWatchdog, withTownDb } from './watchdog-helpers';
@@ -54,6 +54,17 @@ describe('watchdog heartbeat', () => {
       ['town-container', 'container', 'unavailable'],
       [rig.id, 'rig', 'healthy'],
     ]);
+  });
+
+  it('shares the one alarm: a task due before the next heartbeat keeps it', async () => {
+    const townId = newTownId('wd');
+    await api.rig.register.mutate({ townId, name: 'alpha' });
+    const soon = Date.now() + 60_000;
+    await withTownDb(townId, (db) => scheduleTask(db, { id: 'delivery', kind: 'test.delivery', dueAt: soon }));
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    const report = await api.watchdog.heartbeat.mutate({ townId });
+    expect(Date.parse(report.nextHeartbeatAt ?? '')).toBeGreaterThan(soon);
+    expect(await alarmOf(townId)).toBe(soon);
   });
 
   it('checks rigs in parallel: a throwing rig and eight hung ones cost one timeout; the next heartbeat is scheduled', async () => {
