@@ -1,9 +1,38 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
+const wrangler = { configPath: './wrangler.jsonc', environment: 'dev' };
+
 export default defineConfig({
-  plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc', environment: 'dev' } })],
   test: {
-    include: ['test/**/*.test.ts'],
+    projects: [
+      {
+        plugins: [cloudflareTest({ wrangler })],
+        test: { name: 'workers', include: ['test/**/*.test.ts'], exclude: ['test/container/**'] },
+      },
+      // The same Worker and wrangler config, but TOWN_CONTAINER answers `/health` through a test Durable
+      // Object (test/container/fake-town-container.js), since containers cannot run without Docker.
+      {
+        plugins: [
+          cloudflareTest({
+            wrangler,
+            miniflare: {
+              durableObjects: { TOWN_CONTAINER: { className: 'FakeTownContainer', scriptName: 'fake-town-container' } },
+              workers: [
+                {
+                  name: 'fake-town-container',
+                  modules: true,
+                  scriptPath: './test/container/fake-town-container.js',
+                  compatibilityDate: '2026-11-01',
+                  // Declares the class in this worker, so the binding above has a namespace to point at.
+                  durableObjects: { FAKE_TOWN_CONTAINER: 'FakeTownContainer' },
+                },
+              ],
+            },
+          }),
+        ],
+        test: { name: 'container', include: ['test/container/**/*.test.ts'] },
+      },
+    ],
   },
 });

@@ -117,3 +117,5 @@ export const outbox = sqliteTable(
     index('outbox_status_idx').on(t.status, t.createdAt),
   ],
 );
+
+export * from './watchdog';

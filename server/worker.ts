@@ -3,6 +3,7 @@ import { limitBody } from './body-limit';
 import { logEvent } from './log';
 import { appRouter } from './router';
 
+export { TownContainer } from './container/town-container';
 export { RigDO } from './rig/rig-do';
 export { TownDO } from './town/town-do';
 

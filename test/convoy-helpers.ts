@@ -1,5 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { like } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { vi } from 'vitest';
 import * as rigSchema from '../schema/rig';
@@ -33,7 +34,9 @@ export function inRigDb<R>(townId: string, rigId: string, fn: (db: ReturnType<ty
 }
 
 export const outboxRows = (townId: string) => inTownDb(townId, (db) => db.select().from(townSchema.outbox).all());
-export const townTasks = (townId: string) => inTownDb(townId, (db) => db.select().from(townSchema.schedule).all());
+/** The town's convoy tasks (other concerns, such as the watchdog's heartbeat, share the schedule table). */
+export const townTasks = (townId: string) =>
+  inTownDb(townId, (db) => db.select().from(townSchema.schedule).where(like(townSchema.schedule.kind, 'convoy.%')).all());
 export const rigTasks = (townId: string, rigId: string) => inRigDb(townId, rigId, (db) => db.select().from(rigSchema.schedule).all());
 
 type Stub = DurableObjectStub<Rpc.DurableObjectBranded>;

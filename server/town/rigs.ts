@@ -2,6 +2,7 @@ import { asc, eq } from 'drizzle-orm';
 import { rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
 import { iso, type TownContext } from './context';
+import { ensureHeartbeat } from './heartbeat-schedule';
 
 export interface Rig {
   id: string;
@@ -21,6 +22,8 @@ export function registerRig({ db, env, townId, now }: TownContext, input: { name
   const id = crypto.randomUUID();
   const rig: Rig = { id, name: input.name, rigDoId: rigDoIdFor(env, townId, id).toString(), createdAt: iso(now()) };
   db.insert(rigs).values(rig).run();
+  // A town with rigs has a pulse: the watchdog's heartbeat starts with the first rig.
+  ensureHeartbeat({ db, env, townId, now });
   return rig;
 }
 

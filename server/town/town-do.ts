@@ -2,20 +2,22 @@ import { DurableObject } from 'cloudflare:workers';
 import { type Outcome, outcome } from '../errors';
 import { rearm, runDueTasks, type TaskHandler } from '../scheduler';
 import type { TownContext } from './context';
-// ── convoys ──
 import type { ConvoyContext } from './convoy-delivery';
 import { convoyTaskHandlers } from './convoy-delivery';
 import type { ConvoyStatus } from './convoy-views';
 import * as convoys from './convoys';
 import { openTownDb, type TownDb } from './db';
+import { HEARTBEAT_TASK_KIND } from './heartbeat-schedule';
 import { claimTown, storedTownId } from './identity';
 import * as rigs from './rigs';
-// ── end convoys ──
+import * as watchdog from './watchdog';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
 export class TownDO extends DurableObject<Env> {
   private db!: TownDb;
   private townId: string | null = null;
+  /** The watchdog's timeouts and thresholds; tests tune them on the live instance. */
+  watchdogOptions: watchdog.WatchdogOptions = watchdog.DEFAULT_WATCHDOG_OPTIONS;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -46,6 +48,8 @@ export class TownDO extends DurableObject<Env> {
   private taskHandlers(ctx: TownContext): Record<string, TaskHandler> {
     return {
       ...convoyTaskHandlers(ctx),
+      // Watchdog
+      [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
     };
   }
 
@@ -72,8 +76,6 @@ export class TownDO extends DurableObject<Env> {
   removeRig(townId: string, rigId: string) {
     return this.run(townId, (c) => rigs.removeRig(c, rigId));
   }
-
-  // ── convoys ──
 
   /** `run` for convoy work, whose modules arm the alarm between committing deliveries and trying them. */
   private convoy<T>(townId: string, fn: (ctx: ConvoyContext) => T | Promise<T>) {
@@ -105,5 +107,17 @@ export class TownDO extends DurableObject<Env> {
     return this.run(townId, (c) => convoys.listConvoys(c, input));
   }
 
-  // ── end convoys ──
+  // --- Watchdog ---
+
+  watchdogStatus(townId: string) {
+    return this.run(townId, (c) => watchdog.watchdogStatus(c));
+  }
+
+  watchdogHeartbeat(townId: string) {
+    return this.run(townId, (c) => watchdog.runHeartbeat(c, this.watchdogOptions));
+  }
+
+  watchdogHistory(townId: string, input: { target?: string; limit?: number }) {
+    return this.run(townId, (c) => watchdog.watchdogHistory(c, input));
+  }
 }
