@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { appRouter } from './router';
 
+export { MayorDO } from './mayor/mayor-do';
 export { RigDO } from './rig/rig-do';
 export { TownDO } from './town/town-do';
 

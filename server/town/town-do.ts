@@ -3,8 +3,13 @@ import { type Outcome, outcome } from '../errors';
 import { rearm, runDueTasks, type TaskHandler } from '../scheduler';
 import type { TownContext } from './context';
 import { openTownDb, type TownDb } from './db';
+import { deliverOutboxTask } from './delivery';
+import * as escalations from './escalations';
 import { claimTown, storedTownId } from './identity';
+import { DELIVERY_TASK_KIND } from './outbox';
+import { REESCALATE_TASK_KIND, reEscalateTask } from './reescalation-task';
 import * as rigs from './rigs';
+import * as routing from './routing';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
 export class TownDO extends DurableObject<Env> {
@@ -37,8 +42,13 @@ export class TownDO extends DurableObject<Env> {
   }
 
   /** Handlers of the scheduled task kinds, by kind. */
-  private taskHandlers(_ctx: TownContext): Record<string, TaskHandler> {
-    return {};
+  private taskHandlers(ctx: TownContext): Record<string, TaskHandler> {
+    return {
+      // --- escalations / outbox ---
+      [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task),
+      [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
+      // --- end escalations / outbox ---
+    };
   }
 
   override async alarm(): Promise<void> {
@@ -64,4 +74,36 @@ export class TownDO extends DurableObject<Env> {
   removeRig(townId: string, rigId: string) {
     return this.run(townId, (c) => rigs.removeRig(c, rigId));
   }
+
+  // --- escalations ---
+
+  raiseEscalation(townId: string, input: escalations.RaiseEscalationInput) {
+    return this.run(townId, (c) => escalations.raiseFromRig(c, input));
+  }
+
+  acknowledgeEscalation(townId: string, input: { escalationId: string; by?: string }) {
+    return this.run(townId, (c) => escalations.acknowledgeEscalation(c, input));
+  }
+
+  getEscalation(townId: string, escalationId: string) {
+    return this.run(townId, (c) => escalations.getEscalation(c, escalationId));
+  }
+
+  listEscalations(townId: string, filter: escalations.EscalationFilter) {
+    return this.run(townId, (c) => escalations.listEscalations(c, filter));
+  }
+
+  escalationDeliveries(townId: string, escalationId: string) {
+    return this.run(townId, (c) => escalations.escalationDeliveries(c, escalationId));
+  }
+
+  getEscalationRouting(townId: string) {
+    return this.run(townId, (c) => routing.getRouting(c));
+  }
+
+  setEscalationRouting(townId: string, update: routing.RoutingUpdate) {
+    return this.run(townId, (c) => routing.setRouting(c, update));
+  }
+
+  // --- end escalations ---
 }
