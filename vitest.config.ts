@@ -5,7 +5,7 @@ export default defineConfig({
   plugins: [cloudflareTest({ wrangler: { configPath: './wrangler.jsonc', environment: 'dev' } })],
   test: {
     include: ['test/**/*.test.ts'],
-    // A real HTTP webhook receiver (Node) that the Worker posts to; see test/webhook-receiver.ts.
-    globalSetup: ['./test/webhook-receiver.ts'],
+    // A real HTTP webhook receiver (Node) that the Worker posts to; see test/webhook-receiver.mjs.
+    globalSetup: ['./test/webhook-receiver.mjs'],
   },
 });

@@ -1,4 +1,5 @@
 import { index, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import type { JsonObject } from '../server/json';
 
 // Tables of one MayorDO's SQLite database (one Mayor per town). Timestamps are ISO-8601 text.
 
@@ -10,7 +11,7 @@ export const mail = sqliteTable(
     type: text('type').notNull(), // the notification type, e.g. `escalation.raised`
     subject: text('subject').notNull(),
     body: text('body').notNull(),
-    data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
+    data: text('data', { mode: 'json' }).$type<JsonObject>().notNull(),
     sentAt: text('sent_at').notNull(),
     receivedAt: text('received_at').notNull(),
     readAt: text('read_at'),

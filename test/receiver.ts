@@ -1,7 +1,19 @@
 import { inject } from 'vitest';
-import type { ReceivedHook } from './webhook-receiver';
 
-// The test side of the webhook receiver started by test/webhook-receiver.ts.
+// The test side of the webhook receiver started by test/webhook-receiver.mjs (vitest globalSetup).
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    webhookReceiverPort: number;
+  }
+}
+
+export interface ReceivedHook {
+  headers: Record<string, string>;
+  body: string;
+  /** What the receiver answered. */
+  status: number;
+}
 
 const base = () => `http://127.0.0.1:${inject('webhookReceiverPort')}`;
 
@@ -15,5 +27,5 @@ export async function planHook(name: string, plan: { failures?: number; status?:
 
 /** What the receiver has seen posted to `name`, oldest first. */
 export async function receivedHooks(name: string): Promise<ReceivedHook[]> {
-  return (await fetch(`${base()}/control/${name}`)).json();
+  return (await fetch(`${base()}/control/${name}`)).json<ReceivedHook[]>();
 }

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { lte } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/durable-sqlite';
 import * as schema from '../schema/town';
 import { client, newTownId } from './helpers';
 

@@ -1,12 +1,12 @@
-import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { signingKey, signWebhook } from '../server/town/webhook-signature';
+import { devSigningSecret } from './helpers';
 
 // Checked against the Standard Webhooks reference library (an independent implementation of the spec).
 
 describe('webhook signatures (Standard Webhooks)', () => {
-  const secret = env.WEBHOOK_SIGNING_SECRET;
+  const secret = devSigningSecret();
   const id = 'msg_2KWPBgLlAfxdpx2AI54pPJ85f4W';
   const body = JSON.stringify({ type: 'escalation.raised', timestamp: '2026-01-01T00:00:00.000Z', data: { n: 1 } });
 

@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import { mail } from '../../schema/mayor';
 import { notFound } from '../errors';
+import type { JsonObject } from '../json';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
 import type { MayorContext } from './db';
 
@@ -10,7 +11,7 @@ export interface IncomingMail {
   type: string;
   subject: string;
   body: string;
-  data: Record<string, unknown>;
+  data: JsonObject;
   sentAt: string;
 }
 

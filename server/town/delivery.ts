@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { outbox, schedule } from '../../schema/town';
+import type { JsonObject } from '../json';
 import { logEvent } from '../log';
 import { mayorStub } from '../mayor/mayor-do';
 import type { Task, TaskResult } from '../scheduler';
@@ -28,25 +29,24 @@ export function deliveryRetryDelayMs(failedAttempts: number, random = Math.rando
 
 type OutboxRow = typeof outbox.$inferSelect;
 
-// Deliveries running in this isolate: a second alarm run (only tests start one concurrently) must not
-// send the same row twice while the first is still waiting for an answer.
-const inFlight = new Set<string>();
-
-/** The `outbox.deliver` task: one attempt at one outbox row, then record what happened. */
-export async function deliverOutboxTask(ctx: TownContext, task: Task): Promise<TaskResult> {
+/**
+ * The `outbox.deliver` task: one attempt at one outbox row, then record what happened. `inFlight` is
+ * owned by the DO instance (so it dies with it): a second alarm run (only tests start one concurrently)
+ * must not send a row again while the first is still waiting for an answer.
+ */
+export async function deliverOutboxTask(ctx: TownContext, task: Task, inFlight: Set<string>): Promise<TaskResult> {
   const { outboxId } = task.payload as { outboxId: string };
   const row = ctx.db.select().from(outbox).where(eq(outbox.id, outboxId)).get();
   if (row?.status !== 'pending') return undefined;
-  const key = `${ctx.townId}/${row.id}`;
-  if (inFlight.has(key)) return { retryAt: ctx.now().getTime() + DELIVERY_RETRY_DELAYS_MS[0] };
-  inFlight.add(key);
+  if (inFlight.has(row.id)) return { retryAt: ctx.now().getTime() + DELIVERY_RETRY_DELAYS_MS[0] };
+  inFlight.add(row.id);
   let result: SendResult;
   try {
     result = await send(ctx, row);
   } catch (error) {
     result = { ok: false, error: error instanceof Error ? error.message : String(error) };
   } finally {
-    inFlight.delete(key);
+    inFlight.delete(row.id);
   }
   return recordAttempt(ctx, row, result);
 }
@@ -56,7 +56,9 @@ async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
   const channel: Channel = row.channel;
   if (channel === 'mayor') {
     const { subject, text } = describeNotification(ctx.townId, payload);
-    const mail = { id: row.eventId, type: row.type, subject, body: text, data: payload.data, sentAt: payload.timestamp };
+    // The payload was JSON-serialized into the outbox, so its data is JSON.
+    const data = payload.data as JsonObject;
+    const mail = { id: row.eventId, type: row.type, subject, body: text, data, sentAt: payload.timestamp };
     const received = await mayorStub(ctx.env, ctx.townId).receiveMail(mail);
     return received.ok ? { ok: true } : { ok: false, error: received.message };
   }

@@ -41,7 +41,7 @@ function describeEscalation(townId: string, type: string, data: Record<string, u
     '',
     `Acknowledge it with escalation.acknowledge({ townId: "${townId}", escalationId: "${escalation.id}" }).`,
   ];
-  return { subject: `[town ${townId}] ${headline}: ${firstLine(escalation.message)}`, text: lines.join('\n') };
+  return { subject: `[town ${townId}] ${headline} from ${rig}: ${firstLine(escalation.message)}`, text: lines.join('\n') };
 }
 
 /** A generic rendering for any other event type (e.g. `convoy.landed`): its fields, one per line. */

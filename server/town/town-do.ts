@@ -15,6 +15,8 @@ import * as routing from './routing';
 export class TownDO extends DurableObject<Env> {
   private db!: TownDb;
   private townId: string | null = null;
+  // Outbox rows being delivered by this instance right now (see deliverOutboxTask).
+  private readonly deliveriesInFlight = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -45,7 +47,7 @@ export class TownDO extends DurableObject<Env> {
   private taskHandlers(ctx: TownContext): Record<string, TaskHandler> {
     return {
       // --- escalations / outbox ---
-      [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task),
+      [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight),
       [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
       // --- end escalations / outbox ---
     };

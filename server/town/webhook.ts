@@ -24,6 +24,9 @@ export async function postWebhook(message: WebhookMessage): Promise<SendResult> 
   const timestamp = Math.floor(message.now.getTime() / 1000);
   const signature = await signWebhook(message.secret, message.eventId, timestamp, body);
   const timeoutMs = message.timeoutMs ?? WEBHOOK_ATTEMPT_TIMEOUT_MS;
+  // A timer we clear ourselves: an `AbortSignal.timeout` left pending would keep the DO's event alive.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new DOMException('timed out', 'TimeoutError')), timeoutMs);
   let response: Response;
   try {
     response = await fetch(message.url, {
@@ -35,11 +38,13 @@ export async function postWebhook(message: WebhookMessage): Promise<SendResult> 
         'webhook-signature': signature,
       },
       body,
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: abort.signal,
     });
   } catch (error) {
     const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
     return { ok: false, error: timedOut ? `no answer within ${timeoutMs} ms` : `request failed: ${String(error)}` };
+  } finally {
+    clearTimeout(timer);
   }
   await response.body?.cancel();
   if (response.ok) return { ok: true };
