@@ -8,7 +8,13 @@ export default defineConfig({
     projects: [
       {
         plugins: [cloudflareTest({ wrangler })],
-        test: { name: 'workers', include: ['test/**/*.test.ts'], exclude: ['test/container/**'] },
+        test: {
+          name: 'workers',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/container/**'],
+          // A real HTTP webhook receiver (Node) that the Worker posts to; see test/webhook-receiver.mjs.
+          globalSetup: ['./test/webhook-receiver.mjs'],
+        },
       },
       // The same Worker and wrangler config, but TOWN_CONTAINER answers `/health` through a test Durable
       // Object (test/container/fake-town-container.js), since containers cannot run without Docker.

@@ -4,6 +4,7 @@ import { logEvent } from './log';
 import { appRouter } from './router';
 
 export { TownContainer } from './container/town-container';
+export { MayorDO } from './mayor/mayor-do';
 export { RigDO } from './rig/rig-do';
 export { TownDO } from './town/town-do';
 

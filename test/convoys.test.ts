@@ -1,6 +1,7 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { api, beadsFor, outboxRows, rigDo, townDo, townWithRigs } from './convoy-helpers';
+import { hookUrl } from './receiver';
 
 describe('convoy lifecycle', () => {
   it('creates a convoy whose beads land in each RigDO, once per rig, with the convoy id', async () => {
@@ -44,6 +45,8 @@ describe('convoy lifecycle', () => {
 
   it('lands when the rigs close every bead, enqueues one convoy.landed event, and reopens and lands again', async () => {
     const { townId, rigs } = await townWithRigs('alpha', 'beta');
+    // With a webhook configured, the landing goes to the Mayor and the webhook.
+    await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(`landed-${townId}`) });
     const alpha = rigs.alpha;
     const beta = rigs.beta;
     const convoy = await api.convoy.create.mutate({ townId, title: 'Release', beads: [...beadsFor(alpha, 2), ...beadsFor(beta, 1)] });

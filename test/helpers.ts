@@ -1,4 +1,4 @@
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { TRPCClientError } from '@trpc/client';
 import { expect } from 'vitest';
 import { type AppRouter, createTownClient, type TownClient } from '../client/index';
@@ -10,6 +10,13 @@ export function client(token = 'dev-token'): TownClient {
     token,
     fetch: (input, init) => exports.default.fetch(new Request(input, init)),
   });
+}
+
+/** The dev-only webhook signing secret from wrangler.jsonc `env.dev`. */
+export function devSigningSecret(): string {
+  const secret = env.WEBHOOK_SIGNING_SECRET;
+  if (!secret) throw new Error('WEBHOOK_SIGNING_SECRET is missing from the dev config');
+  return secret;
 }
 
 let counter = 0;

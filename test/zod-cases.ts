@@ -77,6 +77,8 @@ export function sample(s: Schema, path: string[], hints: Hints): unknown {
     }
     case 'union':
       return sample((d.options as Schema[])[0] as Schema, path, hints);
+    case 'record':
+      return {};
     default:
       throw new Error(`no sample for zod type ${d.type} at ${path.join('.') || '(input)'}: add a hint`);
   }
@@ -140,6 +142,10 @@ export function badCases(schema: Schema, valid: unknown): BadCase[] {
         walk(d.element as Schema, [...path, '0'], false, false);
         break;
       }
+      case 'record':
+        add('wrong type (string)', 'junk');
+        if (def(d.keyType as Schema).type === 'enum') add('unknown key', { 'not-a-member': [] });
+        break;
       case 'object': {
         add('wrong type (string)', 'junk');
         const shape = d.shape as Record<string, Schema>;

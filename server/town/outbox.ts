@@ -1,6 +1,7 @@
 import { outbox } from '../../schema/town';
 import { scheduleTask } from '../scheduler';
 import { iso, type TownContext } from './context';
+import { configuredChannels, effectiveRouting } from './routing';
 
 export type Channel = 'mayor' | 'webhook' | 'email';
 
@@ -16,12 +17,16 @@ export const DELIVERY_TASK_KIND = 'outbox.deliver';
 
 /**
  * Records a notification for each channel and schedules its delivery. Call it inside the same
- * transaction as the state change it reports, so neither exists without the other.
+ * transaction as the state change it reports, so neither exists without the other. Channels the town
+ * has not configured (no webhook URL, a webhook disabled by 410 Gone, no email address) are dropped
+ * here, so nothing is retried for an endpoint that does not exist.
  */
-export function enqueueNotification({ db, now }: TownContext, notification: Notification): string {
+export function enqueueNotification(ctx: TownContext, notification: Notification): string {
+  const { db, now } = ctx;
   const eventId = notification.eventId ?? crypto.randomUUID();
   const createdAt = now();
-  for (const channel of new Set(notification.channels)) {
+  const configured = configuredChannels(effectiveRouting(ctx));
+  for (const channel of new Set(notification.channels.filter((c) => configured.has(c)))) {
     const id = `${eventId}:${channel}`;
     db.insert(outbox)
       .values({

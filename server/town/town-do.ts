@@ -7,9 +7,14 @@ import { convoyTaskHandlers } from './convoy-delivery';
 import type { ConvoyStatus } from './convoy-views';
 import * as convoys from './convoys';
 import { openTownDb, type TownDb } from './db';
+import { deliverOutboxTask } from './delivery';
+import * as escalations from './escalations';
 import { HEARTBEAT_TASK_KIND } from './heartbeat-schedule';
 import { claimTown, storedTownId } from './identity';
+import { DELIVERY_TASK_KIND } from './outbox';
+import { REESCALATE_TASK_KIND, reEscalateTask } from './reescalation-task';
 import * as rigs from './rigs';
+import * as routing from './routing';
 import * as watchdog from './watchdog';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
@@ -18,6 +23,8 @@ export class TownDO extends DurableObject<Env> {
   private townId: string | null = null;
   /** The watchdog's timeouts and thresholds; tests tune them on the live instance. */
   watchdogOptions: watchdog.WatchdogOptions = watchdog.DEFAULT_WATCHDOG_OPTIONS;
+  // Outbox rows being delivered by this instance right now (see deliverOutboxTask).
+  private readonly deliveriesInFlight = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -48,8 +55,9 @@ export class TownDO extends DurableObject<Env> {
   private taskHandlers(ctx: TownContext): Record<string, TaskHandler> {
     return {
       ...convoyTaskHandlers(ctx),
-      // Watchdog
       [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
+      [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight),
+      [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
     };
   }
 
@@ -107,7 +115,7 @@ export class TownDO extends DurableObject<Env> {
     return this.run(townId, (c) => convoys.listConvoys(c, input));
   }
 
-  // --- Watchdog ---
+  // Watchdog
 
   watchdogStatus(townId: string) {
     return this.run(townId, (c) => watchdog.watchdogStatus(c));
@@ -119,5 +127,34 @@ export class TownDO extends DurableObject<Env> {
 
   watchdogHistory(townId: string, input: { target?: string; limit?: number }) {
     return this.run(townId, (c) => watchdog.watchdogHistory(c, input));
+  }
+  // Escalations
+
+  raiseEscalation(townId: string, input: escalations.RaiseEscalationInput) {
+    return this.run(townId, (c) => escalations.raiseFromRig(c, input));
+  }
+
+  acknowledgeEscalation(townId: string, input: { escalationId: string; by?: string }) {
+    return this.run(townId, (c) => escalations.acknowledgeEscalation(c, input));
+  }
+
+  getEscalation(townId: string, escalationId: string) {
+    return this.run(townId, (c) => escalations.getEscalation(c, escalationId));
+  }
+
+  listEscalations(townId: string, filter: escalations.EscalationFilter) {
+    return this.run(townId, (c) => escalations.listEscalations(c, filter));
+  }
+
+  escalationDeliveries(townId: string, escalationId: string) {
+    return this.run(townId, (c) => escalations.escalationDeliveries(c, escalationId));
+  }
+
+  getEscalationRouting(townId: string) {
+    return this.run(townId, (c) => routing.getRouting(c));
+  }
+
+  setEscalationRouting(townId: string, update: routing.RoutingUpdate) {
+    return this.run(townId, (c) => routing.setRouting(c, update));
   }
 }

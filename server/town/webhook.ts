@@ -1,0 +1,53 @@
+import type { SendResult } from './delivery-result';
+import { signWebhook } from './webhook-signature';
+
+/** How long one delivery attempt may take before it counts as failed and is retried later. */
+export const WEBHOOK_ATTEMPT_TIMEOUT_MS = 15_000;
+
+export interface WebhookMessage {
+  url: string;
+  /** `WEBHOOK_SIGNING_SECRET`; undefined when the deployment has none. */
+  secret: string | undefined;
+  /** The event id, the same on every retry so receivers can de-duplicate. */
+  eventId: string;
+  payload: Record<string, unknown>;
+  now: Date;
+  timeoutMs?: number;
+}
+
+/** POSTs one Standard Webhooks message: 2xx delivered; 410 Gone is final; anything else is retried. */
+export async function postWebhook(message: WebhookMessage): Promise<SendResult> {
+  if (!message.secret) {
+    return { ok: false, error: 'WEBHOOK_SIGNING_SECRET is not configured: set it with `wrangler secret put WEBHOOK_SIGNING_SECRET`' };
+  }
+  const body = JSON.stringify(message.payload);
+  const timestamp = Math.floor(message.now.getTime() / 1000);
+  const signature = await signWebhook(message.secret, message.eventId, timestamp, body);
+  const timeoutMs = message.timeoutMs ?? WEBHOOK_ATTEMPT_TIMEOUT_MS;
+  // A timer we clear ourselves: an `AbortSignal.timeout` left pending would keep the DO's event alive.
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new DOMException('timed out', 'TimeoutError')), timeoutMs);
+  let response: Response;
+  try {
+    response = await fetch(message.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'webhook-id': message.eventId,
+        'webhook-timestamp': String(timestamp),
+        'webhook-signature': signature,
+      },
+      body,
+      signal: abort.signal,
+    });
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    return { ok: false, error: timedOut ? `no answer within ${timeoutMs} ms` : `request failed: ${String(error)}` };
+  } finally {
+    clearTimeout(timer);
+  }
+  await response.body?.cancel();
+  if (response.ok) return { ok: true };
+  if (response.status === 410) return { ok: false, error: 'endpoint answered 410 Gone', gone: true };
+  return { ok: false, error: `endpoint answered HTTP ${response.status}` };
+}
