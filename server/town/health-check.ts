@@ -28,7 +28,7 @@ export async function withTimeout<T>(work: Promise<T>, ms: number, what: string)
   try {
     return await Promise.race([work, expired]);
   } finally {
-    clearTimeout(timer);
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 
