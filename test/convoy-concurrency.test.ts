@@ -2,6 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { describe, expect, it } from 'vitest';
+import { countingStorage } from '../bench/sql-counter';
 import * as schema from '../schema/town';
 import type { ConvoyContext } from '../server/town/convoy-delivery';
 import * as convoys from '../server/town/convoys';
@@ -32,24 +33,10 @@ describe('convoy.beadClosed under concurrency', () => {
 /** Rows SQLite read and wrote for one beadClosed, measured on the real TownDO database. */
 async function beadClosedCost(townId: string, convoyId: string, beadId: string) {
   return runInDurableObject(townDo(townId), (_instance, state) => {
-    const cursors: SqlStorageCursor<Record<string, SqlStorageValue>>[] = [];
-    const counting = {
-      sql: {
-        exec: (query: string, ...bindings: unknown[]) => {
-          const cursor = state.storage.sql.exec(query, ...bindings);
-          cursors.push(cursor);
-          return cursor;
-        },
-      },
-      transactionSync: <T>(fn: () => T) => state.storage.transactionSync(fn),
-    } as unknown as DurableObjectStorage;
-    const ctx: ConvoyContext = { db: drizzle(counting, { schema }), env, townId, now: () => new Date(), armAlarm: async () => {} };
+    const counter = countingStorage(state.storage);
+    const ctx: ConvoyContext = { db: drizzle(counter.storage, { schema }), env, townId, now: () => new Date(), armAlarm: async () => {} };
     const summary = convoys.beadClosed(ctx, { convoyId, beadId });
-    return {
-      summary,
-      rowsRead: cursors.reduce((n, c) => n + c.rowsRead, 0),
-      rowsWritten: cursors.reduce((n, c) => n + c.rowsWritten, 0),
-    };
+    return { summary, ...counter.take() };
   });
 }
 

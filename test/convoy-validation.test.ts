@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_PAGE_SIZE } from '../server/pagination';
 import { api, beadsFor, townTasks, townWithRigs } from './convoy-helpers';
 import { expectTrpcError } from './helpers';
 
@@ -46,7 +47,7 @@ describe('convoy input validation', () => {
     await bad(api.convoy.cancel.mutate, { townId, convoyId: 'x'.repeat(129) }, 'convoyId');
     await bad(api.convoy.get.query, { townId }, 'convoyId');
     await bad(api.convoy.list.query, { townId, limit: 0 }, 'limit');
-    await bad(api.convoy.list.query, { townId, limit: 101 }, 'limit');
+    await bad(api.convoy.list.query, { townId, limit: MAX_PAGE_SIZE + 1 }, 'limit');
     await bad(api.convoy.list.query, { townId, limit: 1.5 }, 'limit');
     await bad(api.convoy.list.query, { townId, status: 'done' }, 'status');
     await bad(api.convoy.list.query, { townId, cursor: 'garbage' }, 'cursor');

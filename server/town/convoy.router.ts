@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { unwrap } from '../errors';
+import { pageInput } from '../pagination';
 import { entityId, procedure, router, townInput } from '../trpc';
 import { DELIVERY_MAX_BEADS } from './convoy-delivery';
 import { townStub } from './stub';
@@ -7,7 +8,6 @@ import { townStub } from './stub';
 export const CONVOY_TITLE_MAX_CHARS = 200;
 export const BEAD_TITLE_MAX_CHARS = 200;
 export const BEAD_BODY_MAX_CHARS = 10_000;
-export const CONVOY_LIST_MAX_LIMIT = 100;
 // One call's beads fit one delivery per rig.
 export const CONVOY_BEADS_PER_CALL_MAX = DELIVERY_MAX_BEADS;
 
@@ -49,8 +49,7 @@ export const convoyRouter = router({
     .input(
       townInput.extend({
         status: z.enum(['active', 'landed', 'cancelled']).optional(),
-        limit: z.number().int().min(1).max(CONVOY_LIST_MAX_LIMIT).optional(),
-        cursor: z.string().min(1).max(1_000).optional(),
+        ...pageInput,
       }),
     )
     .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).listConvoys(townId, input))),

@@ -1,18 +1,10 @@
 import { and, asc, desc, eq, lt, or, sql } from 'drizzle-orm';
 import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
+import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
 import { iso, type TownContext } from './context';
 import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './convoy-delivery';
-import {
-  type Convoy,
-  type ConvoyBead,
-  type ConvoyStatus,
-  type ConvoySummary,
-  decodeCursor,
-  encodeCursor,
-  toConvoyBead,
-  toSummary,
-} from './convoy-views';
+import { type Convoy, type ConvoyBead, type ConvoyStatus, type ConvoySummary, toConvoyBead, toSummary } from './convoy-views';
 import { enqueueNotification } from './outbox';
 
 // Convoys: titled batches of beads spread over rigs, landing when every bead is closed. Multi-row
@@ -30,8 +22,6 @@ export interface CreateConvoyInput {
   createdBy?: string;
   idempotencyKey?: string;
 }
-
-export const CONVOY_LIST_DEFAULT_LIMIT = 50;
 
 function requireConvoy({ db }: TownContext, convoyId: string) {
   const convoy = db.select().from(convoys).where(eq(convoys.id, convoyId)).get();
@@ -203,27 +193,14 @@ export function getConvoy(ctx: TownContext, convoyId: string): Convoy {
 }
 
 /** Newest first; the cursor is the last item's (createdAt, id), so pages stay stable as convoys are added. */
-export function listConvoys(
-  { db }: TownContext,
-  input: { status?: ConvoyStatus; limit?: number; cursor?: string },
-): { items: ConvoySummary[]; nextCursor: string | null } {
-  const limit = input.limit ?? CONVOY_LIST_DEFAULT_LIMIT;
-  const after = input.cursor ? decodeCursor(input.cursor) : null;
+export function listConvoys({ db }: TownContext, input: { status?: ConvoyStatus; limit?: number; cursor?: string }): Page<ConvoySummary> {
+  const limit = input.limit ?? DEFAULT_PAGE_SIZE;
   const rows = db
     .select()
     .from(convoys)
-    .where(
-      and(
-        input.status ? eq(convoys.status, input.status) : undefined,
-        after
-          ? or(lt(convoys.createdAt, after.createdAt), and(eq(convoys.createdAt, after.createdAt), lt(convoys.id, after.id)))
-          : undefined,
-      ),
-    )
+    .where(and(input.status ? eq(convoys.status, input.status) : undefined, olderThanCursor(convoys.createdAt, convoys.id, input.cursor)))
     .orderBy(desc(convoys.createdAt), desc(convoys.id))
     .limit(limit + 1)
     .all();
-  const items = rows.slice(0, limit).map(toSummary);
-  const last = items.at(-1);
-  return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  return toPage(rows, limit, (row) => ({ at: row.createdAt, id: row.id }), toSummary);
 }
