@@ -1,5 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
+import { createTownClient } from '../../client/index';
 import { type Outcome, outcome } from '../errors';
+import { BRIEFING_LIST_LIMIT, type Briefing, buildBriefing } from './briefing';
 import { type MayorContext, type MayorDb, openMayorDb } from './db';
 import * as mailbox from './mailbox';
 
@@ -28,6 +30,17 @@ export class MayorDO extends DurableObject<Env> {
 
   markRead(mailId: string) {
     return this.run((c) => mailbox.markRead(c, mailId));
+  }
+
+  /** The town at a glance, read through the typed client over this Worker's own loopback binding. */
+  async briefing(townId: string): Promise<Briefing> {
+    const town = createTownClient({
+      url: 'https://town.internal',
+      token: this.env.TOWN_API_TOKEN ?? '',
+      fetch: (input, init) => this.ctx.exports.default.fetch(new Request(input, init)),
+    });
+    const unread = mailbox.listMail({ db: this.db, now: () => new Date() }, { unread: true, limit: BRIEFING_LIST_LIMIT });
+    return buildBriefing(town, townId, unread, new Date());
   }
 }
 

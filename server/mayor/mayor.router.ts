@@ -13,4 +13,8 @@ const mailRouter = router({
     .mutation(async ({ ctx, input }) => unwrap(await mayorStub(ctx.env, input.townId).markRead(input.mailId))),
 });
 
-export const mayorRouter = router({ mail: mailRouter });
+export const mayorRouter = router({
+  mail: mailRouter,
+  /** Rigs with health, active convoys with progress, unacknowledged escalations and unread mail. */
+  briefing: procedure.input(townInput).query(({ ctx, input }) => mayorStub(ctx.env, input.townId).briefing(input.townId)),
+});

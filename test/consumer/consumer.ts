@@ -7,6 +7,10 @@ const assert = <T extends true>(_proof?: T) => {};
 
 assert<Equal<RouterOutputs['rig']['get'], { id: string; name: string; rigDoId: string; createdAt: string }>>();
 assert<Equal<RouterInputs['rig']['register'], { townId: string; name: string }>>();
+assert<Equal<RouterOutputs['convoy']['get']['beads'][number], { id: string; rigId: string; title: string; status: 'open' | 'closed' }>>();
+assert<Equal<RouterOutputs['convoy']['get']['status'], 'active' | 'landed' | 'cancelled'>>();
+assert<Equal<RouterInputs['escalation']['raise']['severity'], 'low' | 'medium' | 'high' | 'critical'>>();
+assert<Equal<RouterOutputs['mayor']['briefing']['activeConvoys']['items'][number]['progress'], number>>();
 
 export async function example() {
   const town = createTownClient({ url: 'http://localhost:8787', token: 'dev-token' });
@@ -16,6 +20,10 @@ export async function example() {
   await town.rig.register.mutate({ townId: 't' });
   // @ts-expect-error: `rigId` must be a string
   await town.rig.get.query({ townId: 't', rigId: 1 });
+  // @ts-expect-error: beads need a rigId
+  await town.convoy.create.mutate({ townId: 't', title: 'x', beads: [{ title: 'b' }] });
+  // @ts-expect-error: not a severity
+  await town.escalation.raise.mutate({ townId: 't', sourceRigId: 'r', severity: 'urgent', message: 'm' });
   // @ts-expect-error: no such procedure
   await town.rig.explode.mutate({ townId: 't' });
   return name;
