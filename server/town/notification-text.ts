@@ -44,12 +44,23 @@ function describeEscalation(townId: string, type: string, data: Record<string, u
   return { subject: `[town ${townId}] ${headline} from ${rig}: ${firstLine(escalation.message)}`, text: lines.join('\n') };
 }
 
-/** A generic rendering for any other event type (e.g. `convoy.landed`): its fields, one per line. */
+/** Headlines of the events people see most; other types read as their type name. */
+function headline(payload: NotificationPayload): string {
+  const { data } = payload;
+  if (payload.type === 'convoy.landed' && typeof data.title === 'string') {
+    return `Convoy "${firstLine(data.title)}" landed (${String(data.closedBeads)}/${String(data.totalBeads)} beads closed)`;
+  }
+  if (payload.type === 'watchdog.recovered' && typeof data.name === 'string') return `${data.name} recovered`;
+  return payload.type;
+}
+
+/** Any other event type (e.g. `convoy.landed`): a headline, then its fields, one per line. */
 function describeEvent(townId: string, payload: NotificationPayload): NotificationText {
   const fields = Object.entries(payload.data).map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  const title = headline(payload);
   return {
-    subject: `[town ${townId}] ${payload.type}`,
-    text: [`${payload.type} in town ${townId} at ${payload.timestamp}.`, '', ...fields].join('\n'),
+    subject: `[town ${townId}] ${title}`,
+    text: [`${title} in town ${townId} at ${payload.timestamp}.`, '', ...fields].join('\n'),
   };
 }
 
