@@ -116,4 +116,24 @@ describe('convoy lifecycle', () => {
     const third = await api.convoy.create.mutate({ ...input, idempotencyKey: 'req-43' });
     expect(third.id).not.toBe(first.id);
   });
+
+  it('adds the beads of a retried addBeads once, and a retry after landing does not reopen the convoy', async () => {
+    const { townId, rigs } = await townWithRigs('alpha');
+    const convoy = await api.convoy.create.mutate({ townId, title: 'grows', beads: beadsFor(rigs.alpha, 1) });
+    const more = { townId, convoyId: convoy.id, beads: beadsFor(rigs.alpha, 2), idempotencyKey: 'add-1' };
+    const first = await api.convoy.addBeads.mutate(more);
+    const retry = await api.convoy.addBeads.mutate(more);
+    expect(first).toMatchObject({ totalBeads: 3 });
+    expect(first.added).toHaveLength(2);
+    expect(retry).toMatchObject({ totalBeads: 3, added: [] });
+    expect(await api.rig.beads.query({ townId, rigId: rigs.alpha })).toHaveLength(3);
+
+    for (const bead of (await api.convoy.get.query({ townId, convoyId: convoy.id })).beads) {
+      await api.rig.closeBead.mutate({ townId, rigId: rigs.alpha, beadId: bead.id });
+    }
+    expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toMatchObject({ status: 'landed', closedBeads: 3 });
+    expect(await api.convoy.addBeads.mutate(more)).toMatchObject({ status: 'landed', totalBeads: 3, added: [] });
+    // Another key adds more, and reopens.
+    expect(await api.convoy.addBeads.mutate({ ...more, idempotencyKey: 'add-2' })).toMatchObject({ status: 'active', totalBeads: 5 });
+  });
 });

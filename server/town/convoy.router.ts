@@ -19,6 +19,7 @@ const newBead = z.strictObject({
 });
 const newBeads = z.array(newBead).min(1).max(CONVOY_BEADS_PER_CALL_MAX);
 const convoyRef = townInput.extend({ convoyId: entityId });
+const idempotencyKey = z.string().min(1).max(128);
 
 export const convoyRouter = router({
   create: procedure
@@ -27,12 +28,12 @@ export const convoyRouter = router({
         title: title(CONVOY_TITLE_MAX_CHARS),
         beads: newBeads,
         createdBy: z.string().trim().min(1).max(128).optional(),
-        idempotencyKey: z.string().min(1).max(128).optional(),
+        idempotencyKey: idempotencyKey.optional(),
       }),
     )
     .mutation(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).createConvoy(townId, input))),
   addBeads: procedure
-    .input(convoyRef.extend({ beads: newBeads }))
+    .input(convoyRef.extend({ beads: newBeads, idempotencyKey: idempotencyKey.optional() }))
     .mutation(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).addConvoyBeads(townId, input))),
   beadClosed: procedure
     .input(convoyRef.extend({ beadId: entityId }))

@@ -37,18 +37,23 @@ function requireRigs({ db }: TownContext, beads: readonly NewBead[]): void {
 }
 
 /** Inserts beads at positions `first`… and schedules their delivery; returns the new beads and task ids. */
-function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: readonly NewBead[]) {
-  const added: ConvoyBead[] = beads.map((bead, i) => {
+/**
+ * Inserts the beads under the given ids (a bead id already in the convoy is skipped, so a retried call
+ * adds nothing twice) and schedules delivery of what was new. Returns the rows that are new.
+ */
+function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: readonly NewBead[], ids: readonly string[]) {
+  const added: ConvoyBead[] = [];
+  beads.forEach((bead, i) => {
     const row = {
       convoyId,
-      beadId: crypto.randomUUID(),
+      beadId: ids[i] ?? crypto.randomUUID(),
       rigId: bead.rigId,
       title: bead.title,
       body: bead.body ?? null,
-      position: first + i,
+      position: first + added.length,
     };
-    ctx.db.insert(convoyBeads).values(row).run();
-    return toConvoyBead({ ...row, status: 'open' });
+    const inserted = ctx.db.insert(convoyBeads).values(row).onConflictDoNothing().returning({ beadId: convoyBeads.beadId }).get();
+    if (inserted) added.push(toConvoyBead({ ...row, status: 'open' }));
   });
   return {
     added,
@@ -58,6 +63,18 @@ function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: r
       added.map((b) => b.rigId),
     ),
   };
+}
+
+/** Bead ids for one `addBeads` call: random, or derived from its idempotency key so a retry names the same beads. */
+async function beadIdsFor(convoyId: string, count: number, idempotencyKey: string | undefined): Promise<string[]> {
+  if (idempotencyKey === undefined) return Array.from({ length: count }, () => crypto.randomUUID());
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${convoyId}\n${idempotencyKey}\n${i}`));
+      const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+    }),
+  );
 }
 
 /** Creates a convoy and distributes its beads (one delivery per rig). The same idempotency key returns the first convoy. */
@@ -80,23 +97,28 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
         idempotencyKey: input.idempotencyKey ?? null,
       })
       .run();
-    return { convoyId: id, taskIds: insertBeads(ctx, id, 0, input.beads).taskIds };
+    return { convoyId: id, taskIds: insertBeads(ctx, id, 0, input.beads, []).taskIds };
   });
   await deliverNow(ctx, taskIds);
   return getConvoy(ctx, convoyId);
 }
 
-/** Adds beads to an active or landed convoy (a landed one reopens); a cancelled convoy is final. */
+/**
+ * Adds beads to an active or landed convoy (a landed one reopens); a cancelled convoy is final. With an
+ * idempotency key, a retried call adds nothing again and does not reopen the convoy.
+ */
 export async function addBeads(
   ctx: ConvoyContext,
-  input: { convoyId: string; beads: NewBead[] },
+  input: { convoyId: string; beads: NewBead[]; idempotencyKey?: string },
 ): Promise<ConvoySummary & { added: ConvoyBead[] }> {
   const { db } = ctx;
+  const ids = await beadIdsFor(input.convoyId, input.beads.length, input.idempotencyKey);
   const { convoy, added, taskIds } = db.transaction(() => {
     const current = requireConvoy(ctx, input.convoyId);
     if (current.status === 'cancelled') throw new DomainError('CONFLICT', `convoy ${input.convoyId} is cancelled`);
     requireRigs(ctx, input.beads);
-    const { added, taskIds } = insertBeads(ctx, current.id, current.totalBeads, input.beads);
+    const { added, taskIds } = insertBeads(ctx, current.id, current.totalBeads, input.beads, ids);
+    if (added.length === 0) return { convoy: current, added, taskIds };
     const convoy = db
       .update(convoys)
       .set({ totalBeads: sql`${convoys.totalBeads} + ${added.length}`, status: 'active', landedAt: null })

@@ -94,7 +94,7 @@ export class TownDO extends DurableObject<Env> {
     return this.convoy(townId, (c) => convoys.createConvoy(c, input));
   }
 
-  addConvoyBeads(townId: string, input: { convoyId: string; beads: convoys.NewBead[] }) {
+  addConvoyBeads(townId: string, input: { convoyId: string; beads: convoys.NewBead[]; idempotencyKey?: string }) {
     return this.convoy(townId, (c) => convoys.addBeads(c, input));
   }
 
