@@ -43,6 +43,8 @@ export default async function setup(project: TestProject) {
   return async () => {
     await new Promise((resolve) => server.close(resolve));
     if (rows.length === 0) return;
+    // Files finish in whatever order vitest ran them; scenarios are numbered, rows keep their order within one.
+    rows.sort((a, b) => a.scenario.localeCompare(b.scenario, 'en', { numeric: true }));
     const cell = (r: BenchRow) => [
       r.scenario,
       r.measure,

@@ -77,12 +77,16 @@ export async function runDueTasks(db: SchedulerDb, now: number, handlers: Record
 /**
  * Runs the given tasks now, whatever their due time (e.g. a first attempt right after the transaction
  * that scheduled them); each that fails stays scheduled with backoff, exactly as in an alarm run.
+ * They run at once (tasks named together are independent, e.g. one delivery per rig), so the slowest
+ * bounds the wait rather than the sum of their round trips.
  */
 export async function runTasksNow(db: SchedulerDb, ids: readonly string[], now: number, handlers: Record<string, TaskHandler>) {
-  for (const id of ids) {
-    const row = db.select().from(schedule).where(eq(schedule.id, id)).get();
-    if (row) await runTask(db, row, now, handlers);
-  }
+  await Promise.all(
+    ids.map((id) => {
+      const row = db.select().from(schedule).where(eq(schedule.id, id)).get();
+      return row ? runTask(db, row, now, handlers) : undefined;
+    }),
+  );
 }
 
 async function runTask(db: SchedulerDb, row: typeof schedule.$inferSelect, now: number, handlers: Record<string, TaskHandler>) {

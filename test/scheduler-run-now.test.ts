@@ -33,4 +33,26 @@ describe('runTasksNow', () => {
       expect(b?.dueAt).toBeLessThanOrEqual(10 + retryDelayMs(1, () => 1));
       expect(scheduledTask(db, 'c')?.dueAt).toBe(1_000_000); // not named: untouched
     }));
+
+  it('runs the named tasks at once: each is under way before any finishes', () =>
+    runInDurableObject(env.TOWN.get(env.TOWN.idFromName(newTownId('now'))), async (_i, state) => {
+      const db = drizzle(state.storage, { schema });
+      for (const id of ['a', 'b', 'c']) scheduleTask(db, { id, kind: 'slow', dueAt: 1_000_000 });
+      const started: string[] = [];
+      const startedBeforeFinishing: string[][] = [];
+      await runTasksNow(db, ['a', 'b', 'c'], 10, {
+        slow: async (task) => {
+          started.push(task.id);
+          await scheduler.wait(20); // a round trip to another DO
+          startedBeforeFinishing.push([...started]);
+          return undefined;
+        },
+      });
+      expect(startedBeforeFinishing).toEqual([
+        ['a', 'b', 'c'],
+        ['a', 'b', 'c'],
+        ['a', 'b', 'c'],
+      ]);
+      expect(['a', 'b', 'c'].map((id) => scheduledTask(db, id))).toEqual([null, null, null]);
+    }));
 });

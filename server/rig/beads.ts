@@ -69,15 +69,23 @@ export function receiveBeads(ctx: RigContext, townId: string, convoyId: string, 
     claimTown(ctx, townId, at);
     const cancelled = db.select().from(cancelledConvoys).where(eq(cancelledConvoys.convoyId, convoyId)).get() !== undefined;
     const state = cancelled ? ({ status: 'closed', closeReason: 'cancelled', closedAt: at } as const) : {};
+    // Built once per delivery, not once per bead: building the query cost more than executing it.
+    const insert = db
+      .insert(beads)
+      .values({
+        id: sql.placeholder('id'),
+        title: sql.placeholder('title'),
+        body: sql.placeholder('body'),
+        convoyId,
+        createdAt: at,
+        ...state,
+      })
+      .onConflictDoNothing()
+      .returning({ id: beads.id })
+      .prepare();
     let created = 0;
     for (const bead of incoming) {
-      const row = db
-        .insert(beads)
-        .values({ id: bead.id, title: bead.title, body: bead.body, convoyId, createdAt: at, ...state })
-        .onConflictDoNothing()
-        .returning({ id: beads.id })
-        .get();
-      if (row) created += 1;
+      if (insert.get({ id: bead.id, title: bead.title, body: bead.body })) created += 1;
     }
     return { created };
   });
