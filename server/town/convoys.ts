@@ -37,35 +37,43 @@ function requireRigs({ db }: TownContext, beads: readonly NewBead[]): void {
 }
 
 /**
- * Inserts the beads under the given ids (a bead id already in the convoy is skipped, so a retried call
- * adds nothing twice) and schedules delivery of what was new. Returns the rows that are new.
+ * Inserts the beads and schedules delivery of the new ones. Under ids derived from an idempotency key
+ * (`ids`), a bead already in the convoy is skipped, so a retried call adds nothing twice; otherwise
+ * ids are fresh and nothing can collide. Returns the beads that are new.
  */
-function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: readonly NewBead[], ids: readonly string[]) {
+function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: readonly NewBead[], ids?: readonly string[]) {
   // Built once per call, not once per bead: building the query cost ~3× executing it (bench/convoy-create).
-  const insert = ctx.db
+  const values = {
+    convoyId,
+    beadId: sql.placeholder('beadId'),
+    rigId: sql.placeholder('rigId'),
+    title: sql.placeholder('title'),
+    body: sql.placeholder('body'),
+    position: sql.placeholder('position'),
+  };
+  const insertNew = ctx.db.insert(convoyBeads).values(values).prepare();
+  const insertUnlessPresent = ctx.db
     .insert(convoyBeads)
-    .values({
-      convoyId,
-      beadId: sql.placeholder('beadId'),
-      rigId: sql.placeholder('rigId'),
-      title: sql.placeholder('title'),
-      body: sql.placeholder('body'),
-      position: sql.placeholder('position'),
-    })
+    .values(values)
     .onConflictDoNothing()
-    .returning({ beadId: convoyBeads.beadId })
+    .returning({ id: convoyBeads.beadId })
     .prepare();
   const added: ConvoyBead[] = [];
   beads.forEach((bead, i) => {
     const row = {
       convoyId,
-      beadId: ids[i] ?? crypto.randomUUID(),
+      beadId: ids?.[i] ?? crypto.randomUUID(),
       rigId: bead.rigId,
       title: bead.title,
       body: bead.body ?? null,
       position: first + added.length,
     };
-    if (insert.get(row)) added.push(toConvoyBead({ ...row, status: 'open' }));
+    if (ids) {
+      if (!insertUnlessPresent.get(row)) return;
+    } else {
+      insertNew.run(row);
+    }
+    added.push(toConvoyBead({ ...row, status: 'open' }));
   });
   return {
     added,
@@ -75,18 +83,6 @@ function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: r
       added.map((b) => b.rigId),
     ),
   };
-}
-
-/** Bead ids for one `addBeads` call: random, or derived from its idempotency key so a retry names the same beads. */
-async function beadIdsFor(convoyId: string, count: number, idempotencyKey: string | undefined): Promise<string[]> {
-  if (idempotencyKey === undefined) return Array.from({ length: count }, () => crypto.randomUUID());
-  return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${convoyId}\n${idempotencyKey}\n${i}`));
-      const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-    }),
-  );
 }
 
 /** Creates a convoy and distributes its beads (one delivery per rig). The same idempotency key returns the first convoy. */
@@ -109,10 +105,21 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
         idempotencyKey: input.idempotencyKey ?? null,
       })
       .run();
-    return { convoyId: id, taskIds: insertBeads(ctx, id, 0, input.beads, []).taskIds };
+    return { convoyId: id, taskIds: insertBeads(ctx, id, 0, input.beads).taskIds };
   });
   await deliverNow(ctx, taskIds);
   return getConvoy(ctx, convoyId);
+}
+
+/** Bead ids derived from an `addBeads` idempotency key, so a retry names the same beads. */
+async function beadIdsFor(convoyId: string, count: number, idempotencyKey: string): Promise<string[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${convoyId}\n${idempotencyKey}\n${i}`));
+      const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+    }),
+  );
 }
 
 /**
@@ -124,7 +131,7 @@ export async function addBeads(
   input: { convoyId: string; beads: NewBead[]; idempotencyKey?: string },
 ): Promise<ConvoySummary & { added: ConvoyBead[] }> {
   const { db } = ctx;
-  const ids = await beadIdsFor(input.convoyId, input.beads.length, input.idempotencyKey);
+  const ids = input.idempotencyKey === undefined ? undefined : await beadIdsFor(input.convoyId, input.beads.length, input.idempotencyKey);
   const { convoy, added, taskIds } = db.transaction(() => {
     const current = requireConvoy(ctx, input.convoyId);
     if (current.status === 'cancelled') throw new DomainError('CONFLICT', `convoy ${input.convoyId} is cancelled`);
