@@ -114,7 +114,7 @@ it(SCENARIO, async () => {
       value: `${fmt(ratio)}×`,
       target: `≤ ${TARGET_RATIO}×`,
       met: ratio <= TARGET_RATIO,
-      note: `${ratio <= TARGET_RATIO ? '' : 'missed: '}beyond the raw rows, create marks each bead delivered once its rig has it, finishes the per-rig tasks and returns the 1,000-bead convoy (rows below)`,
+      note: `${ratio <= TARGET_RATIO ? '' : 'missed: '}beyond the raw rows, create schedules and finishes one delivery task per rig (a watermark row each) and reads back the 1,000-bead convoy it returns (rows below)`,
     },
     { scenario: SCENARIO, measure: 'tRPC over HTTP (ms)', value: fmt(ms.http, 1), note: `for information: ${fmt(ms.http / ms.raw)}× raw` },
     {
@@ -127,7 +127,7 @@ it(SCENARIO, async () => {
       scenario: SCENARIO,
       measure: 'TownDO SQLite rows read / written: createConvoy',
       value: `${rows.create.rowsRead} / ${rows.create.rowsWritten}`,
-      note: `${rows.create.statements} statements; also marks each bead delivered, finishes the tasks, reads the convoy back`,
+      note: `${rows.create.statements} statements; also schedules and finishes the per-rig tasks, records each rig's delivery watermark, reads the convoy back`,
     },
   ]);
 });

@@ -50,16 +50,30 @@ export const convoyBeads = sqliteTable(
     // Kept until the rig has the bead (a rig that is down gets it from a later delivery attempt).
     title: text('title').notNull().default(''),
     body: text('body'),
-    // Order of addition within the convoy (0-based); also bounds what one delivery attempt sent.
+    // Order of addition within the convoy (0-based); a rig's delivery watermark is a position.
     position: integer('position').notNull().default(0),
-    delivered: integer('delivered', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     primaryKey({ columns: [t.convoyId, t.beadId] }),
     check('convoy_beads_status_check', sql`${t.status} in ('open', 'closed')`),
     index('convoy_beads_position_idx').on(t.convoyId, t.position),
-    index('convoy_beads_delivery_idx').on(t.convoyId, t.rigId, t.delivered, t.position),
+    index('convoy_beads_rig_idx').on(t.convoyId, t.rigId, t.position),
   ],
+);
+
+/**
+ * How far each rig has received a convoy's beads: every bead of the rig at a position up to
+ * `delivered_through` is there. One row per (convoy, rig), so a delivery marks 1 row, not 1 per bead;
+ * a missing row means nothing yet (re-sending is harmless: rigs store beads by the town's id).
+ */
+export const convoyRigDeliveries = sqliteTable(
+  'convoy_rig_deliveries',
+  {
+    convoyId: text('convoy_id').notNull(),
+    rigId: text('rig_id').notNull(),
+    deliveredThrough: integer('delivered_through').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.convoyId, t.rigId] })],
 );
 
 export const escalations = sqliteTable(

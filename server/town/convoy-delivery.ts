@@ -1,5 +1,5 @@
-import { and, asc, eq, lte } from 'drizzle-orm';
-import { convoyBeads } from '../../schema/town';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { convoyBeads, convoyRigDeliveries } from '../../schema/town';
 import { logEvent } from '../log';
 import { rigStub } from '../rig/stub';
 import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskHandler } from '../scheduler';
@@ -56,10 +56,12 @@ export async function deliverNow(ctx: ConvoyContext, taskIds: readonly string[])
 }
 
 async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery) {
+  const where = and(eq(convoyRigDeliveries.convoyId, convoyId), eq(convoyRigDeliveries.rigId, rigId));
+  const deliveredThrough = ctx.db.select().from(convoyRigDeliveries).where(where).get()?.deliveredThrough ?? -1;
   const pending = ctx.db
     .select({ id: convoyBeads.beadId, title: convoyBeads.title, body: convoyBeads.body, position: convoyBeads.position })
     .from(convoyBeads)
-    .where(and(eq(convoyBeads.convoyId, convoyId), eq(convoyBeads.rigId, rigId), eq(convoyBeads.delivered, false)))
+    .where(and(eq(convoyBeads.convoyId, convoyId), eq(convoyBeads.rigId, rigId), gt(convoyBeads.position, deliveredThrough)))
     .orderBy(asc(convoyBeads.position))
     .limit(DELIVERY_MAX_BEADS)
     .all();
@@ -69,16 +71,12 @@ async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery) 
   const { created } = await rigStub(ctx.env, ctx.townId, rigId).receiveBeads(ctx.townId, convoyId, beads);
   // Only what this attempt sent: beads added meanwhile have later positions and stay pending.
   ctx.db
-    .update(convoyBeads)
-    .set({ delivered: true })
-    .where(
-      and(
-        eq(convoyBeads.convoyId, convoyId),
-        eq(convoyBeads.rigId, rigId),
-        eq(convoyBeads.delivered, false),
-        lte(convoyBeads.position, last.position),
-      ),
-    )
+    .insert(convoyRigDeliveries)
+    .values({ convoyId, rigId, deliveredThrough: last.position })
+    .onConflictDoUpdate({
+      target: [convoyRigDeliveries.convoyId, convoyRigDeliveries.rigId],
+      set: { deliveredThrough: sql`max(${convoyRigDeliveries.deliveredThrough}, excluded.delivered_through)` },
+    })
     .run();
   logEvent('info', 'convoy.beads_delivered', { townId: ctx.townId, convoyId, rigId, sent: beads.length, created });
   return pending.length === DELIVERY_MAX_BEADS ? { retryAt: Date.now() } : undefined;
