@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { outbox, schedule } from '../../schema/town';
+import { isLocalDev } from '../environment';
 import type { JsonObject } from '../json';
 import { logEvent } from '../log';
 import { mayorStub } from '../mayor/mayor-do';
@@ -9,7 +10,7 @@ import type { SendResult } from './delivery-result';
 import { sendEmail } from './email';
 import { describeNotification, type NotificationPayload } from './notification-text';
 import { type Channel, DELIVERY_TASK_KIND } from './outbox';
-import { disableWebhook, effectiveRouting } from './routing';
+import { disableWebhook, effectiveRouting, webhookUrlProblem } from './routing';
 import { postWebhook } from './webhook';
 
 // Delivers outbox rows (one per event and channel), retrying failures on a Svix-like schedule.
@@ -66,6 +67,9 @@ async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
   if (channel === 'webhook') {
     if (!routing.webhookUrl) return { ok: false, error: 'no webhook URL is configured', final: true };
     if (routing.webhookDisabled) return { ok: false, error: `webhook disabled: ${routing.webhookDisabled.reason}`, final: true };
+    // Checked again here: an environment default never went through setRouting's check.
+    const problem = webhookUrlProblem(routing.webhookUrl, isLocalDev(ctx.env));
+    if (problem) return { ok: false, error: `refused: ${problem}`, final: true };
     const now = ctx.now();
     return postWebhook({
       url: routing.webhookUrl,
