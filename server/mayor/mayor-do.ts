@@ -15,7 +15,7 @@ export class MayorDO extends DurableObject<Env> {
   }
 
   private run<T>(fn: (ctx: MayorContext) => T): Promise<Outcome<T>> {
-    return outcome(() => fn({ db: this.db, now: () => new Date() }));
+    return outcome(() => fn({ db: this.db, now: () => new Date(), townId: this.ctx.id.name ?? null }));
   }
 
   receiveMail(input: mailbox.IncomingMail) {

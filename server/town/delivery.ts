@@ -41,6 +41,7 @@ export async function deliverOutboxTask(ctx: TownContext, task: Task, inFlight: 
   if (row?.status !== 'pending') return undefined;
   if (inFlight.has(row.id)) return { retryAt: ctx.now().getTime() + DELIVERY_RETRY_DELAYS_MS[0] };
   inFlight.add(row.id);
+  const started = performance.now();
   let result: SendResult;
   try {
     result = await send(ctx, row);
@@ -49,7 +50,7 @@ export async function deliverOutboxTask(ctx: TownContext, task: Task, inFlight: 
   } finally {
     inFlight.delete(row.id);
   }
-  return recordAttempt(ctx, row, result);
+  return recordAttempt(ctx, row, result, Math.round(performance.now() - started));
 }
 
 async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
@@ -84,8 +85,17 @@ async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
   return sendEmail(ctx.env.EMAIL, { ...text, from: routing.emailFrom, to: routing.emailTo });
 }
 
-function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult): TaskResult {
+function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult, durationMs: number): TaskResult {
   const attempts = row.attempts + 1;
+  const attempt = {
+    townId: ctx.townId,
+    outboxId: row.id,
+    eventId: row.eventId,
+    type: row.type,
+    channel: row.channel,
+    attempts,
+    durationMs,
+  };
   const now = ctx.now();
   const stillPending = and(eq(outbox.id, row.id), eq(outbox.status, 'pending'));
   if (result.ok) {
@@ -94,7 +104,7 @@ function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult): Ta
       .set({ status: 'delivered', attempts, lastError: null, deliveredAt: iso(now) })
       .where(stillPending)
       .run();
-    logEvent('info', 'outbox.delivered', { townId: ctx.townId, outboxId: row.id, channel: row.channel, attempts });
+    logEvent('info', 'outbox.delivered', attempt);
     return undefined;
   }
   if (result.gone) disableWebhook(ctx, `${result.error} at ${iso(now)}`);
@@ -105,7 +115,7 @@ function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult): Ta
     .set({ status, attempts, lastError: result.error.slice(0, 500) })
     .where(stillPending)
     .run();
-  const fields = { townId: ctx.townId, outboxId: row.id, channel: row.channel, attempts, error: result.error };
+  const fields = { ...attempt, error: result.error };
   logEvent(status === 'failed' ? 'error' : 'warn', status === 'failed' ? 'outbox.failed' : 'outbox.retry', fields);
   return delay === null ? undefined : { retryAt: now.getTime() + delay };
 }
