@@ -48,7 +48,7 @@ const both =
     for (const step of steps) await step(run);
   };
 
-export const FAULT_TABLE: Row[] = [
+const FAULT_TABLE: Row[] = [
   // convoy create → distribution
   {
     flow: 'convoy create → distribution',
@@ -182,11 +182,7 @@ export const FAULT_TABLE: Row[] = [
     flow: 'escalation raise → outbox → Mayor/webhook/email',
     step: 'outbox → email',
     fault: 'the email binding throws once',
-    faults: {
-      setup: async (run) => {
-        run.emailFailures = 1;
-      },
-    },
+    faults: { setup: emailFails },
   },
   {
     flow: 'escalation raise → outbox → Mayor/webhook/email',
