@@ -224,7 +224,15 @@ const escalationRaise: Flow = async (faults) => {
   const { townId, rigs } = run;
   await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(townId), emailTo: 'oncall@example.com' });
   await faults.setup?.(run);
-  await call(run, () => api.escalation.raise.mutate({ townId, sourceRigId: rigs.alpha as string, severity: 'high', message: 'disk full' }));
+  await call(run, () =>
+    api.escalation.raise.mutate({
+      townId,
+      sourceRigId: rigs.alpha as string,
+      severity: 'high',
+      message: 'disk full',
+      idempotencyKey: 'flow-key',
+    }),
+  );
   await faults.raised?.(run);
   await recover(run, 0);
   return { run, end: await endState(run) };

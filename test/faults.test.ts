@@ -145,8 +145,8 @@ const FAULT_TABLE: Row[] = [
   {
     flow: 'escalation raise → outbox → Mayor/webhook/email',
     step: 'TownDO commits escalation + outbox rows',
-    fault: 'answer lost after the commit',
-    gap: '`escalation.raise` takes no idempotency key: a caller that retries after a lost answer raises a second escalation',
+    fault: 'answer lost after the commit; the caller retries with its idempotency key',
+    faults: { setup: broken(town, 'raiseEscalation', 'after') },
   },
   {
     flow: 'escalation raise → outbox → Mayor/webhook/email',
