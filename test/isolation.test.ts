@@ -50,7 +50,11 @@ beforeAll(async () => {
 });
 afterAll(() => vi.restoreAllMocks());
 
-const shapeOf = (p: (typeof procedures)[number]) => (p.inputs[0]?._zod.def as unknown as { shape: Record<string, z.core.$ZodType> }).shape;
+function shapeOf(p: (typeof procedures)[number]): Record<string, z.core.$ZodType> {
+  const input = p.inputs[0];
+  if (!input) throw new Error(`${p.path} has no input`);
+  return (input._zod.def as unknown as { shape: Record<string, z.core.$ZodType> }).shape;
+}
 const optional = (s: z.core.$ZodType) => ['optional', 'default', 'prefault'].includes(s._zod.def.type);
 const idFields = (p: (typeof procedures)[number]) => Object.keys(shapeOf(p)).filter((k) => ID_FIELDS.includes(k));
 

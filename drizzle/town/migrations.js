@@ -1,4 +1,3 @@
-import journal from './meta/_journal.json';
 import m0000 from './0000_seed.sql';
 import m0001 from './0001_town_identity.sql';
 import m0002 from './0002_scheduler.sql';
@@ -7,18 +6,18 @@ import m0004 from './0004_convoy_delivery.sql';
 import m0005 from './0005_watchdog.sql';
 import m0006 from './0006_escalation_routing.sql';
 import m0007 from './0007_escalation_idempotency_key.sql';
+import journal from './meta/_journal.json';
 
-  export default {
-    journal,
-    migrations: {
-      m0000,
-m0001,
-m0002,
-m0003,
-m0004,
-m0005,
-m0006,
-m0007
-    }
-  }
-  
+export default {
+  journal,
+  migrations: {
+    m0000,
+    m0001,
+    m0002,
+    m0003,
+    m0004,
+    m0005,
+    m0006,
+    m0007,
+  },
+};
