@@ -94,6 +94,8 @@ export const escalations = sqliteTable(
     acknowledgedAt: text('acknowledged_at'),
     acknowledgedBy: text('acknowledged_by'),
     lastReEscalatedAt: text('last_re_escalated_at'),
+    // The caller's key for `escalation.raise`: a retry after a lost answer returns the first escalation.
+    idempotencyKey: text('idempotency_key'),
   },
   (t) => [
     check('escalations_severity_check', sql`${t.severity} in ('low', 'medium', 'high', 'critical')`),
@@ -101,6 +103,7 @@ export const escalations = sqliteTable(
     // `escalation.list` filters: one index per filter keeps a filtered page from scanning the whole table.
     index('escalations_ack_created_idx').on(t.acknowledged, t.createdAt, t.id),
     index('escalations_severity_created_idx').on(t.severity, t.createdAt, t.id),
+    uniqueIndex('escalations_idempotency_key_unique').on(t.idempotencyKey),
   ],
 );
 

@@ -87,3 +87,21 @@ export function quietErrors() {
   const spy = vi.spyOn(console, 'error').mockImplementation(() => {});
   return () => spy.mockRestore();
 }
+
+/** Whether each convoy bead has reached its rig, by the rig's delivery watermark; keyed by bead id. */
+export function deliveredBeads(db: ReturnType<typeof drizzle<typeof townSchema>>): Map<string, boolean> {
+  const marks = new Map(
+    db
+      .select()
+      .from(townSchema.convoyRigDeliveries)
+      .all()
+      .map((d) => [`${d.convoyId}/${d.rigId}`, d.deliveredThrough]),
+  );
+  return new Map(
+    db
+      .select()
+      .from(townSchema.convoyBeads)
+      .all()
+      .map((b) => [b.beadId, b.position <= (marks.get(`${b.convoyId}/${b.rigId}`) ?? -1)]),
+  );
+}

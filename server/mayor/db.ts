@@ -9,6 +9,8 @@ export type MayorDb = DrizzleSqliteDODatabase<typeof schema>;
 export interface MayorContext {
   db: MayorDb;
   now: () => Date;
+  /** The town (the DO's name), for log lines; null if the id has no name. */
+  townId: string | null;
 }
 
 /** Opens the MayorDO's database and applies pending migrations; call inside blockConcurrencyWhile. */

@@ -2,6 +2,7 @@ import { and, desc, eq, isNull } from 'drizzle-orm';
 import { mail } from '../../schema/mayor';
 import { notFound } from '../errors';
 import type { JsonObject } from '../json';
+import { logEvent } from '../log';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
 import type { MayorContext } from './db';
 
@@ -39,6 +40,7 @@ export function receiveMail(ctx: MayorContext, input: IncomingMail): { mail: Mai
     .get();
   const row = inserted ?? findMail(ctx, input.id);
   if (!row) throw new Error(`mail ${input.id} vanished while being received`);
+  logEvent('info', 'mayor.mail_received', { townId: ctx.townId, mailId: input.id, type: input.type, created: inserted !== undefined });
   return { mail: toMail(row), created: inserted !== undefined };
 }
 
@@ -65,5 +67,6 @@ export function markRead(ctx: MayorContext, mailId: string): Mail {
     .get();
   const row = updated ?? findMail(ctx, mailId);
   if (!row) throw notFound('mail', mailId);
+  if (updated) logEvent('info', 'mayor.mail_read', { townId: ctx.townId, mailId });
   return toMail(row);
 }

@@ -16,8 +16,12 @@ export class MayorDO extends DurableObject<Env> {
     });
   }
 
+  private context(): MayorContext {
+    return { db: this.db, now: () => new Date(), townId: this.ctx.id.name ?? null };
+  }
+
   private run<T>(fn: (ctx: MayorContext) => T): Promise<Outcome<T>> {
-    return outcome(() => fn({ db: this.db, now: () => new Date() }));
+    return outcome(() => fn(this.context()));
   }
 
   receiveMail(input: mailbox.IncomingMail) {
@@ -39,7 +43,7 @@ export class MayorDO extends DurableObject<Env> {
       token: this.env.TOWN_API_TOKEN ?? '',
       fetch: (input, init) => this.ctx.exports.default.fetch(new Request(input, init)),
     });
-    const unread = mailbox.listMail({ db: this.db, now: () => new Date() }, { unread: true, limit: BRIEFING_LIST_LIMIT });
+    const unread = mailbox.listMail(this.context(), { unread: true, limit: BRIEFING_LIST_LIMIT });
     return buildBriefing(town, townId, unread, new Date());
   }
 }

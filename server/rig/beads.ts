@@ -1,6 +1,7 @@
 import { and, asc, eq, ne, type SQL, sql } from 'drizzle-orm';
 import { beads, cancelledConvoys, rig } from '../../schema/rig';
 import { notFound } from '../errors';
+import { logEvent } from '../log';
 import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS } from '../scheduler';
 import type { RigContext } from './context';
 import { BEAD_CLOSED_TASK_KIND, type BeadClosedNotice, beadClosedTaskId, rigTaskHandlers } from './town-notify';
@@ -87,6 +88,7 @@ export function receiveBeads(ctx: RigContext, townId: string, convoyId: string, 
     for (const bead of incoming) {
       if (insert.get({ id: bead.id, title: bead.title, body: bead.body })) created += 1;
     }
+    logEvent('info', 'rig.beads_received', { townId, rigId: ctx.rigId, convoyId, received: incoming.length, created, cancelled });
     return { created };
   });
 }
@@ -111,8 +113,12 @@ export async function closeBead(ctx: RigContext, beadId: string): Promise<Bead> 
       if (!existing) throw notFound('bead', beadId);
       return { bead: existing, taskId: null };
     }
-    if (!closed.convoyId) return { bead: closed, taskId: null };
+    if (!closed.convoyId) {
+      logEvent('info', 'rig.bead_closed', { rigId: ctx.rigId, beadId, convoyId: null });
+      return { bead: closed, taskId: null };
+    }
     const notice: BeadClosedNotice = { townId: storedTownId(ctx), convoyId: closed.convoyId, beadId };
+    logEvent('info', 'rig.bead_closed', { ...notice, rigId: ctx.rigId });
     const id = beadClosedTaskId(beadId);
     // Due after the first backoff step: the inline attempt below is the first try, the alarm the retry.
     scheduleTask(db, { id, kind: BEAD_CLOSED_TASK_KIND, dueAt: now.getTime() + TASK_RETRY_BACKOFF_MS[0], payload: notice });
@@ -142,6 +148,7 @@ export function cancelConvoy(ctx: RigContext, townId: string, convoyId: string):
       .where(and(eq(beads.convoyId, convoyId), ne(beads.status, 'closed')))
       .returning({ id: beads.id })
       .all();
+    logEvent('info', 'rig.convoy_cancelled', { townId, rigId: ctx.rigId, convoyId, cancelled: closed.length });
     return { cancelled: closed.length };
   });
 }

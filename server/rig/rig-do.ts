@@ -18,7 +18,13 @@ export class RigDO extends DurableObject<Env> {
   }
 
   private context(): RigContext {
-    return { db: this.db, env: this.env, now: () => new Date(), armAlarm: () => rearm(this.ctx.storage, this.db) };
+    return {
+      db: this.db,
+      env: this.env,
+      now: () => new Date(),
+      rigId: this.ctx.id.name?.split('/')[1] ?? null,
+      armAlarm: () => rearm(this.ctx.storage, this.db),
+    };
   }
 
   /** Runs `fn` and re-arms the alarm for whatever it scheduled or finished. */

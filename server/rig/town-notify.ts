@@ -20,14 +20,22 @@ export const beadClosedTaskId = (beadId: string) => `bead-closed:${beadId}`;
  * scheduled and the alarm retries it with backoff. A refusal (the town does not know the convoy or the
  * bead) is final: retrying cannot change it, so it is logged as an error for an operator instead.
  */
-async function notifyBeadClosed({ env }: RigContext, notice: BeadClosedNotice): Promise<undefined> {
-  const result = await townStub(env, notice.townId).onBeadClosed(notice.townId, notice.convoyId, notice.beadId);
-  if (!result.ok) logEvent('error', 'rig.bead_closed.refused', { ...notice, code: result.code, message: result.message });
-  else logEvent('info', 'rig.bead_closed.delivered', { ...notice, convoyStatus: result.value.status });
+async function notifyBeadClosed({ env, rigId }: RigContext, notice: BeadClosedNotice, attempts: number): Promise<undefined> {
+  const started = performance.now();
+  const fields = () => ({ ...notice, rigId, attempts, durationMs: Math.round(performance.now() - started) });
+  let result: Awaited<ReturnType<ReturnType<typeof townStub>['onBeadClosed']>>;
+  try {
+    result = await townStub(env, notice.townId).onBeadClosed(notice.townId, notice.convoyId, notice.beadId);
+  } catch (error) {
+    logEvent('warn', 'rig.bead_closed.retry', { ...fields(), error: error instanceof Error ? error.message : String(error) });
+    throw error;
+  }
+  if (!result.ok) logEvent('error', 'rig.bead_closed.refused', { ...fields(), code: result.code, message: result.message });
+  else logEvent('info', 'rig.bead_closed.delivered', { ...fields(), convoyStatus: result.value.status });
   return undefined;
 }
 
 /** The RigDO's scheduled task kinds. */
 export function rigTaskHandlers(ctx: RigContext): Record<string, TaskHandler> {
-  return { [BEAD_CLOSED_TASK_KIND]: (task) => notifyBeadClosed(ctx, task.payload as BeadClosedNotice) };
+  return { [BEAD_CLOSED_TASK_KIND]: (task) => notifyBeadClosed(ctx, task.payload as BeadClosedNotice, task.attempts + 1) };
 }

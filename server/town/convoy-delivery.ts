@@ -2,7 +2,7 @@ import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { convoyBeads, convoyRigDeliveries } from '../../schema/town';
 import { logEvent } from '../log';
 import { rigStub } from '../rig/stub';
-import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskHandler } from '../scheduler';
+import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskHandler, type TaskResult } from '../scheduler';
 import type { TownContext } from './context';
 
 // Getting a convoy's beads (and its cancellation) to the rigs. The state change and a task per rig are
@@ -55,7 +55,8 @@ export async function deliverNow(ctx: ConvoyContext, taskIds: readonly string[])
   await runTasksNow(ctx.db, taskIds, Date.now(), convoyTaskHandlers(ctx));
 }
 
-async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery) {
+async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery): Promise<TaskResult> {
+  const started = performance.now();
   const where = and(eq(convoyRigDeliveries.convoyId, convoyId), eq(convoyRigDeliveries.rigId, rigId));
   const deliveredThrough = ctx.db.select().from(convoyRigDeliveries).where(where).get()?.deliveredThrough ?? -1;
   const pending = ctx.db
@@ -78,21 +79,46 @@ async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery) 
       set: { deliveredThrough: sql`max(${convoyRigDeliveries.deliveredThrough}, excluded.delivered_through)` },
     })
     .run();
-  logEvent('info', 'convoy.beads_delivered', { townId: ctx.townId, convoyId, rigId, sent: beads.length, created });
+  const durationMs = Math.round(performance.now() - started);
+  logEvent('info', 'convoy.beads_delivered', { townId: ctx.townId, convoyId, rigId, sent: beads.length, created, durationMs });
   return pending.length === DELIVERY_MAX_BEADS ? { retryAt: Date.now() } : undefined;
 }
 
-async function deliverCancel(ctx: TownContext, { convoyId, rigId }: RigDelivery) {
+async function deliverCancel(ctx: TownContext, { convoyId, rigId }: RigDelivery): Promise<TaskResult> {
+  const started = performance.now();
   const { cancelled } = await rigStub(ctx.env, ctx.townId, rigId).cancelConvoy(ctx.townId, convoyId);
-  logEvent('info', 'convoy.cancel_delivered', { townId: ctx.townId, convoyId, rigId, cancelled });
+  const durationMs = Math.round(performance.now() - started);
+  logEvent('info', 'convoy.cancel_delivered', { townId: ctx.townId, convoyId, rigId, cancelled, durationMs });
   return undefined;
+}
+
+/** One delivery attempt to one rig, logged with its duration when it fails (the scheduler then retries it). */
+function attempt(ctx: TownContext, what: string, deliver: (ctx: TownContext, d: RigDelivery) => Promise<TaskResult>): TaskHandler {
+  return async (task) => {
+    const delivery = task.payload as RigDelivery;
+    const started = performance.now();
+    try {
+      return await deliver(ctx, delivery);
+    } catch (error) {
+      const durationMs = Math.round(performance.now() - started);
+      const message = error instanceof Error ? error.message : String(error);
+      logEvent('warn', `convoy.${what}_retry`, {
+        townId: ctx.townId,
+        ...delivery,
+        attempts: task.attempts + 1,
+        durationMs,
+        error: message,
+      });
+      throw error;
+    }
+  };
 }
 
 /** The TownDO's convoy task kinds (spread into its `taskHandlers()`). */
 export function convoyTaskHandlers(ctx: TownContext): Record<string, TaskHandler> {
   return {
-    [DELIVER_BEADS_TASK_KIND]: (task) => deliverBeads(ctx, task.payload as RigDelivery),
-    [DELIVER_CANCEL_TASK_KIND]: (task) => deliverCancel(ctx, task.payload as RigDelivery),
+    [DELIVER_BEADS_TASK_KIND]: attempt(ctx, 'beads_delivery', deliverBeads),
+    [DELIVER_CANCEL_TASK_KIND]: attempt(ctx, 'cancel_delivery', deliverCancel),
   };
 }
 

@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
+import { logEvent } from '../log';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
 import { iso, type TownContext } from './context';
 import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './convoy-delivery';
@@ -105,7 +106,9 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
         idempotencyKey: input.idempotencyKey ?? null,
       })
       .run();
-    return { convoyId: id, taskIds: insertBeads(ctx, id, 0, input.beads).taskIds };
+    const { taskIds } = insertBeads(ctx, id, 0, input.beads);
+    logEvent('info', 'convoy.created', { townId: ctx.townId, convoyId: id, beads: input.beads.length, rigs: taskIds.length });
+    return { convoyId: id, taskIds };
   });
   await deliverNow(ctx, taskIds);
   return getConvoy(ctx, convoyId);
@@ -145,6 +148,7 @@ export async function addBeads(
       .returning()
       .get();
     if (!convoy) throw new Error(`convoy ${current.id} vanished inside its own transaction`);
+    logEvent('info', 'convoy.beads_added', { townId: ctx.townId, convoyId: convoy.id, added: added.length, totalBeads: convoy.totalBeads });
     return { convoy, added, taskIds };
   });
   await deliverNow(ctx, taskIds);
@@ -181,6 +185,8 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
       .returning()
       .get();
     if (!convoy) throw new Error(`convoy_beads row of missing convoy ${input.convoyId}`);
+    const counts = { closedBeads: convoy.closedBeads, totalBeads: convoy.totalBeads };
+    logEvent('info', 'convoy.bead_closed', { townId: ctx.townId, convoyId: convoy.id, beadId: input.beadId, ...counts });
     // A cancelled convoy still counts real closes but never lands.
     if (convoy.status === 'active' && convoy.totalBeads > 0 && convoy.closedBeads === convoy.totalBeads) return land(ctx, convoy.id);
     return toSummary(convoy);
@@ -197,6 +203,7 @@ function land(ctx: TownContext, convoyId: string): ConvoySummary {
     .get();
   if (!row) throw new Error(`convoy ${convoyId} was not active when it landed`);
   const summary = toSummary(row);
+  logEvent('info', 'convoy.landed', { townId: ctx.townId, convoyId, totalBeads: row.totalBeads });
   // One event per landing: a reopened convoy lands again with a larger total, hence a new event id.
   enqueueNotification(ctx, {
     eventId: `convoy.landed:${row.id}:${row.totalBeads}`,
@@ -216,6 +223,12 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
     if (current.status === 'landed') throw new DomainError('CONFLICT', `convoy ${convoyId} has landed and cannot be cancelled`);
     db.update(convoys).set({ status: 'cancelled' }).where(eq(convoys.id, convoyId)).run();
     const convoy = { ...current, status: 'cancelled' as const };
+    logEvent('info', 'convoy.cancelled', {
+      townId: ctx.townId,
+      convoyId,
+      closedBeads: current.closedBeads,
+      totalBeads: current.totalBeads,
+    });
     return { convoy, taskIds: scheduleCancelDeliveries(ctx, convoyId, convoyRigIds(ctx, convoyId)) };
   });
   await deliverNow(ctx, taskIds);

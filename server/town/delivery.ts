@@ -1,5 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { outbox, schedule } from '../../schema/town';
+import { isLocalDev } from '../environment';
 import type { JsonObject } from '../json';
 import { logEvent } from '../log';
 import { mayorStub } from '../mayor/mayor-do';
@@ -9,7 +10,7 @@ import type { SendResult } from './delivery-result';
 import { sendEmail } from './email';
 import { describeNotification, type NotificationPayload } from './notification-text';
 import { type Channel, DELIVERY_TASK_KIND } from './outbox';
-import { disableWebhook, effectiveRouting } from './routing';
+import { disableWebhook, effectiveRouting, webhookUrlProblem } from './routing';
 import { postWebhook } from './webhook';
 
 // Delivers outbox rows (one per event and channel), retrying failures on a Svix-like schedule.
@@ -40,6 +41,7 @@ export async function deliverOutboxTask(ctx: TownContext, task: Task, inFlight: 
   if (row?.status !== 'pending') return undefined;
   if (inFlight.has(row.id)) return { retryAt: ctx.now().getTime() + DELIVERY_RETRY_DELAYS_MS[0] };
   inFlight.add(row.id);
+  const started = performance.now();
   let result: SendResult;
   try {
     result = await send(ctx, row);
@@ -48,7 +50,7 @@ export async function deliverOutboxTask(ctx: TownContext, task: Task, inFlight: 
   } finally {
     inFlight.delete(row.id);
   }
-  return recordAttempt(ctx, row, result);
+  return recordAttempt(ctx, row, result, Math.round(performance.now() - started));
 }
 
 async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
@@ -66,6 +68,9 @@ async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
   if (channel === 'webhook') {
     if (!routing.webhookUrl) return { ok: false, error: 'no webhook URL is configured', final: true };
     if (routing.webhookDisabled) return { ok: false, error: `webhook disabled: ${routing.webhookDisabled.reason}`, final: true };
+    // Checked again here: an environment default never went through setRouting's check.
+    const problem = webhookUrlProblem(routing.webhookUrl, isLocalDev(ctx.env));
+    if (problem) return { ok: false, error: `refused: ${problem}`, final: true };
     const now = ctx.now();
     return postWebhook({
       url: routing.webhookUrl,
@@ -80,8 +85,17 @@ async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
   return sendEmail(ctx.env.EMAIL, { ...text, from: routing.emailFrom, to: routing.emailTo });
 }
 
-function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult): TaskResult {
+function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult, durationMs: number): TaskResult {
   const attempts = row.attempts + 1;
+  const attempt = {
+    townId: ctx.townId,
+    outboxId: row.id,
+    eventId: row.eventId,
+    type: row.type,
+    channel: row.channel,
+    attempts,
+    durationMs,
+  };
   const now = ctx.now();
   const stillPending = and(eq(outbox.id, row.id), eq(outbox.status, 'pending'));
   if (result.ok) {
@@ -90,7 +104,7 @@ function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult): Ta
       .set({ status: 'delivered', attempts, lastError: null, deliveredAt: iso(now) })
       .where(stillPending)
       .run();
-    logEvent('info', 'outbox.delivered', { townId: ctx.townId, outboxId: row.id, channel: row.channel, attempts });
+    logEvent('info', 'outbox.delivered', attempt);
     return undefined;
   }
   if (result.gone) disableWebhook(ctx, `${result.error} at ${iso(now)}`);
@@ -101,7 +115,7 @@ function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult): Ta
     .set({ status, attempts, lastError: result.error.slice(0, 500) })
     .where(stillPending)
     .run();
-  const fields = { townId: ctx.townId, outboxId: row.id, channel: row.channel, attempts, error: result.error };
+  const fields = { ...attempt, error: result.error };
   logEvent(status === 'failed' ? 'error' : 'warn', status === 'failed' ? 'outbox.failed' : 'outbox.retry', fields);
   return delay === null ? undefined : { retryAt: now.getTime() + delay };
 }

@@ -21,6 +21,7 @@ export const escalationRouter = router({
         severity,
         category: z.string().trim().min(1).max(64).optional(),
         message: z.string().trim().min(1, 'must not be empty').max(8_000),
+        idempotencyKey: z.string().min(1).max(128).optional(),
       }),
     )
     .mutation(async ({ ctx, input: { townId, ...raise } }) => unwrap(await townStub(ctx.env, townId).raiseEscalation(townId, raise))),

@@ -7,7 +7,7 @@ import { iso, type TownContext } from './context';
 import { type Delivery, deliveriesOf } from './delivery';
 import { escalationEventId, notifyEscalation } from './escalation-notify';
 import { type Escalation, type EscalationRow, toEscalation } from './escalation-shape';
-import type { Channel } from './outbox';
+import { CHANNEL_ORDER, type Channel } from './outbox';
 import { cancelReEscalation, scheduleReEscalation } from './reescalation-task';
 import { getRig } from './rigs';
 import type { Severity } from './severity';
@@ -20,6 +20,8 @@ export interface RaiseEscalationInput {
   severity: Severity;
   category?: string;
   message: string;
+  /** The same key returns the first escalation raised with it (a caller's retry after a lost answer). */
+  idempotencyKey?: string;
 }
 
 /**
@@ -44,14 +46,25 @@ export function raiseEscalation(ctx: TownContext, input: RaiseEscalationInput): 
     acknowledgedAt: null,
     acknowledgedBy: null,
     lastReEscalatedAt: null,
+    idempotencyKey: input.idempotencyKey ?? null,
   };
   const escalation = toEscalation(row);
   return ctx.db.transaction(() => {
+    const first = input.idempotencyKey ? findByKey(ctx, input.idempotencyKey) : undefined;
+    if (first) return first;
     ctx.db.insert(escalations).values(row).run();
     const routedTo = notifyEscalation(ctx, escalation, 'escalation.raised');
     scheduleReEscalation(ctx, escalation);
     return { escalation, routedTo };
   });
+}
+
+/** The escalation first raised with `key`, and the channels it was routed to (from its outbox rows). */
+function findByKey(ctx: TownContext, key: string): { escalation: Escalation; routedTo: Channel[] } | undefined {
+  const row = ctx.db.select().from(escalations).where(eq(escalations.idempotencyKey, key)).get();
+  if (!row) return undefined;
+  const channels = new Set(deliveriesOf(ctx, [escalationEventId(row.id, 0)]).map((d) => d.channel));
+  return { escalation: toEscalation(row), routedTo: CHANNEL_ORDER.filter((c) => channels.has(c)) };
 }
 
 /** `escalation.raise`: as raiseEscalation, for a rig that must be registered in this town (else NOT_FOUND). */

@@ -1,5 +1,6 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { type HealthStatus, healthChecks, healthTargets, type TargetKind } from '../../schema/town';
+import { logEvent } from '../log';
 import { iso, type TownContext } from './context';
 import { raiseEscalation } from './escalations';
 import type { CheckResult } from './health-check';
@@ -101,6 +102,19 @@ export function recordCheck(
       .values({ target: ref.target, checkedAt, status: result.status, latencyMs: result.latencyMs, error: result.error, transition })
       .run();
     pruneHistory(ctx, ref.target, policy.historyPerTarget);
+    if (transition) {
+      const level = transition === 'recovered' ? 'info' : 'warn';
+      const { target, kind, name } = ref;
+      logEvent(level, `watchdog.${transition}`, {
+        townId: ctx.townId,
+        target,
+        kind,
+        name,
+        consecutiveFailures,
+        escalationId,
+        error: result.error,
+      });
+    }
     return { ...record, transition };
   });
 }
@@ -147,7 +161,7 @@ function pruneHistory({ db }: TownContext, target: string, keep: number): void {
 }
 
 /** Forgets rigs that were removed: their record and history (O(targets), then indexed deletes). */
-export function forgetRemovedRigs({ db }: TownContext): string[] {
+export function forgetRemovedRigs({ db, townId }: TownContext): string[] {
   const stale = db
     .select({ target: healthTargets.target })
     .from(healthTargets)
@@ -160,6 +174,7 @@ export function forgetRemovedRigs({ db }: TownContext): string[] {
       db.delete(healthTargets).where(eq(healthTargets.target, target)).run();
     });
   }
+  if (stale.length) logEvent('info', 'watchdog.targets_forgotten', { townId, targets: stale });
   return stale;
 }
 

@@ -4,6 +4,8 @@ import { iso, type TownContext } from './context';
 import { configuredChannels, effectiveRouting } from './routing';
 
 export type Channel = 'mayor' | 'webhook' | 'email';
+/** The order channels are listed in (`routedTo`). */
+export const CHANNEL_ORDER: readonly Channel[] = ['mayor', 'webhook', 'email'];
 
 export interface Notification {
   /** Stable event id (the webhook's `webhook-id`); defaults to a new UUID. */

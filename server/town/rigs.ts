@@ -1,6 +1,7 @@
 import { asc, eq } from 'drizzle-orm';
 import { rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
+import { logEvent } from '../log';
 import { iso, type TownContext } from './context';
 import { ensureHeartbeat } from './heartbeat-schedule';
 
@@ -24,6 +25,7 @@ export function registerRig({ db, env, townId, now }: TownContext, input: { name
   db.insert(rigs).values(rig).run();
   // A town with rigs has a pulse: the watchdog's heartbeat starts with the first rig.
   ensureHeartbeat({ db, env, townId, now });
+  logEvent('info', 'rig.registered', { townId, rigId: id, name: input.name });
   return rig;
 }
 
@@ -40,5 +42,6 @@ export function getRig({ db }: TownContext, rigId: string): Rig {
 export function removeRig(ctx: TownContext, rigId: string): Rig {
   const rig = getRig(ctx, rigId);
   ctx.db.delete(rigs).where(eq(rigs.id, rigId)).run();
+  logEvent('info', 'rig.removed', { townId: ctx.townId, rigId, name: rig.name });
   return rig;
 }

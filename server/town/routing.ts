@@ -5,6 +5,7 @@ import { DomainError } from '../errors';
 import { logEvent } from '../log';
 import { iso, type TownContext } from './context';
 import type { Channel } from './outbox';
+import { privateHostProblem } from './private-address';
 import { SEVERITIES, type Severity } from './severity';
 
 // A town's routing: which channels each severity goes to, where the webhook and email go, and when
@@ -51,17 +52,22 @@ function envInteger(value: string | undefined, min: number, fallback: number): n
   return value?.trim() && Number.isInteger(n) && n >= min ? n : fallback;
 }
 
-/** Why `url` cannot be a webhook endpoint, or null if it can: deployed towns only post over https. */
+/**
+ * Why `url` cannot be a webhook endpoint, or null if it can. Deployed towns only post over https, and
+ * never to a private, loopback or link-local host (the Worker must not be a way into a network);
+ * local dev may post over http to anything, e.g. `http://127.0.0.1`.
+ */
 export function webhookUrlProblem(url: string, localDev: boolean): string | null {
-  let protocol: string;
+  let parsed: URL;
   try {
-    protocol = new URL(url).protocol;
+    parsed = new URL(url);
   } catch {
     return 'webhookUrl: not a valid URL';
   }
-  if (protocol === 'https:') return null;
-  if (protocol === 'http:' && localDev) return null;
-  return localDev ? 'webhookUrl: must be an http: or https: URL' : 'webhookUrl: must be an https: URL';
+  if (localDev) return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? null : 'webhookUrl: must be an http: or https: URL';
+  if (parsed.protocol !== 'https:') return 'webhookUrl: must be an https: URL';
+  const host = privateHostProblem(parsed.hostname);
+  return host ? `webhookUrl: must not point at a ${host} address` : null;
 }
 
 function storedRouting({ db }: TownContext) {

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { z } from 'zod';
+import { client, newTownId } from './helpers';
+import { hookUrl } from './receiver';
+import { type ErrorBody, procedures, rawCall } from './router-procedures';
+import { dumpTown } from './town-dump';
+import { settle } from './town-helpers';
+import { type Hints, sample } from './zod-cases';
+
+// Town isolation, generated from the router: every procedure that takes an id is called through
+// another town with town A's ids. Reads must not show any of A's data (they answer NOT_FOUND or B's
+// own data); writes must answer NOT_FOUND and leave every database of town A exactly as it was.
+
+const api = client();
+const A = newTownId('iso-a');
+const B = newTownId('iso-b');
+/** Town A's ids, by the input field names that carry them. */
+const ids: Record<string, string> = {};
+/** The input fields that carry an id of a town's data (`beads` carries rig ids inside). */
+const ID_FIELDS = ['rigId', 'sourceRigId', 'target', 'convoyId', 'beadId', 'escalationId', 'mailId', 'beads'];
+/** Strings only town A's data contains. */
+const markers: string[] = [];
+
+beforeAll(async () => {
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  const name = `rig-${crypto.randomUUID().slice(0, 8)}`;
+  const rig = await api.rig.register.mutate({ townId: A, name });
+  await api.escalation.setRouting.mutate({ townId: A, webhookUrl: hookUrl(`only-a-${A}`), emailTo: 'only-a@example.com' });
+  const convoy = await api.convoy.create.mutate({ townId: A, title: 'only A', beads: [{ rigId: rig.id, title: 'bead of A' }] });
+  const { escalation } = await api.escalation.raise.mutate({ townId: A, sourceRigId: rig.id, severity: 'medium', message: 'only A' });
+  await settle(A);
+  const mail = (await api.mayor.mail.list.query({ townId: A })).items[0];
+  await api.watchdog.heartbeat.mutate({ townId: A });
+  if (!mail || !convoy.beads[0]) throw new Error('town A is missing its data');
+  Object.assign(ids, {
+    rigId: rig.id,
+    sourceRigId: rig.id,
+    target: rig.id,
+    convoyId: convoy.id,
+    beadId: convoy.beads[0].id,
+    escalationId: escalation.id,
+    mailId: mail.id,
+  });
+  markers.push(rig.id, name, convoy.id, convoy.beads[0].id, escalation.id, mail.id, `only-a-${A}`, 'only-a@example.com');
+  // Town B has data of its own, so its lists are not trivially empty.
+  const own = await api.rig.register.mutate({ townId: B, name: 'b-rig' });
+  await api.convoy.create.mutate({ townId: B, title: 'only B', beads: [{ rigId: own.id, title: 'bead of B' }] });
+  await api.escalation.raise.mutate({ townId: B, sourceRigId: own.id, severity: 'medium', message: 'only B' });
+});
+afterAll(() => vi.restoreAllMocks());
+
+function shapeOf(p: (typeof procedures)[number]): Record<string, z.core.$ZodType> {
+  const input = p.inputs[0];
+  if (!input) throw new Error(`${p.path} has no input`);
+  return (input._zod.def as unknown as { shape: Record<string, z.core.$ZodType> }).shape;
+}
+const optional = (s: z.core.$ZodType) => ['optional', 'default', 'prefault'].includes(s._zod.def.type);
+const idFields = (p: (typeof procedures)[number]) => Object.keys(shapeOf(p)).filter((k) => ID_FIELDS.includes(k));
+
+/** A query's input in `townId`: its required fields, plus every field that names one of A's ids. */
+function queryInput(p: (typeof procedures)[number], townId: string) {
+  const hints: Hints = { townId: () => townId };
+  const entries = Object.entries(shapeOf(p))
+    .filter(([k, s]) => k in ids || k === 'townId' || !optional(s))
+    .map(([k, s]) => [k, k in ids ? ids[k] : sample(s, [k], hints)]);
+  return Object.fromEntries(entries);
+}
+
+const bodyOf = async (res: Response) => ({ status: res.status, text: await res.text() });
+/** A's data in a response; a NOT_FOUND may echo the ids the caller sent itself, which shows nothing. */
+const leaks = (res: { status: number; text: string }, sent: unknown = {}) =>
+  markers.filter((m) => res.text.includes(m) && !(res.status === 404 && JSON.stringify(sent).includes(m)));
+
+describe('town isolation (generated from the router)', () => {
+  const queries = procedures.filter((p) => p.type === 'query');
+  const mutationsWithIds = procedures.filter((p) => p.type === 'mutation' && idFields(p).length > 0);
+
+  it('covers every read, and every write that names an id', () => {
+    expect(queries.map((p) => p.path)).toEqual(expect.arrayContaining(['rig.list', 'convoy.get', 'escalation.list', 'mayor.mail.list']));
+    expect(mutationsWithIds.map((p) => p.path)).toEqual(expect.arrayContaining(['rig.remove', 'convoy.beadClosed', 'mayor.mail.markRead']));
+  });
+
+  for (const p of queries) {
+    it(`${p.path}: town A sees its data; town B, given A's ids, sees none of it`, async () => {
+      const own = await bodyOf(await rawCall(p, queryInput(p, A)));
+      expect(own.status, own.text).toBe(200);
+      expect(leaks(own), `${p.path} in town A shows none of A's data: the check would prove nothing`).not.toEqual([]);
+
+      const input = queryInput(p, B);
+      const other = await bodyOf(await rawCall(p, input));
+      expect([200, 404], other.text).toContain(other.status);
+      if (other.status === 404) expect((JSON.parse(other.text) as ErrorBody).error.data.code).toBe('NOT_FOUND');
+      expect(leaks(other, input)).toEqual([]);
+    });
+  }
+
+  for (const p of mutationsWithIds) {
+    it(`${p.path}: town B, given A's ids, gets NOT_FOUND and town A is unchanged`, async () => {
+      const schema = p.inputs[0];
+      if (!schema) throw new Error(`${p.path} has no input`);
+      const hints: Hints = { townId: () => B, ...Object.fromEntries(Object.entries(ids).map(([k, v]) => [k, () => v])) };
+      const before = await dumpTown(A, { rigs: true });
+      const input = sample(schema, [], hints);
+      const res = await bodyOf(await rawCall(p, input));
+      expect(res.status, res.text).toBe(404);
+      expect(leaks(res, input)).toEqual([]);
+      expect(await dumpTown(A, { rigs: true })).toEqual(before);
+    });
+  }
+});

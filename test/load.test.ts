@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import * as schema from '../schema/town';
+import { escalationEventId } from '../server/town/escalation-notify';
+import { api, beadsFor, deliveredBeads, inTownDb, townTasks, townWithRigs } from './convoy-helpers';
+import { settle } from './town-helpers';
+
+// Load that fits CI on 2 cores (larger runs belong in bench/): exact counts, and no call fails.
+// (500 concurrent beadClosed on one convoy: test/convoy-concurrency.test.ts.)
+
+const ESCALATIONS = 200;
+const CONVOYS = 50;
+const RIGS = 10;
+const BEADS_PER_RIG = 2;
+
+beforeEach(() => {
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  vi.spyOn(console, 'warn').mockImplementation(() => {});
+});
+afterEach(() => vi.restoreAllMocks());
+
+/** Settles every call; returns the values, failing the test with the reasons of any that were rejected. */
+async function allOk<T>(calls: Promise<T>[]): Promise<T[]> {
+  const settled = await Promise.allSettled(calls);
+  const failed = settled.flatMap((s) => (s.status === 'rejected' ? [String(s.reason)] : []));
+  expect(failed, 'no call may fail under load').toEqual([]);
+  return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+}
+
+describe('load', () => {
+  it(`${ESCALATIONS} concurrent escalation.raise in one town: each recorded, routed and mailed exactly once`, async () => {
+    const { townId, rigs } = await townWithRigs('alpha');
+    const messages = Array.from({ length: ESCALATIONS }, (_, i) => `load ${i}`);
+    const raised = await allOk(
+      messages.map((message) => api.escalation.raise.mutate({ townId, sourceRigId: rigs.alpha, severity: 'medium', message })),
+    );
+    const ids = raised.map((r) => r.escalation.id);
+    expect(new Set(ids).size).toBe(ESCALATIONS);
+    expect(raised.every((r) => r.routedTo.join() === 'mayor')).toBe(true);
+
+    const listed = await api.escalation.list.query({ townId, limit: 200 });
+    expect(listed.items.map((e) => e.message).sort()).toEqual([...messages].sort());
+    expect(listed.nextCursor).toBeNull();
+
+    await settle(townId);
+    const mail = await api.mayor.mail.list.query({ townId, limit: 200 });
+    expect(mail.items.map((m) => m.id).sort()).toEqual(ids.map((id) => escalationEventId(id, 0)).sort());
+    expect(mail.nextCursor).toBeNull();
+    const counts = await inTownDb(townId, (db) => ({
+      outbox: db.select().from(schema.outbox).all(),
+      reescalations: db
+        .select()
+        .from(schema.schedule)
+        .all()
+        .filter((t) => t.kind === 'escalation.reescalate').length,
+    }));
+    expect(counts.outbox).toHaveLength(ESCALATIONS);
+    expect(counts.outbox.every((r) => r.status === 'delivered' && r.attempts === 1)).toBe(true);
+    expect(counts.reescalations).toBe(ESCALATIONS);
+  });
+
+  it(`${CONVOYS} concurrent convoy.create across ${RIGS} rigs, each sent twice with its idempotency key: ${CONVOYS} convoys, every bead in its rig once`, async () => {
+    const names = Array.from({ length: RIGS }, (_, i) => `rig${i}`);
+    const { townId, rigs } = await townWithRigs(...names);
+    const rigIds = Object.values(rigs) as string[];
+    const create = (i: number) =>
+      api.convoy.create.mutate({
+        townId,
+        title: `load ${i}`,
+        idempotencyKey: `load-${i}`,
+        beads: rigIds.flatMap((rigId) => beadsFor(rigId, BEADS_PER_RIG, `c${i}`)),
+      });
+    const created = await allOk(Array.from({ length: CONVOYS * 2 }, (_, n) => create(n % CONVOYS)));
+    for (let i = 0; i < CONVOYS; i++) expect(created[i + CONVOYS]?.id).toBe(created[i]?.id);
+    expect(new Set(created.map((c) => c.id)).size).toBe(CONVOYS);
+
+    const listed = await api.convoy.list.query({ townId, limit: 100 });
+    expect(listed.items).toHaveLength(CONVOYS);
+    expect(listed.items.every((c) => c.totalBeads === RIGS * BEADS_PER_RIG && c.status === 'active')).toBe(true);
+
+    // Distribution happened inline: nothing owed, and each rig holds exactly its beads, once.
+    expect(await townTasks(townId)).toEqual([]);
+    const undelivered = await inTownDb(townId, (db) => [...deliveredBeads(db).values()].filter((delivered) => !delivered).length);
+    expect(undelivered).toBe(0);
+    for (const rigId of rigIds) {
+      const beads = await api.rig.beads.query({ townId, rigId });
+      const expected = created.slice(0, CONVOYS).flatMap((c) => c.beads.filter((b) => b.rigId === rigId).map((b) => b.id));
+      expect(beads.map((b) => b.id).sort()).toEqual(expected.sort());
+      expect(beads).toHaveLength(CONVOYS * BEADS_PER_RIG);
+    }
+  });
+});
