@@ -18,6 +18,9 @@ export interface Task<P = unknown> {
 
 /** A handler finishes its task, or asks to run again at `retryAt` (epoch ms). Throwing retries with backoff. */
 export type TaskResult = undefined | { retryAt: number };
+/** Fields every log line of a run carries, e.g. `{ townId }`, so an operator can tell whose task failed. */
+export type LogFields = Record<string, unknown>;
+
 export type TaskHandler = (task: Task) => Promise<TaskResult> | TaskResult;
 
 export const TASK_RETRY_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000] as const;
@@ -68,9 +71,14 @@ export function scheduledTask(db: SchedulerDb, id: string) {
  * Runs every task due at `now`, oldest first. A task that throws (or has no handler) is logged and
  * retried later; the others still run. Returns how many tasks ran.
  */
-export async function runDueTasks(db: SchedulerDb, now: number, handlers: Record<string, TaskHandler>): Promise<number> {
+export async function runDueTasks(
+  db: SchedulerDb,
+  now: number,
+  handlers: Record<string, TaskHandler>,
+  logFields: LogFields = {},
+): Promise<number> {
   const due = db.select().from(schedule).where(lte(schedule.dueAt, now)).orderBy(asc(schedule.dueAt)).limit(MAX_TASKS_PER_RUN).all();
-  for (const row of due) await runTask(db, row, now, handlers);
+  for (const row of due) await runTask(db, row, now, handlers, logFields);
   return due.length;
 }
 
@@ -80,16 +88,28 @@ export async function runDueTasks(db: SchedulerDb, now: number, handlers: Record
  * They run at once (tasks named together are independent, e.g. one delivery per rig), so the slowest
  * bounds the wait rather than the sum of their round trips.
  */
-export async function runTasksNow(db: SchedulerDb, ids: readonly string[], now: number, handlers: Record<string, TaskHandler>) {
+export async function runTasksNow(
+  db: SchedulerDb,
+  ids: readonly string[],
+  now: number,
+  handlers: Record<string, TaskHandler>,
+  logFields: LogFields = {},
+) {
   await Promise.all(
     ids.map((id) => {
       const row = db.select().from(schedule).where(eq(schedule.id, id)).get();
-      return row ? runTask(db, row, now, handlers) : undefined;
+      return row ? runTask(db, row, now, handlers, logFields) : undefined;
     }),
   );
 }
 
-async function runTask(db: SchedulerDb, row: typeof schedule.$inferSelect, now: number, handlers: Record<string, TaskHandler>) {
+async function runTask(
+  db: SchedulerDb,
+  row: typeof schedule.$inferSelect,
+  now: number,
+  handlers: Record<string, TaskHandler>,
+  logFields: LogFields,
+) {
   const task: Task = { id: row.id, kind: row.kind, payload: row.payload, attempts: row.attempts };
   // Only the version that ran is finished or rescheduled: a task rescheduled meanwhile (bumping its
   // version) keeps its new row.
@@ -109,7 +129,7 @@ async function runTask(db: SchedulerDb, row: typeof schedule.$inferSelect, now: 
   } catch (error) {
     const attempts = row.attempts + 1;
     const message = error instanceof Error ? error.message : String(error);
-    logEvent('error', 'task.failed', { taskId: row.id, kind: row.kind, attempts, error: message });
+    logEvent('error', 'task.failed', { ...logFields, taskId: row.id, kind: row.kind, attempts, error: message });
     db.update(schedule)
       .set({ attempts, dueAt: now + retryDelayMs(attempts), lastError: message.slice(0, 500) })
       .where(sameVersion)

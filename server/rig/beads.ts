@@ -114,7 +114,8 @@ export async function closeBead(ctx: RigContext, beadId: string): Promise<Bead> 
       return { bead: existing, taskId: null };
     }
     if (!closed.convoyId) {
-      logEvent('info', 'rig.bead_closed', { rigId: ctx.rigId, beadId, convoyId: null });
+      const townId = db.select({ townId: rig.townId }).from(rig).get()?.townId ?? null;
+      logEvent('info', 'rig.bead_closed', { townId, rigId: ctx.rigId, beadId, convoyId: null });
       return { bead: closed, taskId: null };
     }
     const notice: BeadClosedNotice = { townId: storedTownId(ctx), convoyId: closed.convoyId, beadId };
@@ -126,7 +127,7 @@ export async function closeBead(ctx: RigContext, beadId: string): Promise<Bead> 
   });
   if (taskId) {
     await ctx.armAlarm();
-    await runTasksNow(db, [taskId], Date.now(), rigTaskHandlers(ctx));
+    await runTasksNow(db, [taskId], Date.now(), rigTaskHandlers(ctx), { rigId: ctx.rigId });
   }
   return bead;
 }

@@ -38,7 +38,7 @@ export class RigDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     try {
-      await runDueTasks(this.db, Date.now(), rigTaskHandlers(this.context()));
+      await runDueTasks(this.db, Date.now(), rigTaskHandlers(this.context()), { rigId: this.context().rigId });
     } finally {
       await rearm(this.ctx.storage, this.db);
     }

@@ -52,7 +52,7 @@ export function scheduleCancelDeliveries(ctx: TownContext, convoyId: string, rig
 export async function deliverNow(ctx: ConvoyContext, taskIds: readonly string[]): Promise<void> {
   if (taskIds.length === 0) return;
   await ctx.armAlarm();
-  await runTasksNow(ctx.db, taskIds, Date.now(), convoyTaskHandlers(ctx));
+  await runTasksNow(ctx.db, taskIds, Date.now(), convoyTaskHandlers(ctx), { townId: ctx.townId });
 }
 
 async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery): Promise<TaskResult> {

@@ -17,24 +17,31 @@ export function rigDoIdFor(env: Env, townId: string, rigId: string): DurableObje
   return env.RIG.idFromName(`${townId}/${rigId}`);
 }
 
-export function registerRig({ db, env, townId, now }: TownContext, input: { name: string }): Rig {
-  const existing = db.select({ id: rigs.id }).from(rigs).where(eq(rigs.name, input.name)).get();
-  if (existing) throw new DomainError('CONFLICT', `a rig named ${input.name} already exists`);
-  const id = crypto.randomUUID();
-  const rig: Rig = { id, name: input.name, rigDoId: rigDoIdFor(env, townId, id).toString(), createdAt: iso(now()) };
-  db.insert(rigs).values(rig).run();
-  // A town with rigs has a pulse: the watchdog's heartbeat starts with the first rig.
-  ensureHeartbeat({ db, env, townId, now });
-  logEvent('info', 'rig.registered', { townId, rigId: id, name: input.name });
+// The wire shape, named column by column so a column added later does not leak.
+const rigColumns = { id: rigs.id, name: rigs.name, rigDoId: rigs.rigDoId, createdAt: rigs.createdAt };
+
+export function registerRig(ctx: TownContext, input: { name: string }): Rig {
+  const { db, env, townId, now } = ctx;
+  const rig = db.transaction(() => {
+    const existing = db.select({ id: rigs.id }).from(rigs).where(eq(rigs.name, input.name)).get();
+    if (existing) throw new DomainError('CONFLICT', `a rig named ${input.name} already exists`);
+    const id = crypto.randomUUID();
+    const rig: Rig = { id, name: input.name, rigDoId: rigDoIdFor(env, townId, id).toString(), createdAt: iso(now()) };
+    db.insert(rigs).values(rig).run();
+    // A town with rigs has a pulse: the watchdog's heartbeat starts with the first rig.
+    ensureHeartbeat(ctx);
+    return rig;
+  });
+  logEvent('info', 'rig.registered', { townId, rigId: rig.id, name: input.name });
   return rig;
 }
 
 export function listRigs({ db }: TownContext): Rig[] {
-  return db.select().from(rigs).orderBy(asc(rigs.createdAt), asc(rigs.id)).all();
+  return db.select(rigColumns).from(rigs).orderBy(asc(rigs.createdAt), asc(rigs.id)).all();
 }
 
 export function getRig({ db }: TownContext, rigId: string): Rig {
-  const rig = db.select().from(rigs).where(eq(rigs.id, rigId)).get();
+  const rig = db.select(rigColumns).from(rigs).where(eq(rigs.id, rigId)).get();
   if (!rig) throw notFound('rig', rigId);
   return rig;
 }

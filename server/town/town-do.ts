@@ -63,7 +63,7 @@ export class TownDO extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     try {
-      if (this.townId) await runDueTasks(this.db, Date.now(), this.taskHandlers(this.context(this.townId)));
+      if (this.townId) await runDueTasks(this.db, Date.now(), this.taskHandlers(this.context(this.townId)), { townId: this.townId });
     } finally {
       await rearm(this.ctx.storage, this.db);
     }
