@@ -1,3 +1,4 @@
+import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { client, newTownId } from './helpers';
 import { type ErrorBody, procedures, rawCall } from './router-procedures';
@@ -36,6 +37,20 @@ describe('generated bad input, every procedure', () => {
         expect(body.error.data.stack, what).toBeUndefined();
       }
       expect(await dumpTown(townId)).toEqual(before);
+    });
+
+    it(`${p.path}: malformed JSON → 400, never a 500`, async () => {
+      const url = p.type === 'query' ? `http://town.test/trpc/${p.path}?input=%7B%22townId%22%3A` : `http://town.test/trpc/${p.path}`;
+      const res = await exports.default.fetch(
+        new Request(url, {
+          method: p.type === 'query' ? 'GET' : 'POST',
+          headers: { authorization: 'Bearer dev-token', 'content-type': 'application/json' },
+          ...(p.type === 'query' ? {} : { body: '{"townId": ' }),
+        }),
+      );
+      expect(res.status).toBe(400);
+      // tRPC v11 reports unparsable input as BAD_REQUEST.
+      expect(((await res.json()) as ErrorBody).error.data.code).toBe('BAD_REQUEST');
     });
 
     it(`${p.path}: the wrong HTTP method → 405 METHOD_NOT_SUPPORTED`, async () => {
