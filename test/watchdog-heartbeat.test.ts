@@ -140,4 +140,16 @@ describe('watchdog heartbeat', () => {
     expect(await alarmOf(townId)).toBeNull();
     expect((await api.watchdog.status.query({ townId })).nextHeartbeatAt).toBeNull();
   });
+
+  it('keeps the pulse when a rig is registered while a heartbeat of a rigless town is under way', async () => {
+    const townId = newTownId('wd');
+    const first = await api.rig.register.mutate({ townId, name: 'alpha' });
+    await api.rig.remove.mutate({ townId, rigId: first.id });
+    vi.spyOn(console, 'log').mockImplementation(() => {});
+    // The heartbeat awaits its checks; the registration lands meanwhile, before it re-schedules.
+    const [, beta] = await Promise.all([api.watchdog.heartbeat.mutate({ townId }), api.rig.register.mutate({ townId, name: 'beta' })]);
+    expect((await api.rig.list.query({ townId })).map((r) => r.id)).toEqual([beta.id]);
+    expect(await heartbeatRow(townId)).toMatchObject({ kind: 'watchdog.heartbeat' });
+    expect((await api.watchdog.status.query({ townId })).nextHeartbeatAt).not.toBeNull();
+  });
 });

@@ -40,6 +40,10 @@ export function listRigs({ db }: TownContext): Rig[] {
   return db.select(rigColumns).from(rigs).orderBy(asc(rigs.createdAt), asc(rigs.id)).all();
 }
 
+export function hasRigs({ db }: TownContext): boolean {
+  return db.select({ id: rigs.id }).from(rigs).limit(1).get() !== undefined;
+}
+
 export function getRig({ db }: TownContext, rigId: string): Rig {
   const rig = db.select(rigColumns).from(rigs).where(eq(rigs.id, rigId)).get();
   if (!rig) throw notFound('rig', rigId);

@@ -18,7 +18,7 @@ import {
 } from './health-records';
 import { nextHeartbeatAt, scheduleNextHeartbeat } from './heartbeat-schedule';
 import { checkRigs } from './rig-health';
-import { getRig, listRigs, type Rig } from './rigs';
+import { getRig, hasRigs, listRigs, type Rig } from './rigs';
 
 export interface WatchdogOptions extends RecordPolicy {
   rigTimeoutMs: number;
@@ -84,10 +84,8 @@ async function beat(ctx: TownContext, options: WatchdogOptions): Promise<Heartbe
     }
   };
   const targets: TargetReport[] = [];
-  let townHasRigs = true; // if the rigs cannot be read, keep the pulse going
   try {
     const rigs = step<Rig[] | null>('list-rigs', null, () => listRigs(ctx), null);
-    townHasRigs = rigs === null || rigs.length > 0;
     const refs: TargetRef[] = [
       ...(rigs ?? []).map((rig) => ({ target: rig.id, kind: 'rig' as const, name: rig.name })),
       { target: CONTAINER_TARGET, kind: 'container', name: CONTAINER_NAME },
@@ -112,7 +110,10 @@ async function beat(ctx: TownContext, options: WatchdogOptions): Promise<Heartbe
     stepErrors.push({ step: 'heartbeat', target: null, message: describeError(error) });
     logEvent('error', 'watchdog.heartbeat_failed', { townId: ctx.townId, error: describeError(error) });
   } finally {
-    // Whatever happened above, the town's pulse goes on (unless it has no rigs left).
+    // Whatever happened above, the town's pulse goes on unless it has no rigs left — asked now, not
+    // before the checks: a rig may have been registered while they were awaited. If the rigs cannot
+    // be read, the pulse goes on.
+    const townHasRigs = step('has-rigs', null, () => hasRigs(ctx), true);
     step('reschedule', null, () => scheduleNextHeartbeat(ctx, townHasRigs), undefined);
   }
   const durationMs = Math.round(performance.now() - started);
