@@ -25,6 +25,7 @@ export type TaskHandler = (task: Task) => Promise<TaskResult> | TaskResult;
 
 export const TASK_RETRY_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000] as const;
 const MAX_TASKS_PER_RUN = 100;
+const MAX_CONCURRENT_TASKS = 8;
 
 /** Delay before retry n (1-based) of a task that threw: the table's steps, then its last step, ±10% jitter. */
 export function retryDelayMs(attempt: number, random = Math.random): number {
@@ -45,7 +46,8 @@ export function scheduleTask(
     .values({ id: task.id, kind: task.kind, payload: task.payload ?? null, dueAt: task.dueAt })
     .onConflictDoUpdate({
       target: schedule.id,
-      set: { kind: task.kind, payload: sql`excluded.payload`, dueAt, version: sql`${schedule.version} + 1` },
+      // Requested again: fresh work, so its retries start over.
+      set: { kind: task.kind, payload: sql`excluded.payload`, dueAt, version: sql`${schedule.version} + 1`, attempts: 0, lastError: null },
     })
     .run();
 }
@@ -78,7 +80,16 @@ export async function runDueTasks(
   logFields: LogFields = {},
 ): Promise<number> {
   const due = db.select().from(schedule).where(lte(schedule.dueAt, now)).orderBy(asc(schedule.dueAt)).limit(MAX_TASKS_PER_RUN).all();
-  for (const row of due) await runTask(db, row, now, handlers, logFields);
+  // A few at a time, oldest first: one slow task (a webhook that times out) does not hold up the rest.
+  let next = 0;
+  const worker = async () => {
+    for (let row = due[next++]; row; row = due[next++]) {
+      // Re-read: an earlier task of this run may have rescheduled or finished this one meanwhile.
+      const current = db.select().from(schedule).where(eq(schedule.id, row.id)).get();
+      if (current && current.dueAt <= now) await runTask(db, current, now, handlers, logFields);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MAX_CONCURRENT_TASKS, due.length) }, worker));
   return due.length;
 }
 

@@ -1,5 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
@@ -56,6 +57,61 @@ describe('scheduler', () => {
       expect(boom?.dueAt).toBeLessThanOrEqual(1_000 + retryDelayMs(1, () => 1));
       expect(scheduledTask(db, 'orphan')?.lastError).toMatch(/no handler/);
       expect(scheduledTask(db, 'later')?.attempts).toBe(0);
+    }));
+
+  it('runs due tasks a few at a time, so one slow task does not hold up the others', () =>
+    withTownDb(async (db) => {
+      for (const id of ['a', 'b', 'c']) scheduleTask(db, { id, kind: 'slow', dueAt: 1 });
+      const started: string[] = [];
+      let release: () => void = () => {};
+      const gate = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const run = runDueTasks(db, 10, {
+        slow: async (task) => {
+          started.push(task.id);
+          if (started.length === 3) release();
+          await gate;
+          return undefined;
+        },
+      });
+      await run;
+      expect(started.sort()).toEqual(['a', 'b', 'c']);
+      expect(nextDueAt(db)).toBeNull();
+    }));
+
+  it('skips a task that an earlier task of the same run finished', () =>
+    withTownDb(async (db) => {
+      scheduleTask(db, { id: 'first', kind: 'cancelsSecond', dueAt: 1 });
+      scheduleTask(db, { id: 'second', kind: 'mustNotRun', dueAt: 2 });
+      const ran: string[] = [];
+      await runDueTasks(db, 10, {
+        cancelsSecond: (task) => {
+          ran.push(task.id);
+          db.delete(schema.schedule).where(eq(schema.schedule.id, 'second')).run();
+          return undefined;
+        },
+        mustNotRun: (task) => {
+          ran.push(task.id);
+          return undefined;
+        },
+      });
+      expect(ran).toEqual(['first']);
+    }));
+
+  it('starts the retries of a task over when it is requested again', () =>
+    withTownDb(async (db) => {
+      scheduleTask(db, { id: 'flaky', kind: 'boom', dueAt: 1 });
+      const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+      await runDueTasks(db, 10, {
+        boom: () => {
+          throw new Error('down');
+        },
+      });
+      errors.mockRestore();
+      expect(scheduledTask(db, 'flaky')).toMatchObject({ attempts: 1, lastError: 'down' });
+      scheduleTask(db, { id: 'flaky', kind: 'boom', dueAt: 5 });
+      expect(scheduledTask(db, 'flaky')).toMatchObject({ attempts: 0, lastError: null, dueAt: 5 });
     }));
 
   it('lets a handler ask to run again at a time of its choosing', () =>

@@ -1,9 +1,13 @@
 import { logEvent } from '../log';
 import type { TaskHandler } from '../scheduler';
+import { withTimeout } from '../timeout';
 import { townStub } from '../town/stub';
 import type { RigContext } from './context';
 
 export const BEAD_CLOSED_TASK_KIND = 'town.beadClosed';
+
+/** How long the TownDO may take to hear a close before the attempt counts as failed (and is retried). */
+export const TOWN_NOTICE_TIMEOUT_MS = 15_000;
 
 /** What the TownDO must hear when a convoy's bead closes in this rig. */
 export interface BeadClosedNotice {
@@ -11,6 +15,8 @@ export interface BeadClosedNotice {
   convoyId: string;
   beadId: string;
 }
+
+type TownAnswer = Awaited<ReturnType<ReturnType<typeof townStub>['onBeadClosed']>>;
 
 /** One task per closed bead: re-closing schedules the same id, so the town hears it once per close. */
 export const beadClosedTaskId = (beadId: string) => `bead-closed:${beadId}`;
@@ -23,9 +29,13 @@ export const beadClosedTaskId = (beadId: string) => `bead-closed:${beadId}`;
 async function notifyBeadClosed({ env, rigId }: RigContext, notice: BeadClosedNotice, attempts: number): Promise<undefined> {
   const started = performance.now();
   const fields = () => ({ ...notice, rigId, attempts, durationMs: Math.round(performance.now() - started) });
-  let result: Awaited<ReturnType<ReturnType<typeof townStub>['onBeadClosed']>>;
+  let result: TownAnswer;
   try {
-    result = await townStub(env, notice.townId).onBeadClosed(notice.townId, notice.convoyId, notice.beadId);
+    result = await withTimeout<TownAnswer>(
+      townStub(env, notice.townId).onBeadClosed(notice.townId, notice.convoyId, notice.beadId),
+      TOWN_NOTICE_TIMEOUT_MS,
+      `town ${notice.townId} onBeadClosed`,
+    );
   } catch (error) {
     logEvent('warn', 'rig.bead_closed.retry', { ...fields(), error: error instanceof Error ? error.message : String(error) });
     throw error;

@@ -1,4 +1,5 @@
-import { type CheckResult, describeError, TimeoutError, timedCheck, withTimeout } from './health-check';
+import { TimeoutError, withTimeout } from '../timeout';
+import { type CheckResult, describeError, timedCheck } from './health-check';
 
 /** The container's id among the watchdog's targets (and its `sourceRigId` on escalations). */
 export const CONTAINER_TARGET = 'town-container';

@@ -9,29 +9,6 @@ export interface CheckResult {
 
 const ERROR_MAX_CHARS = 500;
 
-export class TimeoutError extends Error {
-  constructor(what: string, ms: number) {
-    super(`${what} timed out after ${ms} ms`);
-    this.name = 'TimeoutError';
-  }
-}
-
-/**
- * Settles with `work`, or rejects with a TimeoutError after `ms`. The work itself cannot be cancelled
- * (an RPC call keeps running), but nobody waits for it any more: a hung target costs one timeout.
- */
-export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new TimeoutError(what, ms)), ms);
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
-}
-
 export function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.slice(0, ERROR_MAX_CHARS);

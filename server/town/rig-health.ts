@@ -1,4 +1,5 @@
-import { type CheckResult, timedCheck, withTimeout } from './health-check';
+import { withTimeout } from '../timeout';
+import { type CheckResult, timedCheck } from './health-check';
 
 export interface RigRef {
   id: string;
