@@ -58,6 +58,8 @@ export const convoyBeads = sqliteTable(
     check('convoy_beads_status_check', sql`${t.status} in ('open', 'closed')`),
     index('convoy_beads_position_idx').on(t.convoyId, t.position),
     index('convoy_beads_rig_idx').on(t.convoyId, t.rigId, t.position),
+    // A rig's open beads, across convoys (removing a rig that still holds some is refused).
+    index('convoy_beads_rig_status_idx').on(t.rigId, t.status),
   ],
 );
 

@@ -52,4 +52,14 @@ describe('rig registry', () => {
     await evictDurableObject(env.TOWN.get(env.TOWN.idFromName(townId)));
     expect(await api.rig.list.query({ townId })).toEqual([rig]);
   });
+
+  it('refuses to remove a rig that holds open beads of an active convoy, and allows it once they close', async () => {
+    const townId = newTownId();
+    const rig = await api.rig.register.mutate({ townId, name: 'busy' });
+    const convoy = await api.convoy.create.mutate({ townId, title: 'c', beads: [{ rigId: rig.id, title: 'b' }] });
+    await expectTrpcError(api.rig.remove.mutate({ townId, rigId: rig.id }), 'CONFLICT', new RegExp(convoy.id));
+    expect(await api.rig.list.query({ townId })).toEqual([rig]);
+    await api.rig.closeBead.mutate({ townId, rigId: rig.id, beadId: convoy.beads[0]?.id as string });
+    expect(await api.rig.remove.mutate({ townId, rigId: rig.id })).toEqual(rig);
+  });
 });

@@ -7,6 +7,7 @@ import m0005 from './0005_watchdog.sql';
 import m0006 from './0006_escalation_routing.sql';
 import m0007 from './0007_rig_delivery_watermark.sql';
 import m0008 from './0008_escalation_idempotency_key.sql';
+import m0009 from './0009_rig_open_beads_index.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -21,5 +22,6 @@ export default {
     m0006,
     m0007,
     m0008,
+    m0009,
   },
 };

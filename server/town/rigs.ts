@@ -1,5 +1,5 @@
-import { asc, eq } from 'drizzle-orm';
-import { rigs } from '../../schema/town';
+import { and, asc, eq } from 'drizzle-orm';
+import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
 import { logEvent } from '../log';
 import { iso, type TownContext } from './context';
@@ -50,8 +50,20 @@ export function getRig({ db }: TownContext, rigId: string): Rig {
   return rig;
 }
 
+/**
+ * Unregisters a rig. A rig still holding open beads of an active convoy is refused (CONFLICT): its
+ * convoy could otherwise never land. Close or cancel those first.
+ */
 export function removeRig(ctx: TownContext, rigId: string): Rig {
   const rig = getRig(ctx, rigId);
+  const busy = ctx.db
+    .select({ convoyId: convoyBeads.convoyId })
+    .from(convoyBeads)
+    .innerJoin(convoys, eq(convoys.id, convoyBeads.convoyId))
+    .where(and(eq(convoyBeads.rigId, rigId), eq(convoyBeads.status, 'open'), eq(convoys.status, 'active')))
+    .limit(1)
+    .get();
+  if (busy) throw new DomainError('CONFLICT', `rig ${rigId} holds open beads of active convoy ${busy.convoyId}`);
   ctx.db.delete(rigs).where(eq(rigs.id, rigId)).run();
   logEvent('info', 'rig.removed', { townId: ctx.townId, rigId, name: rig.name });
   return rig;

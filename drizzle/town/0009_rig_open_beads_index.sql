@@ -1,0 +1,1 @@
+CREATE INDEX `convoy_beads_rig_status_idx` ON `convoy_beads` (`rig_id`,`status`);
