@@ -17,9 +17,12 @@ const t = initTRPC.context<Context>().create({
   isDev: false,
   errorFormatter({ shape, error }) {
     const zodError = error.code === 'BAD_REQUEST' && error.cause instanceof z.ZodError ? error.cause : null;
+    // An unexpected error's own message (an SQL statement, a peer's reply) stays in the logs; callers
+    // get a generic one. Deliberate 500s (a TRPCError without a cause) keep theirs.
+    const unexpected = error.code === 'INTERNAL_SERVER_ERROR' && error.cause !== undefined;
     return {
       ...shape,
-      message: zodError ? describeIssues(zodError) : shape.message,
+      message: zodError ? describeIssues(zodError) : unexpected ? 'internal error' : shape.message,
       data: { ...shape.data, zodError: zodError ? z.flattenError(zodError) : null },
     };
   },

@@ -1,5 +1,6 @@
-import { exports } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { runInDurableObject } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import { describe, expect, it, vi } from 'vitest';
 import worker from '../server/worker';
 import { client, expectTrpcError, newTownId } from './helpers';
 import { dumpTown } from './town-dump';
@@ -64,5 +65,25 @@ describe('rig input validation', () => {
     const body = (await res.json()) as { error: { message: string; data: { stack?: string } } };
     expect(body.error.message).toMatch(/TOWN_API_TOKEN is not configured/);
     expect(body.error.data.stack).toBeUndefined();
+  });
+
+  it('answers an unexpected failure with a generic 500 and logs the real error, without the SQL', async () => {
+    const townId = newTownId();
+    await api.rig.list.query({ townId });
+    await runInDurableObject(env.TOWN.get(env.TOWN.idFromName(townId)), (_i, state) => {
+      state.storage.sql.exec('alter table rigs rename to rigs_lost');
+    });
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const res = await exports.default.fetch(
+      new Request(`http://town.test/trpc/rig.list?input=${encodeURIComponent(JSON.stringify({ townId }))}`, {
+        headers: { authorization: 'Bearer dev-token' },
+      }),
+    );
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { error: { message: string; data: { code: string; stack?: string } } };
+    expect(body.error).toMatchObject({ message: 'internal error', data: { code: 'INTERNAL_SERVER_ERROR' } });
+    expect(JSON.stringify(body)).not.toMatch(/rigs|select/i);
+    expect(logged.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/no such table: rigs/);
+    logged.mockRestore();
   });
 });
