@@ -47,7 +47,7 @@ export const convoyBeads = sqliteTable(
     status: text('status', { enum: ['open', 'closed'] })
       .notNull()
       .default('open'),
-    // Kept until the rig has the bead (a rig that is down gets it from a later delivery attempt).
+    // Kept by the town: a rig that is down gets them from a later delivery attempt, and convoy.get shows titles.
     title: text('title').notNull().default(''),
     body: text('body'),
     // Order of addition within the convoy (0-based); a rig's delivery watermark is a position.

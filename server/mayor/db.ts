@@ -1,7 +1,7 @@
-import { type DrizzleSqliteDODatabase, drizzle } from 'drizzle-orm/durable-sqlite';
-import { migrate } from 'drizzle-orm/durable-sqlite/migrator';
+import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import migrations from '../../drizzle/mayor/migrations';
 import * as schema from '../../schema/mayor';
+import { openDatabase } from '../do-database';
 
 export type MayorDb = DrizzleSqliteDODatabase<typeof schema>;
 
@@ -14,8 +14,4 @@ export interface MayorContext {
 }
 
 /** Opens the MayorDO's database and applies pending migrations; call inside blockConcurrencyWhile. */
-export async function openMayorDb(storage: DurableObjectStorage): Promise<MayorDb> {
-  const db = drizzle(storage, { schema });
-  await migrate(db, migrations);
-  return db;
-}
+export const openMayorDb = (storage: DurableObjectStorage): Promise<MayorDb> => openDatabase(storage, schema, migrations);
