@@ -71,14 +71,18 @@ async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
     // Checked again here: an environment default never went through setRouting's check.
     const problem = webhookUrlProblem(routing.webhookUrl, isLocalDev(ctx.env));
     if (problem) return { ok: false, error: `refused: ${problem}`, final: true };
-    const now = ctx.now();
-    return postWebhook({
-      url: routing.webhookUrl,
+    const url = routing.webhookUrl;
+    const result = await postWebhook({
+      url,
       secret: ctx.env.WEBHOOK_SIGNING_SECRET,
       eventId: row.eventId,
       payload: row.payload,
-      now,
+      now: ctx.now(),
     });
+    if (result.ok || !result.gone) return result;
+    if (disableWebhook(ctx, url, `${result.error} at ${iso(ctx.now())}`)) return result;
+    // The URL was replaced while this attempt waited: retry the event, which goes to the new URL.
+    return { ok: false, error: `${result.error} from a URL replaced meanwhile: retrying to the new one` };
   }
   if (!routing.emailTo) return { ok: false, error: 'no email address is configured', final: true };
   const text = describeNotification(ctx.townId, payload);
@@ -107,7 +111,6 @@ function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult, dur
     logEvent('info', 'outbox.delivered', attempt);
     return undefined;
   }
-  if (result.gone) disableWebhook(ctx, `${result.error} at ${iso(now)}`);
   const delay = result.final || result.gone ? null : deliveryRetryDelayMs(attempts);
   const status = delay === null ? 'failed' : 'pending';
   ctx.db

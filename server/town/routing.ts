@@ -134,8 +134,17 @@ export function setRouting(ctx: TownContext, update: RoutingUpdate): RoutingView
   return getRouting(ctx);
 }
 
-/** Stops webhook sends to the current endpoint (it answered 410 Gone) until a URL is set again. */
-export function disableWebhook(ctx: TownContext, reason: string): void {
+/**
+ * Stops webhook sends to `url` (it answered 410 Gone) until a URL is set again, if `url` is still the
+ * town's effective webhook URL. An attempt can wait up to 15 s for its answer, and the operator may set
+ * a new URL meanwhile: a 410 from the old one says nothing about the new one. Returns whether it disabled.
+ */
+export function disableWebhook(ctx: TownContext, url: string, reason: string): boolean {
+  // Synchronous: no other call into the DO runs between this read and the write.
+  if (effectiveRouting(ctx).webhookUrl !== url) {
+    logEvent('info', 'webhook.gone_after_url_change', { townId: ctx.townId, reason });
+    return false;
+  }
   const at = iso(ctx.now());
   ctx.db
     .insert(escalationRouting)
@@ -143,4 +152,5 @@ export function disableWebhook(ctx: TownContext, reason: string): void {
     .onConflictDoUpdate({ target: escalationRouting.id, set: { webhookDisabledAt: at, webhookDisabledReason: reason, updatedAt: at } })
     .run();
   logEvent('warn', 'webhook.disabled', { townId: ctx.townId, reason });
+  return true;
 }
