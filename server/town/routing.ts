@@ -6,6 +6,8 @@ import { logEvent } from '../log';
 import { iso, type TownContext } from './context';
 import type { Channel } from './outbox';
 import { privateHostProblem } from './private-address';
+import { policyFrom } from './reescalation';
+import { rescheduleOpenEscalations } from './reescalation-task';
 import { SEVERITIES, type Severity } from './severity';
 
 // A town's routing: which channels each severity goes to, where the webhook and email go, and when
@@ -125,12 +127,19 @@ export function setRouting(ctx: TownContext, update: RoutingUpdate): RoutingView
     ...(update.maxReEscalations !== undefined && { maxReEscalations: update.maxReEscalations }),
     updatedAt: iso(ctx.now()),
   };
-  ctx.db
-    .insert(escalationRouting)
-    .values({ id: ROUTING_ROW_ID, ...values })
-    .onConflictDoUpdate({ target: escalationRouting.id, set: values })
-    .run();
-  logEvent('info', 'escalation.routing_set', { townId: ctx.townId, fields: Object.keys(update) });
+  const rescheduled = ctx.db.transaction(() => {
+    const before = policyFrom(effectiveRouting(ctx));
+    ctx.db
+      .insert(escalationRouting)
+      .values({ id: ROUTING_ROW_ID, ...values })
+      .onConflictDoUpdate({ target: escalationRouting.id, set: values })
+      .run();
+    const after = policyFrom(effectiveRouting(ctx));
+    const policyChanged = before.staleAfterMs !== after.staleAfterMs || before.maxReEscalations !== after.maxReEscalations;
+    // Open escalations' next bumps follow the new threshold and cap (null → the environment default included).
+    return policyChanged ? rescheduleOpenEscalations(ctx, after) : 0;
+  });
+  logEvent('info', 'escalation.routing_set', { townId: ctx.townId, fields: Object.keys(update), rescheduled });
   return getRouting(ctx);
 }
 
