@@ -4,7 +4,7 @@ import { isLocalDev } from '../environment';
 import type { JsonObject } from '../json';
 import { logEvent } from '../log';
 import { mayorStub } from '../mayor/mayor-do';
-import type { Task, TaskResult } from '../scheduler';
+import { jittered, type Task, type TaskResult } from '../scheduler';
 import { iso, type TownContext } from './context';
 import type { SendResult } from './delivery-result';
 import { sendEmail } from './email';
@@ -19,13 +19,11 @@ import { postWebhook } from './webhook';
 export const DELIVERY_RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000] as const;
 /** After this many failed attempts a delivery is marked `failed` and no longer retried. */
 export const MAX_DELIVERY_ATTEMPTS = DELIVERY_RETRY_DELAYS_MS.length + 1;
-const JITTER_FRACTION = 0.1;
 
 /** Delay before the next attempt after `failedAttempts` failures (±10% jitter), or null when it is time to give up. */
 export function deliveryRetryDelayMs(failedAttempts: number, random = Math.random): number | null {
   const base = DELIVERY_RETRY_DELAYS_MS[failedAttempts - 1];
-  if (base === undefined) return null;
-  return Math.round(base * (1 - JITTER_FRACTION + 2 * JITTER_FRACTION * random()));
+  return base === undefined ? null : jittered(base, random);
 }
 
 type OutboxRow = typeof outbox.$inferSelect;
