@@ -30,7 +30,12 @@ const MAX_CONCURRENT_TASKS = 8;
 /** Delay before retry n (1-based) of a task that threw: the table's steps, then its last step, ±10% jitter. */
 export function retryDelayMs(attempt: number, random = Math.random): number {
   const base = TASK_RETRY_BACKOFF_MS[Math.min(attempt, TASK_RETRY_BACKOFF_MS.length) - 1] ?? TASK_RETRY_BACKOFF_MS[0];
-  return Math.round(base * (0.9 + 0.2 * random()));
+  return jittered(base, random);
+}
+
+/** `baseMs` ± 10 %, so retries of many tasks do not all land at once. */
+export function jittered(baseMs: number, random = Math.random): number {
+  return Math.round(baseMs * (0.9 + 0.2 * random()));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { jittered, retryDelayMs, TASK_RETRY_BACKOFF_MS } from '../server/scheduler';
 import { DELIVERY_RETRY_DELAYS_MS, deliveryRetryDelayMs, MAX_DELIVERY_ATTEMPTS } from '../server/town/delivery';
 
 describe('delivery backoff (Svix-like)', () => {
@@ -16,6 +17,15 @@ describe('delivery backoff (Svix-like)', () => {
     for (const [i, base] of DELIVERY_RETRY_DELAYS_MS.entries()) {
       expect(deliveryRetryDelayMs(i + 1, () => 0)).toBe(Math.round(base * 0.9));
       expect(deliveryRetryDelayMs(i + 1, () => 1)).toBe(Math.round(base * 1.1));
+    }
+  });
+
+  it('jitters exactly as the scheduler does: one ±10% rule for task retries and deliveries', () => {
+    expect([0, 0.5, 1].map((r) => jittered(1_000, () => r))).toEqual([900, 1_000, 1_100]);
+    for (const r of [0, 0.123, 0.5, 0.999, 1]) {
+      const random = () => r;
+      for (const [i, base] of DELIVERY_RETRY_DELAYS_MS.entries()) expect(deliveryRetryDelayMs(i + 1, random)).toBe(jittered(base, random));
+      for (const [i, base] of TASK_RETRY_BACKOFF_MS.entries()) expect(retryDelayMs(i + 1, random)).toBe(jittered(base, random));
     }
   });
 });

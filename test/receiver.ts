@@ -20,8 +20,14 @@ const base = () => `http://127.0.0.1:${inject('webhookReceiverPort')}`;
 /** The URL a town's webhook should point at to be recorded under `name`. */
 export const hookUrl = (name: string) => `${base()}/hooks/${name}`;
 
-/** Makes the next `failures` posts to `name` answer `status` (and/or each answer wait `delayMs`). */
-export async function planHook(name: string, plan: { failures?: number; status?: number; delayMs?: number }): Promise<void> {
+/**
+ * Makes the next `failures` posts to `name` answer `status` (and/or each answer wait `delayMs`), with a
+ * `Location: location` header if given (a redirect).
+ */
+export async function planHook(
+  name: string,
+  plan: { failures?: number; status?: number; delayMs?: number; location?: string },
+): Promise<void> {
   await fetch(`${base()}/control/${name}`, { method: 'PUT', body: JSON.stringify(plan) });
 }
 

@@ -4,7 +4,8 @@ import { createServer } from 'node:http';
 // TypeScript is typed for workerd): the Worker's plain `fetch` posts to it over TCP. Each test uses
 // its own path name, so tests never see each other's requests.
 //   POST /hooks/<name>    records the request, answers as planned (default 200)
-//   PUT  /control/<name>  sets the plan: { failures?: n, status?: 500|410, delayMs?: ms }
+//   PUT  /control/<name>  sets the plan: { failures?: n, status?: 500|410|307, delayMs?: ms, location?: url }
+//                         (`location` is sent as the Location header of the planned answers, for redirects)
 //   GET  /control/<name>  the recorded requests ({ headers, body, status }), oldest first
 
 const DEFAULT_PLAN = { failures: 0, status: 500, delayMs: 0 };
@@ -34,7 +35,8 @@ export default async function setup(project) {
       if (plan.failures > 0) plan.failures -= 1;
       const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
       received.set(name, [...(received.get(name) ?? []), { headers, body, status }]);
-      if (!res.destroyed) res.writeHead(status).end(status === 200 ? 'ok' : 'no');
+      const redirect = status !== 200 && plan.location ? { location: plan.location } : {};
+      if (!res.destroyed) res.writeHead(status, redirect).end(status === 200 ? 'ok' : 'no');
     } else {
       res.writeHead(404).end();
     }

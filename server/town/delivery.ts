@@ -4,7 +4,7 @@ import { isLocalDev } from '../environment';
 import type { JsonObject } from '../json';
 import { logEvent } from '../log';
 import { mayorStub } from '../mayor/mayor-do';
-import type { Task, TaskResult } from '../scheduler';
+import { jittered, type Task, type TaskResult } from '../scheduler';
 import { iso, type TownContext } from './context';
 import type { SendResult } from './delivery-result';
 import { sendEmail } from './email';
@@ -19,13 +19,11 @@ import { postWebhook } from './webhook';
 export const DELIVERY_RETRY_DELAYS_MS = [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000] as const;
 /** After this many failed attempts a delivery is marked `failed` and no longer retried. */
 export const MAX_DELIVERY_ATTEMPTS = DELIVERY_RETRY_DELAYS_MS.length + 1;
-const JITTER_FRACTION = 0.1;
 
 /** Delay before the next attempt after `failedAttempts` failures (±10% jitter), or null when it is time to give up. */
 export function deliveryRetryDelayMs(failedAttempts: number, random = Math.random): number | null {
   const base = DELIVERY_RETRY_DELAYS_MS[failedAttempts - 1];
-  if (base === undefined) return null;
-  return Math.round(base * (1 - JITTER_FRACTION + 2 * JITTER_FRACTION * random()));
+  return base === undefined ? null : jittered(base, random);
 }
 
 type OutboxRow = typeof outbox.$inferSelect;
@@ -71,14 +69,18 @@ async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
     // Checked again here: an environment default never went through setRouting's check.
     const problem = webhookUrlProblem(routing.webhookUrl, isLocalDev(ctx.env));
     if (problem) return { ok: false, error: `refused: ${problem}`, final: true };
-    const now = ctx.now();
-    return postWebhook({
-      url: routing.webhookUrl,
+    const url = routing.webhookUrl;
+    const result = await postWebhook({
+      url,
       secret: ctx.env.WEBHOOK_SIGNING_SECRET,
       eventId: row.eventId,
       payload: row.payload,
-      now,
+      now: ctx.now(),
     });
+    if (result.ok || !result.gone) return result;
+    if (disableWebhook(ctx, url, `${result.error} at ${iso(ctx.now())}`)) return result;
+    // The URL was replaced while this attempt waited: retry the event, which goes to the new URL.
+    return { ok: false, error: `${result.error} from a URL replaced meanwhile: retrying to the new one` };
   }
   if (!routing.emailTo) return { ok: false, error: 'no email address is configured', final: true };
   const text = describeNotification(ctx.townId, payload);
@@ -107,7 +109,6 @@ function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult, dur
     logEvent('info', 'outbox.delivered', attempt);
     return undefined;
   }
-  if (result.gone) disableWebhook(ctx, `${result.error} at ${iso(now)}`);
   const delay = result.final || result.gone ? null : deliveryRetryDelayMs(attempts);
   const status = delay === null ? 'failed' : 'pending';
   ctx.db

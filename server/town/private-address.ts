@@ -6,11 +6,19 @@
 const PRIVATE_IPV4: readonly [number[], number, string][] = [
   [[0], 8, 'this network (0.0.0.0/8)'],
   [[10], 8, 'private (10.0.0.0/8)'],
+  [[100, 64], 10, 'shared address space (100.64.0.0/10)'],
   [[127], 8, 'loopback (127.0.0.0/8)'],
   [[169, 254], 16, 'link-local (169.254.0.0/16)'],
   [[172, 16], 12, 'private (172.16.0.0/12)'],
+  [[192, 0, 0], 24, 'IETF protocol assignments (192.0.0.0/24)'],
   [[192, 168], 16, 'private (192.168.0.0/16)'],
+  [[198, 18], 15, 'benchmarking (198.18.0.0/15)'],
+  [[224], 4, 'multicast (224.0.0.0/4)'],
+  // Includes the limited broadcast address 255.255.255.255.
+  [[240], 4, 'reserved (240.0.0.0/4)'],
 ];
+
+const toUint32 = ([a = 0, b = 0, c = 0, d = 0]: number[]) => ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 
 function parseIpv4(host: string): number[] | null {
   const parts = host.split('.');
@@ -19,14 +27,16 @@ function parseIpv4(host: string): number[] | null {
 }
 
 function ipv4Problem(octets: number[]): string | null {
-  const address = ((octets[0] ?? 0) << 24) | ((octets[1] ?? 0) << 16) | ((octets[2] ?? 0) << 8) | (octets[3] ?? 0);
+  const address = toUint32(octets);
   for (const [first, bits, what] of PRIVATE_IPV4) {
-    const base = ((first[0] ?? 0) << 24) | ((first[1] ?? 0) << 16);
     const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-    if ((address & mask) >>> 0 === (base & mask) >>> 0) return what;
+    if ((address & mask) >>> 0 === (toUint32(first) & mask) >>> 0) return what;
   }
   return null;
 }
+
+/** The IPv4 address in two 16-bit groups, checked as an IPv4 host. */
+const embeddedIpv4Problem = (high: number, low: number) => ipv4Problem([high >> 8, high & 0xff, low >> 8, low & 0xff]);
 
 /** The eight 16-bit groups of an IPv6 address (without brackets), or null if it is not one. */
 function parseIpv6(host: string): number[] | null {
@@ -57,8 +67,17 @@ function ipv6Problem(groups: number[]): string | null {
   if (upperZero && g5 === 0 && g6 === 0 && g7 <= 1) return g7 === 1 ? 'loopback (::1)' : 'unspecified (::)';
   // IPv4-mapped (::ffff:a.b.c.d) and the deprecated IPv4-compatible (::a.b.c.d) carry an IPv4 address.
   if (upperZero && (g5 === 0xffff || g5 === 0)) {
-    const v4 = ipv4Problem([g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff]);
+    const v4 = embeddedIpv4Problem(g6, g7);
     if (v4) return `IPv4-mapped ${v4}`;
+  }
+  // NAT64 (64:ff9b::a.b.c.d) and 6to4 (2002:aabb:ccdd::) gateways forward to the IPv4 address they embed.
+  if (g0 === 0x64 && g1 === 0xff9b && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0) {
+    const v4 = embeddedIpv4Problem(g6, g7);
+    if (v4) return `NAT64 (64:ff9b::/96) ${v4}`;
+  }
+  if (g0 === 0x2002) {
+    const v4 = embeddedIpv4Problem(g1, g2);
+    if (v4) return `6to4 (2002::/16) ${v4}`;
   }
   if ((g0 & 0xfe00) === 0xfc00) return 'unique local (fc00::/7)';
   if ((g0 & 0xffc0) === 0xfe80) return 'link-local (fe80::/10)';

@@ -6,6 +6,8 @@ import { logEvent } from '../log';
 import { iso, type TownContext } from './context';
 import type { Channel } from './outbox';
 import { privateHostProblem } from './private-address';
+import { policyFrom } from './reescalation';
+import { rescheduleOpenEscalations } from './reescalation-task';
 import { SEVERITIES, type Severity } from './severity';
 
 // A town's routing: which channels each severity goes to, where the webhook and email go, and when
@@ -125,17 +127,33 @@ export function setRouting(ctx: TownContext, update: RoutingUpdate): RoutingView
     ...(update.maxReEscalations !== undefined && { maxReEscalations: update.maxReEscalations }),
     updatedAt: iso(ctx.now()),
   };
-  ctx.db
-    .insert(escalationRouting)
-    .values({ id: ROUTING_ROW_ID, ...values })
-    .onConflictDoUpdate({ target: escalationRouting.id, set: values })
-    .run();
-  logEvent('info', 'escalation.routing_set', { townId: ctx.townId, fields: Object.keys(update) });
+  const rescheduled = ctx.db.transaction(() => {
+    const before = policyFrom(effectiveRouting(ctx));
+    ctx.db
+      .insert(escalationRouting)
+      .values({ id: ROUTING_ROW_ID, ...values })
+      .onConflictDoUpdate({ target: escalationRouting.id, set: values })
+      .run();
+    const after = policyFrom(effectiveRouting(ctx));
+    const policyChanged = before.staleAfterMs !== after.staleAfterMs || before.maxReEscalations !== after.maxReEscalations;
+    // Open escalations' next bumps follow the new threshold and cap (null → the environment default included).
+    return policyChanged ? rescheduleOpenEscalations(ctx, after) : 0;
+  });
+  logEvent('info', 'escalation.routing_set', { townId: ctx.townId, fields: Object.keys(update), rescheduled });
   return getRouting(ctx);
 }
 
-/** Stops webhook sends to the current endpoint (it answered 410 Gone) until a URL is set again. */
-export function disableWebhook(ctx: TownContext, reason: string): void {
+/**
+ * Stops webhook sends to `url` (it answered 410 Gone) until a URL is set again, if `url` is still the
+ * town's effective webhook URL. An attempt can wait up to 15 s for its answer, and the operator may set
+ * a new URL meanwhile: a 410 from the old one says nothing about the new one. Returns whether it disabled.
+ */
+export function disableWebhook(ctx: TownContext, url: string, reason: string): boolean {
+  // Synchronous: no other call into the DO runs between this read and the write.
+  if (effectiveRouting(ctx).webhookUrl !== url) {
+    logEvent('info', 'webhook.gone_after_url_change', { townId: ctx.townId, reason });
+    return false;
+  }
   const at = iso(ctx.now());
   ctx.db
     .insert(escalationRouting)
@@ -143,4 +161,5 @@ export function disableWebhook(ctx: TownContext, reason: string): void {
     .onConflictDoUpdate({ target: escalationRouting.id, set: { webhookDisabledAt: at, webhookDisabledReason: reason, updatedAt: at } })
     .run();
   logEvent('warn', 'webhook.disabled', { townId: ctx.townId, reason });
+  return true;
 }

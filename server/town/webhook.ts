@@ -15,7 +15,14 @@ export interface WebhookMessage {
   timeoutMs?: number;
 }
 
-/** POSTs one Standard Webhooks message: 2xx delivered; 410 Gone is final; anything else is retried. */
+/** How much of a redirect's Location an attempt's error quotes. */
+const MAX_QUOTED_LOCATION_CHARS = 200;
+
+/**
+ * POSTs one Standard Webhooks message: 2xx delivered; 410 Gone is final; anything else is retried.
+ * Redirects are not followed: the URL passed the private-address check, its Location did not, and
+ * following would re-post the signed body to wherever the endpoint points (http:, a private host).
+ */
 export async function postWebhook(message: WebhookMessage): Promise<SendResult> {
   if (!message.secret) {
     return { ok: false, error: 'WEBHOOK_SIGNING_SECRET is not configured: set it with `wrangler secret put WEBHOOK_SIGNING_SECRET`' };
@@ -38,6 +45,7 @@ export async function postWebhook(message: WebhookMessage): Promise<SendResult> 
         'webhook-signature': signature,
       },
       body,
+      redirect: 'manual',
       signal: abort.signal,
     });
   } catch (error) {
@@ -49,5 +57,9 @@ export async function postWebhook(message: WebhookMessage): Promise<SendResult> 
   await response.body?.cancel();
   if (response.ok) return { ok: true };
   if (response.status === 410) return { ok: false, error: 'endpoint answered 410 Gone', gone: true };
+  if (response.status >= 300 && response.status < 400) {
+    const location = (response.headers.get('location') ?? 'nowhere').slice(0, MAX_QUOTED_LOCATION_CHARS);
+    return { ok: false, error: `endpoint answered HTTP ${response.status} (redirect to ${location}): redirects are not followed` };
+  }
   return { ok: false, error: `endpoint answered HTTP ${response.status}` };
 }
