@@ -24,7 +24,18 @@ export interface Mail extends IncomingMail {
 
 type MailRow = typeof mail.$inferSelect;
 
-const toMail = (row: MailRow): Mail => ({ ...row, read: row.readAt !== null });
+/** The wire shape, field by field, so a column added later does not leak. */
+const toMail = (row: MailRow): Mail => ({
+  id: row.id,
+  type: row.type,
+  subject: row.subject,
+  body: row.body,
+  data: row.data,
+  sentAt: row.sentAt,
+  receivedAt: row.receivedAt,
+  read: row.readAt !== null,
+  readAt: row.readAt,
+});
 
 function findMail({ db }: MayorContext, id: string): MailRow | undefined {
   return db.select().from(mail).where(eq(mail.id, id)).get();

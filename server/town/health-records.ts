@@ -178,12 +178,27 @@ export function forgetRemovedRigs({ db, townId }: TownContext): string[] {
   return stale;
 }
 
+// The wire shape of a record, named column by column so a column added later does not leak.
+const recordColumns = {
+  target: healthTargets.target,
+  kind: healthTargets.kind,
+  name: healthTargets.name,
+  status: healthTargets.status,
+  lastCheckedAt: healthTargets.lastCheckedAt,
+  latencyMs: healthTargets.latencyMs,
+  consecutiveFailures: healthTargets.consecutiveFailures,
+  lastError: healthTargets.lastError,
+  lastHealthyAt: healthTargets.lastHealthyAt,
+  failingSince: healthTargets.failingSince,
+  escalationId: healthTargets.escalationId,
+};
+
 export function listHealthRecords({ db }: TownContext): HealthRecord[] {
-  return db.select().from(healthTargets).orderBy(healthTargets.kind, healthTargets.name, healthTargets.target).all();
+  return db.select(recordColumns).from(healthTargets).orderBy(healthTargets.kind, healthTargets.name, healthTargets.target).all();
 }
 
 export function healthRecord({ db }: TownContext, target: string): HealthRecord | null {
-  return db.select().from(healthTargets).where(eq(healthTargets.target, target)).get() ?? null;
+  return db.select(recordColumns).from(healthTargets).where(eq(healthTargets.target, target)).get() ?? null;
 }
 
 /** Newest first, at most `limit` rows, of one target or of all. */
