@@ -6,8 +6,6 @@ import { logEvent } from '../log';
 import { iso, type TownContext } from './context';
 import type { Channel } from './outbox';
 import { privateHostProblem } from './private-address';
-import { policyFrom } from './reescalation';
-import { rescheduleOpenEscalations } from './reescalation-task';
 import { SEVERITIES, type Severity } from './severity';
 
 // A town's routing: which channels each severity goes to, where the webhook and email go, and when
@@ -111,8 +109,11 @@ export function getRouting(ctx: TownContext): RoutingView {
   return { ...view, signingSecretConfigured: Boolean(ctx.env.WEBHOOK_SIGNING_SECRET) };
 }
 
-/** Applies the given fields (null = back to the environment default); setting a webhook URL re-enables it. */
-export function setRouting(ctx: TownContext, update: RoutingUpdate): RoutingView {
+/**
+ * Writes the given fields (null = back to the environment default); setting a webhook URL re-enables
+ * it. `setRouting` in routing-update.ts is the whole operation (it also moves open escalations' bumps).
+ */
+export function writeRouting(ctx: TownContext, update: RoutingUpdate): void {
   if (update.webhookUrl) {
     const problem = webhookUrlProblem(update.webhookUrl, isLocalDev(ctx.env));
     if (problem) throw new DomainError('BAD_REQUEST', problem);
@@ -127,20 +128,11 @@ export function setRouting(ctx: TownContext, update: RoutingUpdate): RoutingView
     ...(update.maxReEscalations !== undefined && { maxReEscalations: update.maxReEscalations }),
     updatedAt: iso(ctx.now()),
   };
-  const rescheduled = ctx.db.transaction(() => {
-    const before = policyFrom(effectiveRouting(ctx));
-    ctx.db
-      .insert(escalationRouting)
-      .values({ id: ROUTING_ROW_ID, ...values })
-      .onConflictDoUpdate({ target: escalationRouting.id, set: values })
-      .run();
-    const after = policyFrom(effectiveRouting(ctx));
-    const policyChanged = before.staleAfterMs !== after.staleAfterMs || before.maxReEscalations !== after.maxReEscalations;
-    // Open escalations' next bumps follow the new threshold and cap (null → the environment default included).
-    return policyChanged ? rescheduleOpenEscalations(ctx, after) : 0;
-  });
-  logEvent('info', 'escalation.routing_set', { townId: ctx.townId, fields: Object.keys(update), rescheduled });
-  return getRouting(ctx);
+  ctx.db
+    .insert(escalationRouting)
+    .values({ id: ROUTING_ROW_ID, ...values })
+    .onConflictDoUpdate({ target: escalationRouting.id, set: values })
+    .run();
 }
 
 /**

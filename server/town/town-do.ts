@@ -15,6 +15,7 @@ import { DELIVERY_TASK_KIND } from './outbox';
 import { REESCALATE_TASK_KIND, reEscalateTask } from './reescalation-task';
 import * as rigs from './rigs';
 import * as routing from './routing';
+import { setRouting } from './routing-update';
 import * as watchdog from './watchdog';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
@@ -155,6 +156,6 @@ export class TownDO extends DurableObject<Env> {
   }
 
   setEscalationRouting(townId: string, update: routing.RoutingUpdate) {
-    return this.run(townId, (c) => routing.setRouting(c, update));
+    return this.run(townId, (c) => setRouting(c, update));
   }
 }
