@@ -45,9 +45,9 @@ type Stub = DurableObjectStub<Rpc.DurableObjectBranded>;
  * Makes one RPC method of the real DO instance behind `stub` misbehave until the returned restore is
  * called. RPC only dispatches to prototype methods, so the prototype is patched, for that instance only.
  * `mode: 'before'` throws without running the method (the DO is down); `'after'` runs it and then
- * throws (the work happened but the answer was lost).
+ * throws (the work happened but the answer was lost); `'count'` only counts the calls.
  */
-export async function breakMethod(stub: Stub, method: string, mode: 'before' | 'after' = 'before') {
+export async function breakMethod(stub: Stub, method: string, mode: 'before' | 'after' | 'count' = 'before') {
   let calls = 0;
   const restore = await runInDurableObject(stub, (instance) => {
     const proto = Object.getPrototypeOf(instance) as Record<string, (...args: unknown[]) => unknown>;
@@ -56,6 +56,7 @@ export async function breakMethod(stub: Stub, method: string, mode: 'before' | '
     proto[method] = async function (this: unknown, ...args: unknown[]) {
       if (this !== instance) return original.apply(this, args);
       calls += 1;
+      if (mode === 'count') return original.apply(this, args);
       if (mode === 'after') await original.apply(this, args);
       throw new Error(`injected failure in ${method}`);
     };

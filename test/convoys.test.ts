@@ -1,6 +1,6 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { api, beadsFor, outboxRows, rigDo, townDo, townWithRigs } from './convoy-helpers';
+import { api, beadsFor, breakMethod, outboxRows, rigDo, townDo, townWithRigs } from './convoy-helpers';
 import { hookUrl } from './receiver';
 
 describe('convoy lifecycle', () => {
@@ -135,5 +135,19 @@ describe('convoy lifecycle', () => {
     expect(await api.convoy.addBeads.mutate(more)).toMatchObject({ status: 'landed', totalBeads: 3, added: [] });
     // Another key adds more, and reopens.
     expect(await api.convoy.addBeads.mutate({ ...more, idempotencyKey: 'add-2' })).toMatchObject({ status: 'active', totalBeads: 5 });
+  });
+
+  it('hands each rig its beads in one RPC, however many beads it gets', async () => {
+    const { townId, rigs } = await townWithRigs('alpha', 'beta');
+    const watched = await Promise.all([
+      breakMethod(rigDo(townId, rigs.alpha), 'receiveBeads', 'count'),
+      breakMethod(rigDo(townId, rigs.beta), 'receiveBeads', 'count'),
+    ]);
+    try {
+      await api.convoy.create.mutate({ townId, title: 'grouped', beads: [...beadsFor(rigs.alpha, 7), ...beadsFor(rigs.beta, 3)] });
+      expect(watched.map((w) => w.calls())).toEqual([1, 1]);
+    } finally {
+      for (const w of watched) w.restore();
+    }
   });
 });

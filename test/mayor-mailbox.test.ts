@@ -1,3 +1,4 @@
+import { evictDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { IncomingMail } from '../server/mayor/mailbox';
@@ -28,6 +29,16 @@ describe("the Mayor's mailbox", () => {
     const { items } = await api.mayor.mail.list.query({ townId });
     expect(items).toHaveLength(1);
     expect(items[0]).toMatchObject({ id: 'evt-1', subject: 'subject evt-1', body: 'body of evt-1', readAt: null });
+  });
+
+  it('keeps its mail, and its read marks, across eviction; a redelivery after it is still kept once', async () => {
+    const townId = newTownId('mayor');
+    await mayor(townId).receiveMail(letter('evt-e'));
+    await api.mayor.mail.markRead.mutate({ townId, mailId: 'evt-e' });
+    await evictDurableObject(mayor(townId));
+    expect(await mayor(townId).receiveMail(letter('evt-e'))).toMatchObject({ ok: true, value: { created: false } });
+    const { items } = await api.mayor.mail.list.query({ townId });
+    expect(items).toEqual([expect.objectContaining({ id: 'evt-e', read: true })]);
   });
 
   it('lists newest first in pages, filters unread, and marks read once', async () => {
