@@ -69,7 +69,7 @@ async function main() {
   const convoy = await town.convoy.create.mutate({ townId, title: 'Ship the login page', beads, createdBy: 'demo' });
   say(`  created "${convoy.title}" with ${convoy.totalBeads} beads`);
   for (const rig of rigs) {
-    const inRig = await town.rig.beads.query({ townId, rigId: rig.id });
+    const inRig = (await town.rig.beads.query({ townId, rigId: rig.id })).items;
     check(inRig.length === beads.filter((b) => b.rigId === rig.id).length, `${rig.name} holds its ${inRig.length} bead(s)`);
   }
   for (const [i, bead] of convoy.beads.entries()) {

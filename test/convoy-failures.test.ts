@@ -13,7 +13,7 @@ import {
   townTasks,
   townWithRigs,
 } from './convoy-helpers';
-import { expectTrpcError } from './helpers';
+import { allRigBeads, expectTrpcError } from './helpers';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -35,8 +35,8 @@ describe('convoy delivery and notification under failure', () => {
     const convoy = await api.convoy.create.mutate({ townId, title: 'partial', beads: [...beadsFor(up, 2), ...beadsFor(down, 3)] });
     expect(convoy).toMatchObject({ status: 'active', totalBeads: 5 });
     expect(failing.calls()).toBe(1);
-    expect(await api.rig.beads.query({ townId, rigId: up })).toHaveLength(2);
-    expect(await api.rig.beads.query({ townId, rigId: down })).toEqual([]);
+    expect(await allRigBeads({ townId, rigId: up })).toHaveLength(2);
+    expect(await allRigBeads({ townId, rigId: down })).toEqual([]);
     const pending = await townTasks(townId);
     expect(pending).toEqual([
       expect.objectContaining({ id: `convoy.deliver:${convoy.id}:${down}`, attempts: 1, lastError: expect.stringMatching(/injected/) }),
@@ -49,7 +49,7 @@ describe('convoy delivery and notification under failure', () => {
     failing.restore();
 
     await runAlarmLater(townDo(townId));
-    const arrived = await api.rig.beads.query({ townId, rigId: down });
+    const arrived = await allRigBeads({ townId, rigId: down });
     expect(arrived.map((b) => b.id).sort()).toEqual(
       convoy.beads
         .filter((b) => b.rigId === down)
@@ -66,10 +66,10 @@ describe('convoy delivery and notification under failure', () => {
     const flaky = rigs.flaky;
     const lossy = broken(await breakMethod(rigDo(townId, flaky), 'receiveBeads', 'after'));
     const convoy = await api.convoy.create.mutate({ townId, title: 'lossy', beads: beadsFor(flaky, 3) });
-    expect(await api.rig.beads.query({ townId, rigId: flaky })).toHaveLength(3);
+    expect(await allRigBeads({ townId, rigId: flaky })).toHaveLength(3);
     lossy.restore();
     await runAlarmLater(townDo(townId)); // retries the "failed" delivery: the rig already has every bead
-    const beads = await api.rig.beads.query({ townId, rigId: flaky });
+    const beads = await allRigBeads({ townId, rigId: flaky });
     expect(beads.map((b) => b.id)).toEqual(convoy.beads.map((b) => b.id));
     expect(await townTasks(townId)).toEqual([]);
   });
@@ -117,12 +117,12 @@ describe('convoy.cancel', () => {
     expect(cancelled).toMatchObject({ id: convoy.id, status: 'cancelled', closedBeads: 1, landedAt: null });
     expect(await api.convoy.cancel.mutate({ townId, convoyId: convoy.id })).toEqual(cancelled);
 
-    const alphaBeads = await api.rig.beads.query({ townId, rigId: alpha });
+    const alphaBeads = await allRigBeads({ townId, rigId: alpha });
     expect(alphaBeads.map((b) => [b.id, b.status, b.closeReason])).toEqual([
       [a0, 'closed', 'done'],
       [a1, 'closed', 'cancelled'],
     ]);
-    expect((await api.rig.beads.query({ townId, rigId: beta })).map((b) => [b.id, b.closeReason])).toEqual([[b0, 'cancelled']]);
+    expect((await allRigBeads({ townId, rigId: beta })).map((b) => [b.id, b.closeReason])).toEqual([[b0, 'cancelled']]);
 
     // A close the town still hears (e.g. an external rig's) is recorded but never lands the convoy.
     await api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId: a1 });
@@ -143,7 +143,7 @@ describe('convoy.cancel', () => {
     await api.convoy.cancel.mutate({ townId, convoyId: convoy.id });
     failing.restore();
     await runAlarmLater(townDo(townId));
-    const beads = await api.rig.beads.query({ townId, rigId: late });
+    const beads = await allRigBeads({ townId, rigId: late });
     expect(beads.map((b) => [b.status, b.closeReason])).toEqual([
       ['closed', 'cancelled'],
       ['closed', 'cancelled'],

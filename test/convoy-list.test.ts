@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { api, beadsFor, rigDo, townWithRigs } from './convoy-helpers';
+import { allRigBeads, expectTrpcError } from './helpers';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -68,7 +69,7 @@ describe('rig beads', () => {
     const two = await api.convoy.create.mutate({ townId, title: 'two', beads: beadsFor(alpha, 1) });
     await api.rig.closeBead.mutate({ townId, rigId: alpha, beadId: one.beads[0]?.id as string });
     const ids = async (filter: { status?: 'open' | 'in_progress' | 'closed'; convoyId?: string }) =>
-      (await api.rig.beads.query({ townId, rigId: alpha, ...filter })).map((b) => b.id);
+      (await allRigBeads({ townId, rigId: alpha, ...filter })).map((b) => b.id);
     expect(await ids({})).toEqual([...one.beads, ...two.beads].map((b) => b.id));
     expect(await ids({ status: 'closed' })).toEqual([one.beads[0]?.id]);
     expect(await ids({ status: 'open', convoyId: one.id })).toEqual([one.beads[1]?.id]);
@@ -76,10 +77,23 @@ describe('rig beads', () => {
 
     const batch = one.beads.map((b) => ({ id: b.id, title: 'changed?', body: null }));
     expect(await rigDo(townId, alpha).receiveBeads(townId, one.id, batch)).toEqual({ created: 0 });
-    const stored = await api.rig.beads.query({ townId, rigId: alpha, convoyId: one.id });
+    const stored = await allRigBeads({ townId, rigId: alpha, convoyId: one.id });
     expect(stored.map((b) => [b.title, b.status])).toEqual([
       ['bead-0', 'closed'],
       ['bead-1', 'open'],
     ]);
+  });
+
+  it('pages a rig’s beads in arrival order', async () => {
+    const { townId, rigs } = await townWithRigs('alpha');
+    const convoy = await api.convoy.create.mutate({ townId, title: 'pages', beads: beadsFor(rigs.alpha, 5) });
+    const first = await api.rig.beads.query({ townId, rigId: rigs.alpha, limit: 2 });
+    expect(first.items.map((b) => b.id)).toEqual(convoy.beads.slice(0, 2).map((b) => b.id));
+    const second = await api.rig.beads.query({ townId, rigId: rigs.alpha, limit: 2, cursor: first.nextCursor ?? '' });
+    const third = await api.rig.beads.query({ townId, rigId: rigs.alpha, limit: 2, cursor: second.nextCursor ?? '' });
+    expect([...second.items, ...third.items].map((b) => b.id)).toEqual(convoy.beads.slice(2).map((b) => b.id));
+    expect(third.nextCursor).toBeNull();
+    await expectTrpcError(api.rig.beads.query({ townId, rigId: rigs.alpha, cursor: 'not-a-cursor' }), 'BAD_REQUEST', /cursor/);
+    await expectTrpcError(api.rig.beads.query({ townId, rigId: rigs.alpha, cursor: btoa('["x"]') }), 'BAD_REQUEST', /cursor/);
   });
 });

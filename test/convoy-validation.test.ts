@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_PAGE_SIZE } from '../server/pagination';
 import { api, beadsFor, townTasks, townWithRigs } from './convoy-helpers';
-import { expectTrpcError } from './helpers';
+import { allRigBeads, expectTrpcError } from './helpers';
 
 describe('convoy input validation', () => {
   it('rejects each bad create field with BAD_REQUEST naming it, and writes nothing', async () => {
@@ -30,7 +30,7 @@ describe('convoy input validation', () => {
       expect(error.message, JSON.stringify(input).slice(0, 80)).toContain(field);
     }
     expect((await api.convoy.list.query({ townId })).items).toEqual([]);
-    expect(await api.rig.beads.query({ townId, rigId: alpha })).toEqual([]);
+    expect(await allRigBeads({ townId, rigId: alpha })).toEqual([]);
     expect(await townTasks(townId)).toEqual([]);
   });
 
@@ -66,7 +66,7 @@ describe('convoy input validation', () => {
       /ghost-rig/,
     );
     expect((await api.convoy.list.query({ townId })).items).toEqual([]);
-    expect(await api.rig.beads.query({ townId, rigId: alpha })).toEqual([]);
+    expect(await allRigBeads({ townId, rigId: alpha })).toEqual([]);
     expect(await townTasks(townId)).toEqual([]);
 
     const convoy = await api.convoy.create.mutate({ townId, title: 'real', beads: beadsFor(alpha, 1) });
@@ -83,13 +83,13 @@ describe('convoy input validation', () => {
       () => api.convoy.addBeads.mutate({ townId, convoyId: 'nope', beads: beadsFor(alpha, 1) }),
       () => api.convoy.beadClosed.mutate({ townId, convoyId: 'nope', beadId }),
       () => api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId: 'nope' }),
-      () => api.rig.beads.query({ townId, rigId: 'nope' }),
+      () => allRigBeads({ townId, rigId: 'nope' }),
       () => api.rig.closeBead.mutate({ townId, rigId: 'nope', beadId }),
       () => api.rig.closeBead.mutate({ townId, rigId: alpha, beadId: 'nope' }),
     ]) {
       await expectTrpcError(call(), 'NOT_FOUND', /nope/);
     }
     expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toEqual(convoy);
-    expect((await api.rig.beads.query({ townId, rigId: alpha })).map((b) => b.status)).toEqual(['open']);
+    expect((await allRigBeads({ townId, rigId: alpha })).map((b) => b.status)).toEqual(['open']);
   });
 });

@@ -1,6 +1,7 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { api, beadsFor, breakMethod, outboxRows, rigDo, townDo, townWithRigs } from './convoy-helpers';
+import { allRigBeads } from './helpers';
 import { hookUrl } from './receiver';
 
 describe('convoy lifecycle', () => {
@@ -34,12 +35,12 @@ describe('convoy lifecycle', () => {
     expect(new Date(convoy.createdAt).toISOString()).toBe(convoy.createdAt);
     expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toEqual(convoy);
 
-    const alphaBeads = await api.rig.beads.query({ townId, rigId: rigs.alpha });
+    const alphaBeads = await allRigBeads({ townId, rigId: rigs.alpha });
     expect(alphaBeads.map((b) => [b.id, b.title, b.body, b.status, b.convoyId])).toEqual([
       [convoy.beads[0]?.id, 'schema', 'add users table', 'open', convoy.id],
       [convoy.beads[2]?.id, 'api', null, 'open', convoy.id],
     ]);
-    const betaBeads = await api.rig.beads.query({ townId, rigId: rigs.beta });
+    const betaBeads = await allRigBeads({ townId, rigId: rigs.beta });
     expect(betaBeads.map((b) => [b.id, b.convoyId])).toEqual([[convoy.beads[1]?.id, convoy.id]]);
   });
 
@@ -81,7 +82,7 @@ describe('convoy lifecycle', () => {
     const hotfix = reopened.added[0];
     expect(hotfix).toEqual({ id: expect.any(String), rigId: beta, title: 'hotfix', status: 'open' });
     await evictDurableObject(rigDo(townId, beta));
-    expect((await api.rig.beads.query({ townId, rigId: beta, status: 'open' })).map((b) => b.id)).toEqual([hotfix?.id]);
+    expect((await allRigBeads({ townId, rigId: beta, status: 'open' })).map((b) => b.id)).toEqual([hotfix?.id]);
     await api.rig.closeBead.mutate({ townId, rigId: beta, beadId: hotfix?.id as string });
     expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toMatchObject({ status: 'landed', closedBeads: 4 });
     const events = new Set((await outboxRows(townId)).map((r) => r.eventId));
@@ -111,7 +112,7 @@ describe('convoy lifecycle', () => {
     const second = await api.convoy.create.mutate(input);
     expect(second).toEqual(first);
     expect((await api.convoy.list.query({ townId })).items.map((c) => c.id)).toEqual([first.id]);
-    expect(await api.rig.beads.query({ townId, rigId: rigs.alpha })).toHaveLength(2);
+    expect(await allRigBeads({ townId, rigId: rigs.alpha })).toHaveLength(2);
     // Another key is another convoy.
     const third = await api.convoy.create.mutate({ ...input, idempotencyKey: 'req-43' });
     expect(third.id).not.toBe(first.id);
@@ -126,7 +127,7 @@ describe('convoy lifecycle', () => {
     expect(first).toMatchObject({ totalBeads: 3 });
     expect(first.added).toHaveLength(2);
     expect(retry).toMatchObject({ totalBeads: 3, added: [] });
-    expect(await api.rig.beads.query({ townId, rigId: rigs.alpha })).toHaveLength(3);
+    expect(await allRigBeads({ townId, rigId: rigs.alpha })).toHaveLength(3);
 
     for (const bead of (await api.convoy.get.query({ townId, convoyId: convoy.id })).beads) {
       await api.rig.closeBead.mutate({ townId, rigId: rigs.alpha, beadId: bead.id });

@@ -5,6 +5,7 @@ import { vi } from 'vitest';
 import * as schema from '../schema/town';
 import { HEARTBEAT_INTERVAL_MS } from '../server/town/heartbeat-schedule';
 import { api, beadsFor, deliveredBeads, inTownDb, rigDo, rigTasks, townDo, townWithRigs } from './convoy-helpers';
+import { allRigBeads } from './helpers';
 import { hookUrl, receivedHooks } from './receiver';
 import { setRigHealth } from './watchdog-helpers';
 
@@ -143,7 +144,7 @@ async function endState(run: Run) {
   }));
   const rigBeads: Record<string, string[]> = {};
   for (const [name, rigId] of Object.entries(run.rigs)) {
-    const beads = await api.rig.beads.query({ townId, rigId });
+    const beads = await allRigBeads({ townId, rigId });
     rigBeads[name] = beads.map((b) => `${b.title}:${b.status}:${b.closeReason}`).sort();
   }
   const hooks = (await receivedHooks(townId)).filter((h) => h.status === 200);

@@ -38,3 +38,18 @@ export async function expectTrpcError(call: Promise<unknown>, code: string, mess
   if (message) expect(trpcError.message).toMatch(message);
   return trpcError;
 }
+
+type RigBeadsInput = Parameters<TownClient['rig']['beads']['query']>[0];
+
+/** Every bead of a rig (following `rig.beads` pages), in arrival order. */
+export async function allRigBeads(input: RigBeadsInput) {
+  const api = client();
+  const items = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.rig.beads.query({ ...input, cursor });
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return items;
+}

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
 import { escalationEventId } from '../server/town/escalation-notify';
 import { api, beadsFor, deliveredBeads, inTownDb, townTasks, townWithRigs } from './convoy-helpers';
+import { allRigBeads } from './helpers';
 import { settle } from './town-helpers';
 
 // Load that fits CI on 2 cores (larger runs belong in bench/): exact counts, and no call fails.
@@ -82,7 +83,7 @@ describe('load', () => {
     const undelivered = await inTownDb(townId, (db) => [...deliveredBeads(db).values()].filter((delivered) => !delivered).length);
     expect(undelivered).toBe(0);
     for (const rigId of rigIds) {
-      const beads = await api.rig.beads.query({ townId, rigId });
+      const beads = await allRigBeads({ townId, rigId });
       const expected = created.slice(0, CONVOYS).flatMap((c) => c.beads.filter((b) => b.rigId === rigId).map((b) => b.id));
       expect(beads.map((b) => b.id).sort()).toEqual(expected.sort());
       expect(beads).toHaveLength(CONVOYS * BEADS_PER_RIG);

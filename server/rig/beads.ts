@@ -1,7 +1,8 @@
-import { and, asc, eq, ne, type SQL, sql } from 'drizzle-orm';
+import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
 import { beads, cancelledConvoys, rig } from '../../schema/rig';
 import { notFound } from '../errors';
 import { logEvent } from '../log';
+import { afterRowidCursor, DEFAULT_PAGE_SIZE, type Page, toRowidPage } from '../pagination';
 import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS } from '../scheduler';
 import type { RigContext } from './context';
 import { BEAD_CLOSED_TASK_KIND, type BeadClosedNotice, beadClosedTaskId, rigTaskHandlers } from './town-notify';
@@ -154,15 +155,18 @@ export function cancelConvoy(ctx: RigContext, townId: string, convoyId: string):
   });
 }
 
-/** Beads in the order they arrived, optionally of one status and/or one convoy. */
-export function listBeads({ db }: RigContext, filter: BeadFilter): Bead[] {
-  const conditions: SQL[] = [];
+/** Beads in the order they arrived, a page at a time, optionally of one status and/or one convoy. */
+export function listBeads({ db }: RigContext, filter: BeadFilter & { limit?: number; cursor?: string }): Page<Bead> {
+  const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
+  const conditions: SQL[] = [sql`rowid > ${afterRowidCursor(filter.cursor)}`];
   if (filter.status) conditions.push(eq(beads.status, filter.status));
   if (filter.convoyId) conditions.push(eq(beads.convoyId, filter.convoyId));
-  return db
-    .select(beadColumns)
+  const rows = db
+    .select({ ...beadColumns, rowid: sql<number>`rowid` })
     .from(beads)
     .where(and(...conditions))
-    .orderBy(asc(beads.createdAt), sql`rowid`)
+    .orderBy(sql`rowid`)
+    .limit(limit + 1)
     .all();
+  return toRowidPage(rows, limit, ({ rowid: _rowid, ...bead }) => bead);
 }

@@ -60,7 +60,7 @@ export class RigDO extends DurableObject<Env> {
     return this.run((c) => outcome(() => beads.closeBead(c, beadId)));
   }
 
-  listBeads(filter: beads.BeadFilter) {
-    return this.run((c) => beads.listBeads(c, filter));
+  listBeads(filter: beads.BeadFilter & { limit?: number; cursor?: string }) {
+    return this.run((c) => outcome(() => beads.listBeads(c, filter)));
   }
 }

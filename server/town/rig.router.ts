@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { unwrap } from '../errors';
+import { pageInput } from '../pagination';
 import { rigStub } from '../rig/stub';
 import { entityId, procedure, router, townInput } from '../trpc';
 import { townStub } from './stub';
@@ -24,10 +25,10 @@ export const rigRouter = router({
     .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).removeRig(input.townId, input.rigId))),
   // ── beads (held by the rig's RigDO; the town answers NOT_FOUND for an unregistered rig) ──
   beads: procedure
-    .input(rigRef.extend({ status: z.enum(['open', 'in_progress', 'closed']).optional(), convoyId: entityId.optional() }))
+    .input(rigRef.extend({ status: z.enum(['open', 'in_progress', 'closed']).optional(), convoyId: entityId.optional(), ...pageInput }))
     .query(async ({ ctx, input: { townId, rigId, ...filter } }) => {
       unwrap(await townStub(ctx.env, townId).getRig(townId, rigId));
-      return rigStub(ctx.env, townId, rigId).listBeads(filter);
+      return unwrap(await rigStub(ctx.env, townId, rigId).listBeads(filter));
     }),
   closeBead: procedure.input(rigRef.extend({ beadId: entityId })).mutation(async ({ ctx, input: { townId, rigId, beadId } }) => {
     unwrap(await townStub(ctx.env, townId).getRig(townId, rigId));
