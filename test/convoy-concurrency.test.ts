@@ -6,7 +6,9 @@ import { countingStorage } from '../bench/sql-counter';
 import * as schema from '../schema/town';
 import type { ConvoyContext } from '../server/town/convoy-delivery';
 import * as convoys from '../server/town/convoys';
-import { api, beadsFor, outboxRows, townDo, townWithRigs } from './convoy-helpers';
+import { api, beadsFor, townWithRigs } from './convoy-helpers';
+import { townStub } from './helpers';
+import { outboxRows } from './town-helpers';
 
 describe('convoy.beadClosed under concurrency', () => {
   it('counts 500 concurrent closes (each sent twice) exactly once and lands exactly once', async () => {
@@ -32,7 +34,7 @@ describe('convoy.beadClosed under concurrency', () => {
 
 /** Rows SQLite read and wrote for one beadClosed, measured on the real TownDO database. */
 async function beadClosedCost(townId: string, convoyId: string, beadId: string) {
-  return runInDurableObject(townDo(townId), (_instance, state) => {
+  return runInDurableObject(townStub(townId), (_instance, state) => {
     const counter = countingStorage(state.storage);
     const ctx: ConvoyContext = { db: drizzle(counter.storage, { schema }), env, townId, now: () => new Date(), armAlarm: async () => {} };
     const summary = convoys.beadClosed(ctx, { convoyId, beadId });

@@ -1,19 +1,8 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  api,
-  beadsFor,
-  breakMethod,
-  outboxRows,
-  quietErrors,
-  rigDo,
-  rigTasks,
-  runAlarmLater,
-  townDo,
-  townTasks,
-  townWithRigs,
-} from './convoy-helpers';
-import { allRigBeads, expectTrpcError } from './helpers';
+import { api, beadsFor, breakMethod, quietErrors, rigDo, rigTasks, runAlarmLater, townTasks, townWithRigs } from './convoy-helpers';
+import { allRigBeads, expectTrpcError, townStub } from './helpers';
+import { outboxRows } from './town-helpers';
 
 let cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -43,12 +32,12 @@ describe('convoy delivery and notification under failure', () => {
     ]);
 
     // Still down when the alarm first retries; the TownDO is evicted meanwhile.
-    await runAlarmLater(townDo(townId));
+    await runAlarmLater(townStub(townId));
     expect(failing.calls()).toBe(2);
-    await evictDurableObject(townDo(townId));
+    await evictDurableObject(townStub(townId));
     failing.restore();
 
-    await runAlarmLater(townDo(townId));
+    await runAlarmLater(townStub(townId));
     const arrived = await allRigBeads({ townId, rigId: down });
     expect(arrived.map((b) => b.id).sort()).toEqual(
       convoy.beads
@@ -68,7 +57,7 @@ describe('convoy delivery and notification under failure', () => {
     const convoy = await api.convoy.create.mutate({ townId, title: 'lossy', beads: beadsFor(flaky, 3) });
     expect(await allRigBeads({ townId, rigId: flaky })).toHaveLength(3);
     lossy.restore();
-    await runAlarmLater(townDo(townId)); // retries the "failed" delivery: the rig already has every bead
+    await runAlarmLater(townStub(townId)); // retries the "failed" delivery: the rig already has every bead
     const beads = await allRigBeads({ townId, rigId: flaky });
     expect(beads.map((b) => b.id)).toEqual(convoy.beads.map((b) => b.id));
     expect(await townTasks(townId)).toEqual([]);
@@ -82,7 +71,7 @@ describe('convoy delivery and notification under failure', () => {
     const [b0, b1] = convoy.beads.map((b) => b.id) as [string, string];
     await api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId: b0 });
 
-    const town = broken(await breakMethod(townDo(townId), 'onBeadClosed'));
+    const town = broken(await breakMethod(townStub(townId), 'onBeadClosed'));
     // The rig's close succeeds for its caller even though the town cannot hear it yet.
     expect(await api.rig.closeBead.mutate({ townId, rigId: alpha, beadId: b1 })).toMatchObject({ status: 'closed' });
     expect(town.calls()).toBe(1);
@@ -95,7 +84,7 @@ describe('convoy delivery and notification under failure', () => {
     expect(town.calls()).toBe(2);
     expect((await rigTasks(townId, alpha))[0]?.attempts).toBe(2);
     await evictDurableObject(rigDo(townId, alpha));
-    await evictDurableObject(townDo(townId));
+    await evictDurableObject(townStub(townId));
     town.restore();
 
     await runAlarmLater(rigDo(townId, alpha));
@@ -142,7 +131,7 @@ describe('convoy.cancel', () => {
     const convoy = await api.convoy.create.mutate({ townId, title: 'late', beads: beadsFor(late, 2) });
     await api.convoy.cancel.mutate({ townId, convoyId: convoy.id });
     failing.restore();
-    await runAlarmLater(townDo(townId));
+    await runAlarmLater(townStub(townId));
     const beads = await allRigBeads({ townId, rigId: late });
     expect(beads.map((b) => [b.status, b.closeReason])).toEqual([
       ['closed', 'cancelled'],

@@ -5,11 +5,10 @@ import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { vi } from 'vitest';
 import * as rigSchema from '../schema/rig';
 import * as townSchema from '../schema/town';
-import { client, newTownId } from './helpers';
+import { client, newTownId, withTownDb } from './helpers';
 
 export const api = client();
 
-export const townDo = (townId: string) => env.TOWN.get(env.TOWN.idFromName(townId));
 export const rigDo = (townId: string, rigId: string) => env.RIG.get(env.RIG.idFromName(`${townId}/${rigId}`));
 
 /** A fresh town with registered rigs, by name. */
@@ -25,18 +24,13 @@ export const beadsFor = (rigId: string, n: number, prefix = 'bead') =>
   Array.from({ length: n }, (_, i) => ({ rigId, title: `${prefix}-${i}` }));
 
 /** The TownDO's database, read from inside the real instance. */
-export function inTownDb<R>(townId: string, fn: (db: ReturnType<typeof drizzle<typeof townSchema>>) => R | Promise<R>) {
-  return runInDurableObject(townDo(townId), (_i, state) => fn(drizzle(state.storage, { schema: townSchema })));
-}
-
 export function inRigDb<R>(townId: string, rigId: string, fn: (db: ReturnType<typeof drizzle<typeof rigSchema>>) => R | Promise<R>) {
   return runInDurableObject(rigDo(townId, rigId), (_i, state) => fn(drizzle(state.storage, { schema: rigSchema })));
 }
 
-export const outboxRows = (townId: string) => inTownDb(townId, (db) => db.select().from(townSchema.outbox).all());
 /** The town's convoy tasks (other concerns, such as the watchdog's heartbeat, share the schedule table). */
 export const townTasks = (townId: string) =>
-  inTownDb(townId, (db) => db.select().from(townSchema.schedule).where(like(townSchema.schedule.kind, 'convoy.%')).all());
+  withTownDb(townId, (db) => db.select().from(townSchema.schedule).where(like(townSchema.schedule.kind, 'convoy.%')).all());
 export const rigTasks = (townId: string, rigId: string) => inRigDb(townId, rigId, (db) => db.select().from(rigSchema.schedule).all());
 
 type Stub = DurableObjectStub<Rpc.DurableObjectBranded>;

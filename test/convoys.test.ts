@@ -1,8 +1,9 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { api, beadsFor, breakMethod, outboxRows, rigDo, townDo, townWithRigs } from './convoy-helpers';
-import { allRigBeads } from './helpers';
+import { api, beadsFor, breakMethod, rigDo, townWithRigs } from './convoy-helpers';
+import { allRigBeads, townStub } from './helpers';
 import { hookUrl } from './receiver';
+import { outboxRows } from './town-helpers';
 
 describe('convoy lifecycle', () => {
   it('creates a convoy whose beads land in each RigDO, once per rig, with the convoy id', async () => {
@@ -55,7 +56,7 @@ describe('convoy lifecycle', () => {
 
     const closed = await api.rig.closeBead.mutate({ townId, rigId: alpha, beadId: a0 });
     expect(closed).toMatchObject({ id: a0, status: 'closed', closeReason: 'done', closedAt: expect.any(String) });
-    await evictDurableObject(townDo(townId));
+    await evictDurableObject(townStub(townId));
     await evictDurableObject(rigDo(townId, alpha));
     expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toMatchObject({ status: 'active', closedBeads: 1 });
     // Closing again in the rig tells the town nothing new.

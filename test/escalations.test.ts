@@ -3,8 +3,8 @@ import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { openTownDb } from '../server/town/db';
 import { type Escalation, raiseEscalation } from '../server/town/escalations';
-import { client, expectTrpcError, newTownId } from './helpers';
-import { outboxRows, townStubFor, townWithRig } from './town-helpers';
+import { client, expectTrpcError, newTownId, townStub } from './helpers';
+import { outboxRows, townWithRig } from './town-helpers';
 
 const api = client();
 
@@ -115,7 +115,7 @@ describe('escalation procedures', () => {
   it('lets the watchdog raise for a source that is not a registered rig', async () => {
     const townId = newTownId('watchdog');
     await api.rig.list.query({ townId }); // the DO learns its town id
-    const result = await runInDurableObject(townStubFor(townId), async (_i, state) => {
+    const result = await runInDurableObject(townStub(townId), async (_i, state) => {
       const db = await openTownDb(state.storage);
       return raiseEscalation(
         { db, env, townId, now: () => new Date() },

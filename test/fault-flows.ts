@@ -4,8 +4,8 @@ import { inArray, ne } from 'drizzle-orm';
 import { vi } from 'vitest';
 import * as schema from '../schema/town';
 import { HEARTBEAT_INTERVAL_MS } from '../server/town/heartbeat-schedule';
-import { api, beadsFor, deliveredBeads, inTownDb, rigDo, rigTasks, townDo, townWithRigs } from './convoy-helpers';
-import { allRigBeads } from './helpers';
+import { api, beadsFor, deliveredBeads, rigDo, rigTasks, townWithRigs } from './convoy-helpers';
+import { allRigBeads, townStub, withTownDb } from './helpers';
 import { hookUrl, receivedHooks } from './receiver';
 import { setRigHealth } from './watchdog-helpers';
 
@@ -71,7 +71,7 @@ const RECOVERY_ROUNDS = 5; // at most 200 min ahead: before any re-escalation (2
 const DELIVERY_KINDS = ['outbox.deliver', 'convoy.deliverBeads', 'convoy.deliverCancel'];
 
 async function pendingDeliveries(run: Run): Promise<number> {
-  const town = await inTownDb(run.townId, (db) =>
+  const town = await withTownDb(run.townId, (db) =>
     db.select().from(schema.schedule).where(inArray(schema.schedule.kind, DELIVERY_KINDS)).all(),
   );
   const rigs = await Promise.all(Object.values(run.rigs).map((rigId) => rigTasks(run.townId, rigId)));
@@ -81,13 +81,13 @@ async function pendingDeliveries(run: Run): Promise<number> {
 /** Runs what is due, undoes the faults, then runs the alarms, each round further ahead than every retry so far, until nothing is owed. */
 async function recover(run: Run, startMs: number): Promise<void> {
   // First the attempts due now (the outbox's first try), with the faults still in place.
-  await alarmAt(townDo(run.townId), startMs);
+  await alarmAt(townStub(run.townId), startMs);
   for (const restore of run.restores.splice(0).reverse()) await restore();
   for (let round = 1; round <= RECOVERY_ROUNDS; round++) {
     // Round 1 always runs, so every run (faulted or not) has had a heartbeat from the alarm.
     if (round > 1 && (await pendingDeliveries(run)) === 0) return;
     const offset = startMs + round * RECOVERY_STEP_MS;
-    await alarmAt(townDo(run.townId), offset);
+    await alarmAt(townStub(run.townId), offset);
     for (const rigId of Object.values(run.rigs)) await alarmAt(rigDo(run.townId, rigId), offset);
   }
   throw new Error(`town ${run.townId} still owed deliveries after ${RECOVERY_ROUNDS} recovery rounds`);
@@ -96,7 +96,7 @@ async function recover(run: Run, startMs: number): Promise<void> {
 /** What a flow leaves behind, without ids or times, so a faulted run can be compared with a clean one. */
 async function endState(run: Run) {
   const { townId } = run;
-  const town = await inTownDb(townId, (db) => ({
+  const town = await withTownDb(townId, (db) => ({
     convoys: db
       .select()
       .from(schema.convoys)
@@ -249,7 +249,7 @@ const heartbeatToEscalation: Flow = async (faults) => {
   await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(townId) });
   const sick = await api.rig.get.query({ townId, rigId: rigs.alpha as string });
   await setRigHealth(sick.rigDoId, 'unhealthy');
-  const beat = (n: number) => alarmAt(townDo(townId), n * (HEARTBEAT_INTERVAL_MS + 60_000));
+  const beat = (n: number) => alarmAt(townStub(townId), n * (HEARTBEAT_INTERVAL_MS + 60_000));
   await faults.setup?.(run);
   await beat(1);
   await faults['one-failure']?.(run);

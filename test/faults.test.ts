@@ -1,7 +1,8 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { breakMethod, rigDo, townDo } from './convoy-helpers';
+import { breakMethod, rigDo } from './convoy-helpers';
 import { type EndState, type Faults, FLOWS, type FlowName, mayorDo, type Run, throwOnce } from './fault-flows';
+import { townStub } from './helpers';
 import { planHook, receivedHooks } from './receiver';
 
 // Faults at every step: the one place listing, for each multi-step flow, each step and the fault
@@ -39,7 +40,7 @@ const emailFails = async (run: Run) => {
   run.fired.push(() => run.emailFailures === 0);
 };
 const evict = (stub: (run: Run) => DurableObjectStub<Rpc.DurableObjectBranded>) => (run: Run) => evictDurableObject(stub(run));
-const town = (run: Run) => townDo(run.townId);
+const town = (run: Run) => townStub(run.townId);
 const mayor = (run: Run) => mayorDo(run.townId);
 const rig = (name: string) => (run: Run) => rigDo(run.townId, run.rigs[name] as string);
 const both =

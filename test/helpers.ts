@@ -1,7 +1,10 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { TRPCClientError } from '@trpc/client';
+import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { expect } from 'vitest';
 import { type AppRouter, createTownClient, type TownClient } from '../client/index';
+import * as townSchema from '../schema/town';
 
 /** The Worker under test, reached the way a consumer would: the typed client over HTTP. */
 export function client(token = 'dev-token'): TownClient {
@@ -52,4 +55,15 @@ export async function allRigBeads(input: RigBeadsInput) {
     cursor = page.nextCursor ?? undefined;
   } while (cursor);
   return items;
+}
+
+/** The TownDO serving `townId`. */
+export const townStub = (townId: string) => env.TOWN.get(env.TOWN.idFromName(townId));
+
+/** Runs `fn` inside the town's DO with a Drizzle handle on its database (test-only inspection). */
+export function withTownDb<R>(
+  townId: string,
+  fn: (db: ReturnType<typeof drizzle<typeof townSchema>>, storage: DurableObjectStorage) => R | Promise<R>,
+) {
+  return runInDurableObject(townStub(townId), (_instance, state) => fn(drizzle(state.storage, { schema: townSchema }), state.storage));
 }

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
 import { escalationEventId } from '../server/town/escalation-notify';
-import { api, beadsFor, deliveredBeads, inTownDb, townTasks, townWithRigs } from './convoy-helpers';
-import { allRigBeads } from './helpers';
+import { api, beadsFor, deliveredBeads, townTasks, townWithRigs } from './convoy-helpers';
+import { allRigBeads, withTownDb } from './helpers';
 import { settle } from './town-helpers';
 
 // Load that fits CI on 2 cores (larger runs belong in bench/): exact counts, and no call fails.
@@ -46,7 +46,7 @@ describe('load', () => {
     const mail = await api.mayor.mail.list.query({ townId, limit: 200 });
     expect(mail.items.map((m) => m.id).sort()).toEqual(ids.map((id) => escalationEventId(id, 0)).sort());
     expect(mail.nextCursor).toBeNull();
-    const counts = await inTownDb(townId, (db) => ({
+    const counts = await withTownDb(townId, (db) => ({
       outbox: db.select().from(schema.outbox).all(),
       reescalations: db
         .select()
@@ -80,7 +80,7 @@ describe('load', () => {
 
     // Distribution happened inline: nothing owed, and each rig holds exactly its beads, once.
     expect(await townTasks(townId)).toEqual([]);
-    const undelivered = await inTownDb(townId, (db) => [...deliveredBeads(db).values()].filter((delivered) => !delivered).length);
+    const undelivered = await withTownDb(townId, (db) => [...deliveredBeads(db).values()].filter((delivered) => !delivered).length);
     expect(undelivered).toBe(0);
     for (const rigId of rigIds) {
       const beads = await allRigBeads({ townId, rigId });

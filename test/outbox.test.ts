@@ -3,15 +3,15 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { openTownDb } from '../server/town/db';
 import { enqueueNotification } from '../server/town/outbox';
-import { client } from './helpers';
+import { client, townStub } from './helpers';
 import { hookUrl, receivedHooks } from './receiver';
-import { outboxRows, settle, townStubFor, townWithRig } from './town-helpers';
+import { outboxRows, settle, townWithRig } from './town-helpers';
 
 const api = client();
 
 /** Enqueues a notification inside the town's DO, as another module (e.g. convoys) would. */
 function enqueue(townId: string, notification: Parameters<typeof enqueueNotification>[1]) {
-  return runInDurableObject(townStubFor(townId), async (_i, state) => {
+  return runInDurableObject(townStub(townId), async (_i, state) => {
     const ctx = { db: await openTownDb(state.storage), env, townId, now: () => new Date() };
     return ctx.db.transaction(() => enqueueNotification(ctx, notification));
   });

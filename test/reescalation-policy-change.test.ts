@@ -2,8 +2,8 @@ import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
 import { REESCALATE_TASK_KIND } from '../server/town/reescalation-task';
-import { client } from './helpers';
-import { inspectTown, settle, townWithRig } from './town-helpers';
+import { client, withTownDb } from './helpers';
+import { settle, townWithRig } from './town-helpers';
 
 // A changed re-escalation policy (threshold or cap) applies to escalations that are already open.
 
@@ -36,7 +36,7 @@ async function openEscalation(routing: { maxReEscalations?: number; staleAfterMi
   };
   /** The escalation's re-escalation task's due time (epoch ms), or null when it has none. */
   const taskDueAt = () =>
-    inspectTown(
+    withTownDb(
       town.townId,
       (db) => db.select().from(schema.schedule).where(eq(schema.schedule.kind, REESCALATE_TASK_KIND)).get()?.dueAt ?? null,
     );
@@ -98,7 +98,7 @@ describe('re-escalation after a policy change', () => {
       message: 'x',
     });
     const taskOf = () =>
-      inspectTown(town.townId, (db) => db.select().from(schema.schedule).where(eq(schema.schedule.kind, REESCALATE_TASK_KIND)).get());
+      withTownDb(town.townId, (db) => db.select().from(schema.schedule).where(eq(schema.schedule.kind, REESCALATE_TASK_KIND)).get());
     const before = await taskOf();
     await api.escalation.setRouting.mutate({ townId: town.townId, emailTo: 'ops@example.com', staleAfterMinutes: 240 });
     expect(await taskOf()).toEqual(before); // same policy: not even rescheduled (version unchanged)

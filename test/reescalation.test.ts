@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { escalationEventId } from '../server/town/escalation-notify';
-import { client } from './helpers';
-import { settle, townStubFor, townWithRig } from './town-helpers';
+import { client, townStub } from './helpers';
+import { settle, townWithRig } from './town-helpers';
 
 // Re-escalation driven by the TownDO's one alarm, with the clock moved by a fake Date.
 
@@ -40,7 +40,7 @@ describe('re-escalation', () => {
 
     // The alarm is armed for the bump, and a run at 4 h consumes it.
     vi.setSystemTime(Date.parse(escalation.createdAt) + 4 * HOUR_MS);
-    expect(await runDurableObjectAlarm(townStubFor(townId))).toBe(true);
+    expect(await runDurableObjectAlarm(townStub(townId))).toBe(true);
     await settle(townId);
     const once = await api.escalation.get.query({ townId, escalationId: escalation.id });
     expect(once).toMatchObject({

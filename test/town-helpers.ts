@@ -3,26 +3,17 @@ import { env } from 'cloudflare:workers';
 import { lte } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import * as schema from '../schema/town';
-import { client, newTownId } from './helpers';
+import { client, newTownId, townStub, withTownDb } from './helpers';
 
 // Helpers for tests that drive a TownDO's outbox and alarm.
 
 const api = client();
 
-export function townStubFor(townId: string) {
-  return env.TOWN.get(env.TOWN.idFromName(townId));
-}
-
 /** A fresh town with one registered rig. */
 export async function townWithRig(label = 'esc') {
   const townId = newTownId(label);
   const rig = await api.rig.register.mutate({ townId, name: 'alpha' });
-  return { townId, rigId: rig.id, stub: townStubFor(townId) };
-}
-
-/** Reads the TownDO's database directly (test-only inspection). */
-export function inspectTown<R>(townId: string, fn: (db: ReturnType<typeof drizzle<typeof schema>>) => R | Promise<R>) {
-  return runInDurableObject(townStubFor(townId), (_instance, state) => fn(drizzle(state.storage, { schema })));
+  return { townId, rigId: rig.id, stub: townStub(townId) };
 }
 
 const MAX_ALARM_RUNS = 50;
@@ -32,10 +23,10 @@ const MAX_ALARM_RUNS = 50;
  * fire on its own when it is due in real time; then this waits for that run to finish.
  */
 export async function settle(townId: string): Promise<void> {
-  const stub = townStubFor(townId);
+  const stub = townStub(townId);
   for (let run = 0; run < MAX_ALARM_RUNS; run++) {
     const now = Date.now();
-    const due = await inspectTown(townId, (db) => db.select().from(schema.schedule).where(lte(schema.schedule.dueAt, now)).all());
+    const due = await withTownDb(townId, (db) => db.select().from(schema.schedule).where(lte(schema.schedule.dueAt, now)).all());
     if (due.length === 0) return;
     if (!(await runDurableObjectAlarm(stub))) await new Promise((resolve) => setTimeout(resolve, 20));
   }
@@ -43,5 +34,5 @@ export async function settle(townId: string): Promise<void> {
 }
 
 export function outboxRows(townId: string) {
-  return inspectTown(townId, (db) => db.select().from(schema.outbox).all());
+  return withTownDb(townId, (db) => db.select().from(schema.outbox).all());
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
-import { client, expectTrpcError, newTownId } from './helpers';
-import { setRigHealth, tuneWatchdog, withTownDb } from './watchdog-helpers';
+import { client, expectTrpcError, newTownId, withTownDb } from './helpers';
+import { setRigHealth, tuneWatchdog } from './watchdog-helpers';
 
 const api = client();
 

@@ -2,8 +2,8 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { scheduledTask, scheduleTask } from '../server/scheduler';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TASK_ID } from '../server/town/heartbeat-schedule';
-import { client, newTownId } from './helpers';
-import { setRigHealth, townStub, tuneWatchdog, withTownDb } from './watchdog-helpers';
+import { client, newTownId, townStub, withTownDb } from './helpers';
+import { setRigHealth, tuneWatchdog } from './watchdog-helpers';
 
 const api = client();
 const heartbeatRow = (townId: string) => withTownDb(townId, (db) => scheduledTask(db, HEARTBEAT_TASK_ID));

@@ -3,10 +3,7 @@ import { env } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import * as schema from '../schema/town';
 import { DEFAULT_WATCHDOG_OPTIONS, type WatchdogOptions } from '../server/town/watchdog';
-
-export function townStub(townId: string) {
-  return env.TOWN.get(env.TOWN.idFromName(townId));
-}
+import { townStub, withTownDb } from './helpers';
 
 /** Sets the live TownDO's watchdog options (timeouts, threshold, history cap) for this test. */
 export function tuneWatchdog(townId: string, options: Partial<WatchdogOptions>) {
@@ -16,10 +13,6 @@ export function tuneWatchdog(townId: string, options: Partial<WatchdogOptions>) 
 }
 
 /** Runs `fn` over the town's database, inside its DO. */
-export function withTownDb<R>(townId: string, fn: (db: ReturnType<typeof drizzle<typeof schema>>, storage: DurableObjectStorage) => R) {
-  return runInDurableObject(townStub(townId), (_instance, state) => fn(drizzle(state.storage, { schema }), state.storage));
-}
-
 export function escalationsOf(townId: string) {
   return withTownDb(townId, (db) => db.select().from(schema.escalations).orderBy(schema.escalations.createdAt).all());
 }

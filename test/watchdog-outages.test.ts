@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
-import { client, newTownId } from './helpers';
-import { escalationsOf, setRigHealth, tuneWatchdog, withTownDb } from './watchdog-helpers';
+import { client, newTownId, withTownDb } from './helpers';
+import { escalationsOf, setRigHealth, tuneWatchdog } from './watchdog-helpers';
 
 const api = client();
 const recoveries = (townId: string) =>

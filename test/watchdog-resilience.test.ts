@@ -4,8 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
 import { scheduledTask } from '../server/scheduler';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TASK_ID } from '../server/town/heartbeat-schedule';
-import { client, newTownId } from './helpers';
-import { townStub, withTownDb } from './watchdog-helpers';
+import { client, newTownId, townStub, withTownDb } from './helpers';
 
 const api = client();
 const heartbeatRow = (townId: string) => withTownDb(townId, (db) => scheduledTask(db, HEARTBEAT_TASK_ID));

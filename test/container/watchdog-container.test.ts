@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
-import { client, newTownId } from '../helpers';
-import { escalationsOf, tuneWatchdog, withTownDb } from '../watchdog-helpers';
+import { client, newTownId, withTownDb } from '../helpers';
+import { escalationsOf, tuneWatchdog } from '../watchdog-helpers';
 
 // In this project TOWN_CONTAINER is bound to test/container/fake-town-container.js (vitest.config.ts):
 // the watchdog reaches it exactly as it reaches the real TownContainer, `fetch('/health')` on its stub.
