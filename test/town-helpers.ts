@@ -1,7 +1,5 @@
-import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
+import { runDurableObjectAlarm } from 'cloudflare:test';
 import { lte } from 'drizzle-orm';
-import { drizzle } from 'drizzle-orm/durable-sqlite';
 import * as schema from '../schema/town';
 import { client, newTownId, townStub, withTownDb } from './helpers';
 

@@ -1,6 +1,5 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { drizzle } from 'drizzle-orm/durable-sqlite';
 import * as schema from '../schema/town';
 import { DEFAULT_WATCHDOG_OPTIONS, type WatchdogOptions } from '../server/town/watchdog';
 import { townStub, withTownDb } from './helpers';
