@@ -22,9 +22,16 @@ export default {
         req: limited,
         router: appRouter,
         createContext: () => ({ env, req: limited }),
-        onError({ error, path }) {
+        onError({ error, path, input }) {
           if (error.code === 'INTERNAL_SERVER_ERROR') {
-            logEvent('error', 'trpc.error', { path, message: error.message, cause: String(error.cause ?? '') });
+            // The input was validated before anything could fail this way, so its townId is a real one.
+            const townId = (input as { townId?: unknown } | undefined)?.townId;
+            logEvent('error', 'trpc.error', {
+              townId: typeof townId === 'string' ? townId : null,
+              path,
+              message: error.message,
+              cause: String(error.cause ?? ''),
+            });
           }
         },
       });

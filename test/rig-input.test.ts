@@ -83,7 +83,9 @@ describe('rig input validation', () => {
     const body = (await res.json()) as { error: { message: string; data: { code: string; stack?: string } } };
     expect(body.error).toMatchObject({ message: 'internal error', data: { code: 'INTERNAL_SERVER_ERROR' } });
     expect(JSON.stringify(body)).not.toMatch(/rigs|select/i);
-    expect(logged.mock.calls.map((c) => String(c[0])).join('\n')).toMatch(/no such table: rigs/);
+    const line = logged.mock.calls.map((c) => String(c[0])).find((l) => l.includes('"trpc.error"'));
+    expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 'error', event: 'trpc.error', townId, path: 'rig.list' });
+    expect(line).toMatch(/no such table: rigs/);
     logged.mockRestore();
   });
 });
