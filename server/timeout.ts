@@ -1,3 +1,9 @@
+/**
+ * How long a Durable Object waits for another (a Rig DO taking a delivery, the TownDO hearing of a
+ * close, the MayorDO taking mail) before the attempt counts as failed and its task is retried.
+ */
+export const PEER_CALL_TIMEOUT_MS = 15_000;
+
 export class TimeoutError extends Error {
   constructor(what: string, ms: number) {
     super(`${what} timed out after ${ms} ms`);

@@ -1,13 +1,10 @@
 import { logEvent } from '../log';
 import type { TaskHandler } from '../scheduler';
-import { withTimeout } from '../timeout';
+import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../timeout';
 import { townStub } from '../town/stub';
 import type { RigContext } from './context';
 
 export const BEAD_CLOSED_TASK_KIND = 'town.beadClosed';
-
-/** How long the TownDO may take to hear a close before the attempt counts as failed (and is retried). */
-export const TOWN_NOTICE_TIMEOUT_MS = 15_000;
 
 /** What the TownDO must hear when a convoy's bead closes in this rig. */
 export interface BeadClosedNotice {
@@ -33,7 +30,7 @@ async function notifyBeadClosed({ env, rigId }: RigContext, notice: BeadClosedNo
   try {
     result = await withTimeout<TownAnswer>(
       townStub(env, notice.townId).onBeadClosed(notice.townId, notice.convoyId, notice.beadId),
-      TOWN_NOTICE_TIMEOUT_MS,
+      PEER_CALL_TIMEOUT_MS,
       `town ${notice.townId} onBeadClosed`,
     );
   } catch (error) {

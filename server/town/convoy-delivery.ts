@@ -3,7 +3,7 @@ import { convoyBeads, convoyRigDeliveries } from '../../schema/town';
 import { logEvent } from '../log';
 import { rigStub } from '../rig/stub';
 import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskHandler, type TaskResult } from '../scheduler';
-import { withTimeout } from '../timeout';
+import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../timeout';
 import type { TownContext } from './context';
 
 // Getting a convoy's beads (and its cancellation) to the rigs. The state change and a task per rig are
@@ -18,9 +18,6 @@ export interface ConvoyContext extends TownContext {
 
 export const DELIVER_BEADS_TASK_KIND = 'convoy.deliverBeads';
 export const DELIVER_CANCEL_TASK_KIND = 'convoy.deliverCancel';
-
-/** How long a Rig DO may take to answer a delivery before the attempt counts as failed (and is retried). */
-export const RIG_DELIVERY_TIMEOUT_MS = 15_000;
 
 /** The most beads one delivery RPC carries; a rig with more pending gets them over several attempts. */
 export const DELIVERY_MAX_BEADS = 1_000;
@@ -75,7 +72,7 @@ async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery):
   const beads = pending.map(({ id, title, body }) => ({ id, title, body }));
   const { created } = await withTimeout(
     rigStub(ctx.env, ctx.townId, rigId).receiveBeads(ctx.townId, convoyId, beads),
-    RIG_DELIVERY_TIMEOUT_MS,
+    PEER_CALL_TIMEOUT_MS,
     `rig ${rigId} receiveBeads`,
   );
   // Only what this attempt sent: beads added meanwhile have later positions and stay pending.
@@ -96,7 +93,7 @@ async function deliverCancel(ctx: TownContext, { convoyId, rigId }: RigDelivery)
   const started = performance.now();
   const { cancelled } = await withTimeout(
     rigStub(ctx.env, ctx.townId, rigId).cancelConvoy(ctx.townId, convoyId),
-    RIG_DELIVERY_TIMEOUT_MS,
+    PEER_CALL_TIMEOUT_MS,
     `rig ${rigId} cancelConvoy`,
   );
   const durationMs = Math.round(performance.now() - started);

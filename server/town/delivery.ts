@@ -5,6 +5,7 @@ import type { JsonObject } from '../json';
 import { logEvent } from '../log';
 import { mayorStub } from '../mayor/mayor-do';
 import { jittered, type Task, type TaskResult } from '../scheduler';
+import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../timeout';
 import { iso, type TownContext } from './context';
 import type { SendResult } from './delivery-result';
 import { sendEmail } from './email';
@@ -27,6 +28,7 @@ export function deliveryRetryDelayMs(failedAttempts: number, random = Math.rando
 }
 
 type OutboxRow = typeof outbox.$inferSelect;
+type MayorAnswer = Awaited<ReturnType<ReturnType<typeof mayorStub>['receiveMail']>>;
 
 /**
  * The `outbox.deliver` task: one attempt at one outbox row, then record what happened. `inFlight` is
@@ -59,7 +61,11 @@ async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
     // The payload was JSON-serialized into the outbox, so its data is JSON.
     const data = payload.data as JsonObject;
     const mail = { id: row.eventId, type: row.type, subject, body: text, data, sentAt: payload.timestamp };
-    const received = await mayorStub(ctx.env, ctx.townId).receiveMail(mail);
+    const received = await withTimeout<MayorAnswer>(
+      mayorStub(ctx.env, ctx.townId).receiveMail(mail),
+      PEER_CALL_TIMEOUT_MS,
+      'mayor receiveMail',
+    );
     return received.ok ? { ok: true } : { ok: false, error: received.message };
   }
   const routing = effectiveRouting(ctx);
