@@ -11,13 +11,13 @@ export default defineConfig({
         test: {
           name: 'workers',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/container/**'],
+          exclude: ['test/watchdog/container/**'],
           // A real HTTP webhook receiver (Node) that the Worker posts to; see test/webhook-receiver.mjs.
           globalSetup: ['./test/webhook-receiver.mjs'],
         },
       },
       // The same Worker and wrangler config, but TOWN_CONTAINER answers `/health` through a test Durable
-      // Object (test/container/fake-town-container.js), since containers cannot run without Docker.
+      // Object (test/watchdog/container/fake-town-container.js), since containers cannot run without Docker.
       {
         plugins: [
           cloudflareTest({
@@ -28,7 +28,7 @@ export default defineConfig({
                 {
                   name: 'fake-town-container',
                   modules: true,
-                  scriptPath: './test/container/fake-town-container.js',
+                  scriptPath: './test/watchdog/container/fake-town-container.js',
                   compatibilityDate: '2026-11-01',
                   // Declares the class in this worker, so the binding above has a namespace to point at.
                   durableObjects: { FAKE_TOWN_CONTAINER: 'FakeTownContainer' },
@@ -37,7 +37,7 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'container', include: ['test/container/**/*.test.ts'] },
+        test: { name: 'container', include: ['test/watchdog/container/**/*.test.ts'] },
       },
     ],
   },

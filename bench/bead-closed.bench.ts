@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { it } from 'vitest';
 import * as schema from '../schema/town';
-import * as convoys from '../server/town/convoys';
+import * as convoys from '../server/convoys/convoys';
 import { compareMs, fmt, report } from './report';
 import { countingStorage } from './sql-counter';
 import { benchTown, quietLogs, spreadBeads, townStub, value } from './town';

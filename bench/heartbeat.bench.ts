@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { it } from 'vitest';
 import { withTimeout } from '../server/timeout';
-import { setRigHealth, tuneWatchdog } from '../test/watchdog-helpers';
+import { setRigHealth, tuneWatchdog } from '../test/watchdog/watchdog-helpers';
 import { compareMs, fmt, median, report } from './report';
 import { benchTown, quietLogs, townStub, value } from './town';
 

@@ -1,9 +1,9 @@
+import { convoyRouter } from './convoys/convoy.router';
+import { escalationRouter } from './escalations/escalation.router';
 import { mayorRouter } from './mayor/mayor.router';
-import { convoyRouter } from './town/convoy.router';
-import { escalationRouter } from './town/escalation.router';
-import { rigRouter } from './town/rig.router';
-import { watchdogRouter } from './town/watchdog.router';
+import { rigRouter } from './rigs/rig.router';
 import { router } from './trpc';
+import { watchdogRouter } from './watchdog/watchdog.router';
 
 export const appRouter = router({
   rig: rigRouter,

@@ -3,10 +3,10 @@ import { limitBody } from './body-limit';
 import { logEvent } from './log';
 import { appRouter } from './router';
 
-export { TownContainer } from './container/town-container';
 export { MayorDO } from './mayor/mayor-do';
-export { RigDO } from './rig/rig-do';
+export { RigDO } from './rigs/rig-do';
 export { TownDO } from './town/town-do';
+export { TownContainer } from './watchdog/town-container';
 
 export default {
   async fetch(req, env) {

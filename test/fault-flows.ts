@@ -3,11 +3,11 @@ import { env } from 'cloudflare:workers';
 import { inArray, ne } from 'drizzle-orm';
 import { vi } from 'vitest';
 import * as schema from '../schema/town';
-import { HEARTBEAT_INTERVAL_MS } from '../server/town/heartbeat-schedule';
-import { api, beadsFor, deliveredBeads, rigDo, rigTasks, townWithRigs } from './convoy-helpers';
+import { HEARTBEAT_INTERVAL_MS } from '../server/watchdog/heartbeat-schedule';
+import { api, beadsFor, deliveredBeads, rigDo, rigTasks, townWithRigs } from './convoys/convoy-helpers';
 import { allRigBeads, townStub, withTownDb } from './helpers';
 import { hookUrl, receivedHooks } from './receiver';
-import { setRigHealth } from './watchdog-helpers';
+import { setRigHealth } from './watchdog/watchdog-helpers';
 
 // The multi-step flows of the fault table (test/faults.test.ts), each runnable with a fault injected
 // at a named point, and the end state they reach once recovery (alarms) has run: compared with the

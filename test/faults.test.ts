@@ -1,6 +1,6 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { breakMethod, rigDo } from './convoy-helpers';
+import { breakMethod, rigDo } from './convoys/convoy-helpers';
 import { type EndState, type Faults, FLOWS, type FlowName, mayorDo, type Run, throwOnce } from './fault-flows';
 import { townStub } from './helpers';
 import { planHook, receivedHooks } from './receiver';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
-import { escalationEventId } from '../server/town/escalation-notify';
-import { api, beadsFor, deliveredBeads, townTasks, townWithRigs } from './convoy-helpers';
+import { escalationEventId } from '../server/escalations/escalation-notify';
+import { api, beadsFor, deliveredBeads, townTasks, townWithRigs } from './convoys/convoy-helpers';
 import { allRigBeads, withTownDb } from './helpers';
 import { settle } from './town-helpers';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import readme from '../README.md?raw';
-import { api, beadsFor, townWithRigs } from './convoy-helpers';
+import { api, beadsFor, townWithRigs } from './convoys/convoy-helpers';
 import { hookUrl, planHook } from './receiver';
 import { settle } from './town-helpers';
 

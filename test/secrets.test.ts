@@ -1,7 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTownClient } from '../client/index';
-import { breakMethod } from './convoy-helpers';
+import { breakMethod } from './convoys/convoy-helpers';
 import { newTownId, townStub } from './helpers';
 import { hookUrl, planHook, receivedHooks } from './receiver';
 import { rawCall } from './router-procedures';

@@ -1,8 +1,8 @@
 import type { TownClient } from '../../client/index';
-import type { ConvoySummary } from '../town/convoy-views';
-import type { Escalation } from '../town/escalation-shape';
-import type { HealthRecord } from '../town/health-records';
-import type { Rig } from '../town/rigs';
+import type { ConvoySummary } from '../convoys/views';
+import type { Escalation } from '../escalations/shape';
+import type { Rig } from '../rigs/registry';
+import type { HealthRecord } from '../watchdog/health-records';
 import type { Mail } from './mailbox';
 
 // What the Mayor agent (and the UI) needs to know about its town, in one answer. The town's state is

@@ -1,22 +1,22 @@
 import { DurableObject } from 'cloudflare:workers';
+import * as convoys from '../convoys/convoys';
+import type { ConvoyContext } from '../convoys/delivery';
+import { convoyTaskHandlers } from '../convoys/delivery';
+import type { ConvoyStatus } from '../convoys/views';
 import { type Outcome, outcome } from '../errors';
+import * as escalations from '../escalations/escalations';
+import { REESCALATE_TASK_KIND, reEscalateTask } from '../escalations/reescalation-task';
+import { setRouting } from '../escalations/routing-update';
+import { deliverOutboxTask } from '../notify/delivery';
+import { DELIVERY_TASK_KIND } from '../notify/outbox';
+import * as routing from '../notify/routing';
+import * as rigs from '../rigs/registry';
 import { rearm, runDueTasks, type TaskHandler } from '../scheduler';
+import { HEARTBEAT_TASK_KIND } from '../watchdog/heartbeat-schedule';
+import * as watchdog from '../watchdog/watchdog';
 import type { TownContext } from './context';
-import type { ConvoyContext } from './convoy-delivery';
-import { convoyTaskHandlers } from './convoy-delivery';
-import type { ConvoyStatus } from './convoy-views';
-import * as convoys from './convoys';
 import { openTownDb, type TownDb } from './db';
-import { deliverOutboxTask } from './delivery';
-import * as escalations from './escalations';
-import { HEARTBEAT_TASK_KIND } from './heartbeat-schedule';
 import { claimTown, storedTownId } from './identity';
-import { DELIVERY_TASK_KIND } from './outbox';
-import { REESCALATE_TASK_KIND, reEscalateTask } from './reescalation-task';
-import * as rigs from './rigs';
-import * as routing from './routing';
-import { setRouting } from './routing-update';
-import * as watchdog from './watchdog';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
 export class TownDO extends DurableObject<Env> {

@@ -1,0 +1,260 @@
+import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { convoyBeads, convoys, rigs } from '../../schema/town';
+import { DomainError, notFound } from '../errors';
+import { logEvent } from '../log';
+import { enqueueNotification } from '../notify/outbox';
+import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
+import { iso, type TownContext } from '../town/context';
+import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './delivery';
+import { type Convoy, type ConvoyBead, type ConvoyStatus, type ConvoySummary, toConvoyBead, toSummary } from './views';
+
+// Convoys: titled batches of beads spread over rigs, landing when every bead is closed. Multi-row
+// writes run in one `db.transaction` (statements go through `db`, the same DO SQLite connection).
+
+export interface NewBead {
+  rigId: string;
+  title: string;
+  body?: string;
+}
+
+export interface CreateConvoyInput {
+  title: string;
+  beads: NewBead[];
+  createdBy?: string;
+  idempotencyKey?: string;
+}
+
+function requireConvoy({ db }: TownContext, convoyId: string) {
+  const convoy = db.select().from(convoys).where(eq(convoys.id, convoyId)).get();
+  if (!convoy) throw notFound('convoy', convoyId);
+  return convoy;
+}
+
+/** Every rig named must be registered; checked before anything is written. */
+function requireRigs({ db }: TownContext, beads: readonly NewBead[]): void {
+  for (const rigId of new Set(beads.map((b) => b.rigId))) {
+    if (!db.select({ id: rigs.id }).from(rigs).where(eq(rigs.id, rigId)).get()) throw notFound('rig', rigId);
+  }
+}
+
+/**
+ * Inserts the beads and schedules delivery of the new ones. Under ids derived from an idempotency key
+ * (`ids`), a bead already in the convoy is skipped, so a retried call adds nothing twice; otherwise
+ * ids are fresh and nothing can collide. Returns the beads that are new.
+ */
+function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: readonly NewBead[], ids?: readonly string[]) {
+  // Built once per call, not once per bead: building the query cost ~3× executing it (bench/convoy-create).
+  const values = {
+    convoyId,
+    beadId: sql.placeholder('beadId'),
+    rigId: sql.placeholder('rigId'),
+    title: sql.placeholder('title'),
+    body: sql.placeholder('body'),
+    position: sql.placeholder('position'),
+  };
+  const insertNew = ctx.db.insert(convoyBeads).values(values).prepare();
+  const insertUnlessPresent = ctx.db
+    .insert(convoyBeads)
+    .values(values)
+    .onConflictDoNothing()
+    .returning({ id: convoyBeads.beadId })
+    .prepare();
+  const added: ConvoyBead[] = [];
+  beads.forEach((bead, i) => {
+    const row = {
+      convoyId,
+      beadId: ids?.[i] ?? crypto.randomUUID(),
+      rigId: bead.rigId,
+      title: bead.title,
+      body: bead.body ?? null,
+      position: first + added.length,
+    };
+    if (ids) {
+      if (!insertUnlessPresent.get(row)) return;
+    } else {
+      insertNew.run(row);
+    }
+    added.push(toConvoyBead({ ...row, status: 'open' }));
+  });
+  return {
+    added,
+    taskIds: scheduleBeadDeliveries(
+      ctx,
+      convoyId,
+      added.map((b) => b.rigId),
+    ),
+  };
+}
+
+/** Creates a convoy and distributes its beads (one delivery per rig). The same idempotency key returns the first convoy. */
+export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput): Promise<Convoy> {
+  const { db } = ctx;
+  const { convoyId, taskIds } = db.transaction(() => {
+    if (input.idempotencyKey) {
+      const existing = db.select({ id: convoys.id }).from(convoys).where(eq(convoys.idempotencyKey, input.idempotencyKey)).get();
+      if (existing) return { convoyId: existing.id, taskIds: [] };
+    }
+    requireRigs(ctx, input.beads);
+    const id = crypto.randomUUID();
+    db.insert(convoys)
+      .values({
+        id,
+        title: input.title,
+        totalBeads: input.beads.length,
+        createdBy: input.createdBy ?? null,
+        createdAt: iso(ctx.now()),
+        idempotencyKey: input.idempotencyKey ?? null,
+      })
+      .run();
+    const { taskIds } = insertBeads(ctx, id, 0, input.beads);
+    logEvent('info', 'convoy.created', { townId: ctx.townId, convoyId: id, beads: input.beads.length, rigs: taskIds.length });
+    return { convoyId: id, taskIds };
+  });
+  await deliverNow(ctx, taskIds);
+  return getConvoy(ctx, convoyId);
+}
+
+/** Bead ids derived from an `addBeads` idempotency key, so a retry names the same beads. */
+async function beadIdsFor(convoyId: string, count: number, idempotencyKey: string): Promise<string[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${convoyId}\n${idempotencyKey}\n${i}`));
+      const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+    }),
+  );
+}
+
+/**
+ * Adds beads to an active or landed convoy (a landed one reopens); a cancelled convoy is final. With an
+ * idempotency key, a retried call adds nothing again and does not reopen the convoy.
+ */
+export async function addBeads(
+  ctx: ConvoyContext,
+  input: { convoyId: string; beads: NewBead[]; idempotencyKey?: string },
+): Promise<ConvoySummary & { added: ConvoyBead[] }> {
+  const { db } = ctx;
+  const ids = input.idempotencyKey === undefined ? undefined : await beadIdsFor(input.convoyId, input.beads.length, input.idempotencyKey);
+  const { convoy, added, taskIds } = db.transaction(() => {
+    const current = requireConvoy(ctx, input.convoyId);
+    if (current.status === 'cancelled') throw new DomainError('CONFLICT', `convoy ${input.convoyId} is cancelled`);
+    requireRigs(ctx, input.beads);
+    const { added, taskIds } = insertBeads(ctx, current.id, current.totalBeads, input.beads, ids);
+    if (added.length === 0) return { convoy: current, added, taskIds };
+    const convoy = db
+      .update(convoys)
+      .set({ totalBeads: sql`${convoys.totalBeads} + ${added.length}`, status: 'active', landedAt: null })
+      .where(eq(convoys.id, current.id))
+      .returning()
+      .get();
+    if (!convoy) throw new Error(`convoy ${current.id} vanished inside its own transaction`);
+    logEvent('info', 'convoy.beads_added', { townId: ctx.townId, convoyId: convoy.id, added: added.length, totalBeads: convoy.totalBeads });
+    return { convoy, added, taskIds };
+  });
+  await deliverNow(ctx, taskIds);
+  return { ...toSummary(convoy), added };
+}
+
+/**
+ * A rig reports one of the convoy's beads closed. O(1) rows: one conditional update of the bead row
+ * (so a repeat changes nothing), one counter update of the convoy, and on the last bead the landing.
+ */
+export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: string }): ConvoySummary {
+  const { db } = ctx;
+  return db.transaction(() => {
+    const closed = db
+      .update(convoyBeads)
+      .set({ status: 'closed' })
+      .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId), eq(convoyBeads.status, 'open')))
+      .returning({ beadId: convoyBeads.beadId })
+      .get();
+    if (!closed) {
+      const convoy = requireConvoy(ctx, input.convoyId);
+      const bead = db
+        .select({ id: convoyBeads.beadId })
+        .from(convoyBeads)
+        .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId)))
+        .get();
+      if (!bead) throw new DomainError('NOT_FOUND', `bead ${input.beadId} not found in convoy ${input.convoyId}`);
+      return toSummary(convoy); // already closed: a repeat counts nothing
+    }
+    const convoy = db
+      .update(convoys)
+      .set({ closedBeads: sql`${convoys.closedBeads} + 1` })
+      .where(eq(convoys.id, input.convoyId))
+      .returning()
+      .get();
+    if (!convoy) throw new Error(`convoy_beads row of missing convoy ${input.convoyId}`);
+    const counts = { closedBeads: convoy.closedBeads, totalBeads: convoy.totalBeads };
+    logEvent('info', 'convoy.bead_closed', { townId: ctx.townId, convoyId: convoy.id, beadId: input.beadId, ...counts });
+    // A cancelled convoy still counts real closes but never lands.
+    if (convoy.status === 'active' && convoy.totalBeads > 0 && convoy.closedBeads === convoy.totalBeads) return land(ctx, convoy.id);
+    return toSummary(convoy);
+  });
+}
+
+/** Marks the convoy landed and enqueues `convoy.landed` in the caller's transaction. */
+function land(ctx: TownContext, convoyId: string): ConvoySummary {
+  const row = ctx.db
+    .update(convoys)
+    .set({ status: 'landed', landedAt: iso(ctx.now()) })
+    .where(and(eq(convoys.id, convoyId), eq(convoys.status, 'active')))
+    .returning()
+    .get();
+  if (!row) throw new Error(`convoy ${convoyId} was not active when it landed`);
+  const summary = toSummary(row);
+  logEvent('info', 'convoy.landed', { townId: ctx.townId, convoyId, totalBeads: row.totalBeads });
+  // One event per landing: a reopened convoy lands again with a larger total, hence a new event id.
+  enqueueNotification(ctx, {
+    eventId: `convoy.landed:${row.id}:${row.totalBeads}`,
+    type: 'convoy.landed',
+    data: { ...summary },
+    channels: ['mayor', 'webhook'],
+  });
+  return summary;
+}
+
+/** Cancels an active convoy (it never lands) and tells its rigs; cancelling again is a no-op. */
+export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promise<ConvoySummary> {
+  const { db } = ctx;
+  const { convoy, taskIds } = db.transaction(() => {
+    const current = requireConvoy(ctx, convoyId);
+    if (current.status === 'cancelled') return { convoy: current, taskIds: [] };
+    if (current.status === 'landed') throw new DomainError('CONFLICT', `convoy ${convoyId} has landed and cannot be cancelled`);
+    db.update(convoys).set({ status: 'cancelled' }).where(eq(convoys.id, convoyId)).run();
+    const convoy = { ...current, status: 'cancelled' as const };
+    logEvent('info', 'convoy.cancelled', {
+      townId: ctx.townId,
+      convoyId,
+      closedBeads: current.closedBeads,
+      totalBeads: current.totalBeads,
+    });
+    return { convoy, taskIds: scheduleCancelDeliveries(ctx, convoyId, convoyRigIds(ctx, convoyId)) };
+  });
+  await deliverNow(ctx, taskIds);
+  return toSummary(convoy);
+}
+
+export function getConvoy(ctx: TownContext, convoyId: string): Convoy {
+  const convoy = requireConvoy(ctx, convoyId);
+  const beads = ctx.db
+    .select({ beadId: convoyBeads.beadId, rigId: convoyBeads.rigId, title: convoyBeads.title, status: convoyBeads.status })
+    .from(convoyBeads)
+    .where(eq(convoyBeads.convoyId, convoyId))
+    .orderBy(asc(convoyBeads.position))
+    .all();
+  return { ...toSummary(convoy), beads: beads.map(toConvoyBead) };
+}
+
+/** Newest first; the cursor is the last item's (createdAt, id), so pages stay stable as convoys are added. */
+export function listConvoys({ db }: TownContext, input: { status?: ConvoyStatus; limit?: number; cursor?: string }): Page<ConvoySummary> {
+  const limit = input.limit ?? DEFAULT_PAGE_SIZE;
+  const rows = db
+    .select()
+    .from(convoys)
+    .where(and(input.status ? eq(convoys.status, input.status) : undefined, olderThanCursor(convoys.createdAt, convoys.id, input.cursor)))
+    .orderBy(desc(convoys.createdAt), desc(convoys.id))
+    .limit(limit + 1)
+    .all();
+  return toPage(rows, limit, (row) => ({ at: row.createdAt, id: row.id }), toSummary);
+}

@@ -1,0 +1,142 @@
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { convoyBeads, convoyRigDeliveries } from '../../schema/town';
+import { logEvent } from '../log';
+import { rigStub } from '../rigs/stub';
+import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskHandler, type TaskResult } from '../scheduler';
+import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../timeout';
+import type { TownContext } from '../town/context';
+
+// Getting a convoy's beads (and its cancellation) to the rigs. The state change and a task per rig are
+// committed in one transaction; the task is then tried at once (one RPC per rig, never one per bead)
+// and, if that fails, retried by the TownDO's alarm with backoff. Rigs accept a delivery idempotently
+// (bead ids are the town's), so a retry after a lost answer duplicates nothing.
+
+/** A TownContext that can also arm the DO's alarm between committing tasks and trying them inline. */
+export interface ConvoyContext extends TownContext {
+  armAlarm: () => Promise<void>;
+}
+
+export const DELIVER_BEADS_TASK_KIND = 'convoy.deliverBeads';
+export const DELIVER_CANCEL_TASK_KIND = 'convoy.deliverCancel';
+
+/** The most beads one delivery RPC carries; a rig with more pending gets them over several attempts. */
+export const DELIVERY_MAX_BEADS = 1_000;
+
+interface RigDelivery {
+  convoyId: string;
+  rigId: string;
+}
+
+// One task per (convoy, rig): beads added again before a delivery lands ride on the same task.
+const beadsTaskId = ({ convoyId, rigId }: RigDelivery) => `convoy.deliver:${convoyId}:${rigId}`;
+const cancelTaskId = ({ convoyId, rigId }: RigDelivery) => `convoy.cancel:${convoyId}:${rigId}`;
+
+function schedule(ctx: TownContext, kind: string, id: string, delivery: RigDelivery): string {
+  // Due after the first backoff step: the inline attempt is the first try, the alarm the retry.
+  scheduleTask(ctx.db, { id, kind, dueAt: ctx.now().getTime() + TASK_RETRY_BACKOFF_MS[0], payload: delivery });
+  return id;
+}
+
+/** Schedules delivery of the convoy's undelivered beads to each rig; call inside the writing transaction. */
+export function scheduleBeadDeliveries(ctx: TownContext, convoyId: string, rigIds: Iterable<string>): string[] {
+  return [...new Set(rigIds)].map((rigId) => schedule(ctx, DELIVER_BEADS_TASK_KIND, beadsTaskId({ convoyId, rigId }), { convoyId, rigId }));
+}
+
+/** Schedules telling each rig that the convoy was cancelled; call inside the writing transaction. */
+export function scheduleCancelDeliveries(ctx: TownContext, convoyId: string, rigIds: Iterable<string>): string[] {
+  return [...new Set(rigIds)].map((rigId) =>
+    schedule(ctx, DELIVER_CANCEL_TASK_KIND, cancelTaskId({ convoyId, rigId }), { convoyId, rigId }),
+  );
+}
+
+/** After the commit: arm the alarm (so a crash mid-attempt still retries), then try each delivery now. */
+export async function deliverNow(ctx: ConvoyContext, taskIds: readonly string[]): Promise<void> {
+  if (taskIds.length === 0) return;
+  await ctx.armAlarm();
+  await runTasksNow(ctx.db, taskIds, Date.now(), convoyTaskHandlers(ctx), { townId: ctx.townId });
+}
+
+async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery): Promise<TaskResult> {
+  const started = performance.now();
+  const where = and(eq(convoyRigDeliveries.convoyId, convoyId), eq(convoyRigDeliveries.rigId, rigId));
+  const deliveredThrough = ctx.db.select().from(convoyRigDeliveries).where(where).get()?.deliveredThrough ?? -1;
+  const pending = ctx.db
+    .select({ id: convoyBeads.beadId, title: convoyBeads.title, body: convoyBeads.body, position: convoyBeads.position })
+    .from(convoyBeads)
+    .where(and(eq(convoyBeads.convoyId, convoyId), eq(convoyBeads.rigId, rigId), gt(convoyBeads.position, deliveredThrough)))
+    .orderBy(asc(convoyBeads.position))
+    .limit(DELIVERY_MAX_BEADS)
+    .all();
+  const last = pending.at(-1);
+  if (!last) return undefined;
+  const beads = pending.map(({ id, title, body }) => ({ id, title, body }));
+  const { created } = await withTimeout(
+    rigStub(ctx.env, ctx.townId, rigId).receiveBeads(ctx.townId, convoyId, beads),
+    PEER_CALL_TIMEOUT_MS,
+    `rig ${rigId} receiveBeads`,
+  );
+  // Only what this attempt sent: beads added meanwhile have later positions and stay pending.
+  ctx.db
+    .insert(convoyRigDeliveries)
+    .values({ convoyId, rigId, deliveredThrough: last.position })
+    .onConflictDoUpdate({
+      target: [convoyRigDeliveries.convoyId, convoyRigDeliveries.rigId],
+      set: { deliveredThrough: sql`max(${convoyRigDeliveries.deliveredThrough}, excluded.delivered_through)` },
+    })
+    .run();
+  const durationMs = Math.round(performance.now() - started);
+  logEvent('info', 'convoy.beads_delivered', { townId: ctx.townId, convoyId, rigId, sent: beads.length, created, durationMs });
+  return pending.length === DELIVERY_MAX_BEADS ? { retryAt: Date.now() } : undefined;
+}
+
+async function deliverCancel(ctx: TownContext, { convoyId, rigId }: RigDelivery): Promise<TaskResult> {
+  const started = performance.now();
+  const { cancelled } = await withTimeout(
+    rigStub(ctx.env, ctx.townId, rigId).cancelConvoy(ctx.townId, convoyId),
+    PEER_CALL_TIMEOUT_MS,
+    `rig ${rigId} cancelConvoy`,
+  );
+  const durationMs = Math.round(performance.now() - started);
+  logEvent('info', 'convoy.cancel_delivered', { townId: ctx.townId, convoyId, rigId, cancelled, durationMs });
+  return undefined;
+}
+
+/** One delivery attempt to one rig, logged with its duration when it fails (the scheduler then retries it). */
+function attempt(ctx: TownContext, what: string, deliver: (ctx: TownContext, d: RigDelivery) => Promise<TaskResult>): TaskHandler {
+  return async (task) => {
+    const delivery = task.payload as RigDelivery;
+    const started = performance.now();
+    try {
+      return await deliver(ctx, delivery);
+    } catch (error) {
+      const durationMs = Math.round(performance.now() - started);
+      const message = error instanceof Error ? error.message : String(error);
+      logEvent('warn', `convoy.${what}_retry`, {
+        townId: ctx.townId,
+        ...delivery,
+        attempts: task.attempts + 1,
+        durationMs,
+        error: message,
+      });
+      throw error;
+    }
+  };
+}
+
+/** The TownDO's convoy task kinds (spread into its `taskHandlers()`). */
+export function convoyTaskHandlers(ctx: TownContext): Record<string, TaskHandler> {
+  return {
+    [DELIVER_BEADS_TASK_KIND]: attempt(ctx, 'beads_delivery', deliverBeads),
+    [DELIVER_CANCEL_TASK_KIND]: attempt(ctx, 'cancel_delivery', deliverCancel),
+  };
+}
+
+/** Distinct rigs holding beads of a convoy (a cancel reads the convoy once; never on the close path). */
+export function convoyRigIds({ db }: TownContext, convoyId: string): string[] {
+  return db
+    .selectDistinct({ rigId: convoyBeads.rigId })
+    .from(convoyBeads)
+    .where(eq(convoyBeads.convoyId, convoyId))
+    .all()
+    .map((r) => r.rigId);
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { unwrap } from '../errors';
+import { pageInput } from '../pagination';
+import { SEVERITIES } from '../severity';
+import { townStub } from '../town/stub';
+import { entityId, procedure, router, townInput } from '../trpc';
+
+const severity = z.enum(SEVERITIES);
+const channels = z
+  .array(z.enum(['mayor', 'webhook', 'email']))
+  .max(3)
+  .refine((list) => new Set(list).size === list.length, 'must not repeat a channel');
+const escalationRef = townInput.extend({ escalationId: entityId });
+
+export const escalationRouter = router({
+  raise: procedure
+    .input(
+      townInput.extend({
+        sourceRigId: entityId,
+        sourceAgentId: entityId.optional(),
+        severity,
+        category: z.string().trim().min(1).max(64).optional(),
+        message: z.string().trim().min(1, 'must not be empty').max(8_000),
+        idempotencyKey: z.string().min(1).max(128).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input: { townId, ...raise } }) => unwrap(await townStub(ctx.env, townId).raiseEscalation(townId, raise))),
+  acknowledge: procedure
+    .input(escalationRef.extend({ by: z.string().trim().min(1).max(128).optional() }))
+    .mutation(async ({ ctx, input: { townId, ...ack } }) => unwrap(await townStub(ctx.env, townId).acknowledgeEscalation(townId, ack))),
+  get: procedure
+    .input(escalationRef)
+    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getEscalation(input.townId, input.escalationId))),
+  list: procedure
+    .input(townInput.extend({ acknowledged: z.boolean().optional(), severity: severity.optional(), ...pageInput }))
+    .query(async ({ ctx, input: { townId, ...filter } }) => unwrap(await townStub(ctx.env, townId).listEscalations(townId, filter))),
+  deliveries: procedure
+    .input(escalationRef)
+    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).escalationDeliveries(input.townId, input.escalationId))),
+  getRouting: procedure
+    .input(townInput)
+    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getEscalationRouting(input.townId))),
+  // Each field: omitted = unchanged, null = back to the environment default.
+  setRouting: procedure
+    .input(
+      townInput.extend({
+        webhookUrl: z.url().max(2_048).nullable().optional(),
+        emailTo: z.email().max(254).nullable().optional(),
+        routes: z.partialRecord(severity, channels).nullable().optional(),
+        staleAfterMinutes: z.number().int().min(1).max(10_080).nullable().optional(),
+        maxReEscalations: z.number().int().min(0).max(10).nullable().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input: { townId, ...update } }) =>
+      unwrap(await townStub(ctx.env, townId).setEscalationRouting(townId, update)),
+    ),
+});

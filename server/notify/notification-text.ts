@@ -1,0 +1,70 @@
+import type { Escalation } from '../escalations/shape';
+
+// Human-readable subject and body of a notification, shared by the Mayor's mail and email.
+
+export interface NotificationPayload {
+  type: string;
+  timestamp: string;
+  data: Record<string, unknown>;
+}
+
+export interface NotificationText {
+  subject: string;
+  text: string;
+}
+
+const SUBJECT_MESSAGE_CHARS = 80;
+
+function firstLine(message: string): string {
+  const line = message.split('\n', 1)[0]?.trim() ?? '';
+  return line.length > SUBJECT_MESSAGE_CHARS ? `${line.slice(0, SUBJECT_MESSAGE_CHARS - 1)}…` : line;
+}
+
+function describeEscalation(townId: string, type: string, data: Record<string, unknown>): NotificationText {
+  const escalation = data.escalation as Escalation;
+  const rig = typeof data.sourceRigName === 'string' ? data.sourceRigName : escalation.sourceRigId;
+  const level = escalation.severity.toUpperCase();
+  const headline =
+    type === 'escalation.reescalated'
+      ? `Re-escalated to ${level} (raised as ${escalation.originalSeverity}, unacknowledged)`
+      : `${level} escalation`;
+  const lines = [
+    `${headline} from ${rig} in town ${townId}.`,
+    '',
+    escalation.message,
+    '',
+    `Severity:    ${escalation.severity}${escalation.reEscalationCount ? ` (raised as ${escalation.originalSeverity}, re-escalated ${escalation.reEscalationCount}×)` : ''}`,
+    `Source:      rig ${rig} (${escalation.sourceRigId})${escalation.sourceAgentId ? `, agent ${escalation.sourceAgentId}` : ''}`,
+    ...(escalation.category ? [`Category:    ${escalation.category}`] : []),
+    `Raised at:   ${escalation.createdAt}`,
+    `Escalation:  ${escalation.id}`,
+    '',
+    `Acknowledge it with escalation.acknowledge({ townId: "${townId}", escalationId: "${escalation.id}" }).`,
+  ];
+  return { subject: `[town ${townId}] ${headline} from ${rig}: ${firstLine(escalation.message)}`, text: lines.join('\n') };
+}
+
+/** Headlines of the events people see most; other types read as their type name. */
+function headline(payload: NotificationPayload): string {
+  const { data } = payload;
+  if (payload.type === 'convoy.landed' && typeof data.title === 'string') {
+    return `Convoy "${firstLine(data.title)}" landed (${String(data.closedBeads)}/${String(data.totalBeads)} beads closed)`;
+  }
+  if (payload.type === 'watchdog.recovered' && typeof data.name === 'string') return `${data.name} recovered`;
+  return payload.type;
+}
+
+/** Any other event type (e.g. `convoy.landed`): a headline, then its fields, one per line. */
+function describeEvent(townId: string, payload: NotificationPayload): NotificationText {
+  const fields = Object.entries(payload.data).map(([key, value]) => `${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  const title = headline(payload);
+  return {
+    subject: `[town ${townId}] ${title}`,
+    text: [`${title} in town ${townId} at ${payload.timestamp}.`, '', ...fields].join('\n'),
+  };
+}
+
+export function describeNotification(townId: string, payload: NotificationPayload): NotificationText {
+  if (payload.type.startsWith('escalation.') && payload.data.escalation) return describeEscalation(townId, payload.type, payload.data);
+  return describeEvent(townId, payload);
+}

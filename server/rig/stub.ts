@@ -1,6 +1,0 @@
-import { rigDoIdFor } from '../town/rigs';
-
-/** The RigDO of rig `rigId` in town `townId`. */
-export function rigStub(env: Env, townId: string, rigId: string) {
-  return env.RIG.get(rigDoIdFor(env, townId, rigId));
-}

@@ -1,0 +1,172 @@
+import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
+import { beads, cancelledConvoys, rig } from '../../schema/rig';
+import { notFound } from '../errors';
+import { logEvent } from '../log';
+import { afterRowidCursor, DEFAULT_PAGE_SIZE, type Page, toRowidPage } from '../pagination';
+import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS } from '../scheduler';
+import type { RigContext } from './rig-context';
+import { BEAD_CLOSED_TASK_KIND, type BeadClosedNotice, beadClosedTaskId, rigTaskHandlers } from './town-notify';
+
+// Beads of one rig. Writes that touch several rows (or a row and a task) run in one transaction; inside
+// `db.transaction` the statements go through `db` itself, which on DO SQLite is the same connection.
+
+export type BeadStatus = 'open' | 'in_progress' | 'closed';
+
+export interface Bead {
+  id: string;
+  title: string;
+  body: string | null;
+  status: BeadStatus;
+  convoyId: string | null;
+  closeReason: 'done' | 'cancelled' | null;
+  createdAt: string;
+  closedAt: string | null;
+}
+
+/** A bead as the TownDO delivers it: its id is the town's, so a retried delivery is recognised. */
+export interface IncomingBead {
+  id: string;
+  title: string;
+  body: string | null;
+}
+
+// The wire shape of a bead, selected explicitly so a column added later does not leak.
+const beadColumns = {
+  id: beads.id,
+  title: beads.title,
+  body: beads.body,
+  status: beads.status,
+  convoyId: beads.convoyId,
+  closeReason: beads.closeReason,
+  createdAt: beads.createdAt,
+  closedAt: beads.closedAt,
+};
+
+export interface BeadFilter {
+  status?: BeadStatus;
+  convoyId?: string;
+}
+
+/** Records the town on first delivery (alarms need it to call back); a rig belongs to one town for life. */
+function claimTown({ db }: RigContext, townId: string, at: string): void {
+  const stored = db.select({ townId: rig.townId }).from(rig).get()?.townId;
+  if (stored === undefined) db.insert(rig).values({ townId, createdAt: at }).run();
+  else if (stored !== townId) throw new Error(`RigDO of town ${stored} was called by town ${townId}`);
+}
+
+function storedTownId({ db }: RigContext): string {
+  const stored = db.select({ townId: rig.townId }).from(rig).get()?.townId;
+  if (!stored) throw new Error('a convoy bead exists but the rig has no town');
+  return stored;
+}
+
+/**
+ * Stores a convoy's beads. Idempotent: a bead id already here is left as it is, so a retried batch
+ * creates nothing twice. Beads of a convoy already cancelled arrive closed (reason `cancelled`).
+ */
+export function receiveBeads(ctx: RigContext, townId: string, convoyId: string, incoming: readonly IncomingBead[]): { created: number } {
+  const { db } = ctx;
+  const at = ctx.now().toISOString();
+  return db.transaction(() => {
+    claimTown(ctx, townId, at);
+    const cancelled = db.select().from(cancelledConvoys).where(eq(cancelledConvoys.convoyId, convoyId)).get() !== undefined;
+    const state = cancelled ? ({ status: 'closed', closeReason: 'cancelled', closedAt: at } as const) : {};
+    // Built once per delivery, not once per bead: building the query cost more than executing it.
+    const insert = db
+      .insert(beads)
+      .values({
+        id: sql.placeholder('id'),
+        title: sql.placeholder('title'),
+        body: sql.placeholder('body'),
+        convoyId,
+        createdAt: at,
+        ...state,
+      })
+      .onConflictDoNothing()
+      .returning({ id: beads.id })
+      .prepare();
+    let created = 0;
+    for (const bead of incoming) {
+      if (insert.get({ id: bead.id, title: bead.title, body: bead.body })) created += 1;
+    }
+    logEvent('info', 'rig.beads_received', { townId, rigId: ctx.rigId, convoyId, received: incoming.length, created, cancelled });
+    return { created };
+  });
+}
+
+/**
+ * Closes a bead (done). A convoy bead's close is owed to the TownDO: the task is committed with the
+ * close, tried at once, and retried by the alarm if the town cannot be reached. Closing a closed bead
+ * changes nothing and tells nobody again.
+ */
+export async function closeBead(ctx: RigContext, beadId: string): Promise<Bead> {
+  const { db } = ctx;
+  const now = ctx.now();
+  const { bead, taskId } = db.transaction(() => {
+    const closed = db
+      .update(beads)
+      .set({ status: 'closed', closeReason: 'done', closedAt: now.toISOString() })
+      .where(and(eq(beads.id, beadId), ne(beads.status, 'closed')))
+      .returning(beadColumns)
+      .get();
+    if (!closed) {
+      const existing = db.select(beadColumns).from(beads).where(eq(beads.id, beadId)).get();
+      if (!existing) throw notFound('bead', beadId);
+      return { bead: existing, taskId: null };
+    }
+    if (!closed.convoyId) {
+      const townId = db.select({ townId: rig.townId }).from(rig).get()?.townId ?? null;
+      logEvent('info', 'rig.bead_closed', { townId, rigId: ctx.rigId, beadId, convoyId: null });
+      return { bead: closed, taskId: null };
+    }
+    const notice: BeadClosedNotice = { townId: storedTownId(ctx), convoyId: closed.convoyId, beadId };
+    logEvent('info', 'rig.bead_closed', { ...notice, rigId: ctx.rigId });
+    const id = beadClosedTaskId(beadId);
+    // Due after the first backoff step: the inline attempt below is the first try, the alarm the retry.
+    scheduleTask(db, { id, kind: BEAD_CLOSED_TASK_KIND, dueAt: now.getTime() + TASK_RETRY_BACKOFF_MS[0], payload: notice });
+    return { bead: closed, taskId: id };
+  });
+  if (taskId) {
+    await ctx.armAlarm();
+    await runTasksNow(db, [taskId], Date.now(), rigTaskHandlers(ctx), { rigId: ctx.rigId });
+  }
+  return bead;
+}
+
+/**
+ * The town cancelled a convoy: its beads here that are not closed yet are closed with reason
+ * `cancelled` (agents stop working on them), and the town is not told of these closes. Beads of the
+ * convoy that arrive later are stored closed too. Idempotent.
+ */
+export function cancelConvoy(ctx: RigContext, townId: string, convoyId: string): { cancelled: number } {
+  const { db } = ctx;
+  const at = ctx.now().toISOString();
+  return db.transaction(() => {
+    claimTown(ctx, townId, at);
+    db.insert(cancelledConvoys).values({ convoyId, cancelledAt: at }).onConflictDoNothing().run();
+    const closed = db
+      .update(beads)
+      .set({ status: 'closed', closeReason: 'cancelled', closedAt: at })
+      .where(and(eq(beads.convoyId, convoyId), ne(beads.status, 'closed')))
+      .returning({ id: beads.id })
+      .all();
+    logEvent('info', 'rig.convoy_cancelled', { townId, rigId: ctx.rigId, convoyId, cancelled: closed.length });
+    return { cancelled: closed.length };
+  });
+}
+
+/** Beads in the order they arrived, a page at a time, optionally of one status and/or one convoy. */
+export function listBeads({ db }: RigContext, filter: BeadFilter & { limit?: number; cursor?: string }): Page<Bead> {
+  const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
+  const conditions: SQL[] = [sql`rowid > ${afterRowidCursor(filter.cursor)}`];
+  if (filter.status) conditions.push(eq(beads.status, filter.status));
+  if (filter.convoyId) conditions.push(eq(beads.convoyId, filter.convoyId));
+  const rows = db
+    .select({ ...beadColumns, rowid: sql<number>`rowid` })
+    .from(beads)
+    .where(and(...conditions))
+    .orderBy(sql`rowid`)
+    .limit(limit + 1)
+    .all();
+  return toRowidPage(rows, limit, ({ rowid: _rowid, ...bead }) => bead);
+}

@@ -1,0 +1,70 @@
+import { and, asc, eq } from 'drizzle-orm';
+import { convoyBeads, convoys, rigs } from '../../schema/town';
+import { DomainError, notFound } from '../errors';
+import { logEvent } from '../log';
+import { iso, type TownContext } from '../town/context';
+import { ensureHeartbeat } from '../watchdog/heartbeat-schedule';
+
+export interface Rig {
+  id: string;
+  name: string;
+  rigDoId: string;
+  createdAt: string;
+}
+
+/** The Rig DO of a rig: keyed by town and rig id, so two towns never share one. */
+export function rigDoIdFor(env: Env, townId: string, rigId: string): DurableObjectId {
+  return env.RIG.idFromName(`${townId}/${rigId}`);
+}
+
+// The wire shape, named column by column so a column added later does not leak.
+const rigColumns = { id: rigs.id, name: rigs.name, rigDoId: rigs.rigDoId, createdAt: rigs.createdAt };
+
+export function registerRig(ctx: TownContext, input: { name: string }): Rig {
+  const { db, env, townId, now } = ctx;
+  const rig = db.transaction(() => {
+    const existing = db.select({ id: rigs.id }).from(rigs).where(eq(rigs.name, input.name)).get();
+    if (existing) throw new DomainError('CONFLICT', `a rig named ${input.name} already exists`);
+    const id = crypto.randomUUID();
+    const rig: Rig = { id, name: input.name, rigDoId: rigDoIdFor(env, townId, id).toString(), createdAt: iso(now()) };
+    db.insert(rigs).values(rig).run();
+    // A town with rigs has a pulse: the watchdog's heartbeat starts with the first rig.
+    ensureHeartbeat(ctx);
+    return rig;
+  });
+  logEvent('info', 'rig.registered', { townId, rigId: rig.id, name: input.name });
+  return rig;
+}
+
+export function listRigs({ db }: TownContext): Rig[] {
+  return db.select(rigColumns).from(rigs).orderBy(asc(rigs.createdAt), asc(rigs.id)).all();
+}
+
+export function hasRigs({ db }: TownContext): boolean {
+  return db.select({ id: rigs.id }).from(rigs).limit(1).get() !== undefined;
+}
+
+export function getRig({ db }: TownContext, rigId: string): Rig {
+  const rig = db.select(rigColumns).from(rigs).where(eq(rigs.id, rigId)).get();
+  if (!rig) throw notFound('rig', rigId);
+  return rig;
+}
+
+/**
+ * Unregisters a rig. A rig still holding open beads of an active convoy is refused (CONFLICT): its
+ * convoy could otherwise never land. Close or cancel those first.
+ */
+export function removeRig(ctx: TownContext, rigId: string): Rig {
+  const rig = getRig(ctx, rigId);
+  const busy = ctx.db
+    .select({ convoyId: convoyBeads.convoyId })
+    .from(convoyBeads)
+    .innerJoin(convoys, eq(convoys.id, convoyBeads.convoyId))
+    .where(and(eq(convoyBeads.rigId, rigId), eq(convoyBeads.status, 'open'), eq(convoys.status, 'active')))
+    .limit(1)
+    .get();
+  if (busy) throw new DomainError('CONFLICT', `rig ${rigId} holds open beads of active convoy ${busy.convoyId}`);
+  ctx.db.delete(rigs).where(eq(rigs.id, rigId)).run();
+  logEvent('info', 'rig.removed', { townId: ctx.townId, rigId, name: rig.name });
+  return rig;
+}

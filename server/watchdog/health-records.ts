@@ -1,0 +1,217 @@
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { type HealthStatus, healthChecks, healthTargets, type TargetKind } from '../../schema/town';
+import { raiseEscalation } from '../escalations/escalations';
+import { logEvent } from '../log';
+import { enqueueNotification } from '../notify/outbox';
+import { iso, type TownContext } from '../town/context';
+import type { CheckResult } from './health-check';
+
+export interface TargetRef {
+  target: string;
+  kind: TargetKind;
+  name: string;
+}
+
+export type Transition = 'failing' | 'escalated' | 'recovered';
+
+export interface HealthRecord extends TargetRef {
+  status: HealthStatus;
+  lastCheckedAt: string;
+  latencyMs: number;
+  consecutiveFailures: number;
+  lastError: string | null;
+  lastHealthyAt: string | null;
+  failingSince: string | null;
+  escalationId: string | null;
+}
+
+export interface HealthCheckEntry {
+  target: string;
+  checkedAt: string;
+  status: HealthStatus;
+  latencyMs: number;
+  error: string | null;
+  transition: Transition | null;
+}
+
+export interface RecordPolicy {
+  /** Consecutive failures that make an outage worth an escalation. */
+  failureThreshold: number;
+  /** History rows kept per target. */
+  historyPerTarget: number;
+}
+
+const SEVERITY_BY_KIND = { rig: 'high', container: 'critical' } as const;
+
+/**
+ * Records one check of one target, in one transaction: the target's record, a history row (pruned to
+ * the cap), and what the check changed. An outage escalates once, when it reaches the threshold; the
+ * first healthy check ends it, and is notified when the outage had been escalated. `unavailable` (nothing
+ * to check) neither counts as a failure nor ends an outage.
+ */
+export function recordCheck(
+  ctx: TownContext,
+  ref: TargetRef,
+  result: CheckResult,
+  policy: RecordPolicy,
+): HealthRecord & { transition: Transition | null } {
+  const { db } = ctx;
+  const checkedAt = iso(ctx.now());
+  return db.transaction(() => {
+    const previous = db.select().from(healthTargets).where(eq(healthTargets.target, ref.target)).get();
+    let consecutiveFailures = previous?.consecutiveFailures ?? 0;
+    let failingSince = previous?.failingSince ?? null;
+    let escalationId = previous?.escalationId ?? null;
+    let lastHealthyAt = previous?.lastHealthyAt ?? null;
+    let transition: Transition | null = null;
+
+    if (result.status === 'healthy') {
+      if (failingSince !== null) {
+        transition = 'recovered';
+        if (escalationId !== null) notifyRecovery(ctx, ref, { escalationId, failingSince, consecutiveFailures, recoveredAt: checkedAt });
+      }
+      consecutiveFailures = 0;
+      failingSince = null;
+      escalationId = null;
+      lastHealthyAt = checkedAt;
+    } else if (result.status === 'unhealthy') {
+      consecutiveFailures += 1;
+      if (failingSince === null) {
+        failingSince = checkedAt;
+        transition = 'failing';
+      }
+      if (consecutiveFailures >= policy.failureThreshold && escalationId === null) {
+        escalationId = escalate(ctx, ref, consecutiveFailures, result.error);
+        transition = 'escalated';
+      }
+    }
+
+    const record: HealthRecord = {
+      ...ref,
+      status: result.status,
+      lastCheckedAt: checkedAt,
+      latencyMs: result.latencyMs,
+      consecutiveFailures,
+      lastError: result.error ?? previous?.lastError ?? null,
+      lastHealthyAt,
+      failingSince,
+      escalationId,
+    };
+    db.insert(healthTargets).values(record).onConflictDoUpdate({ target: healthTargets.target, set: record }).run();
+    db.insert(healthChecks)
+      .values({ target: ref.target, checkedAt, status: result.status, latencyMs: result.latencyMs, error: result.error, transition })
+      .run();
+    pruneHistory(ctx, ref.target, policy.historyPerTarget);
+    if (transition) {
+      const level = transition === 'recovered' ? 'info' : 'warn';
+      const { target, kind, name } = ref;
+      logEvent(level, `watchdog.${transition}`, {
+        townId: ctx.townId,
+        target,
+        kind,
+        name,
+        consecutiveFailures,
+        escalationId,
+        error: result.error,
+      });
+    }
+    return { ...record, transition };
+  });
+}
+
+function escalate(ctx: TownContext, ref: TargetRef, failures: number, error: string | null): string {
+  const what = ref.kind === 'rig' ? `Rig ${ref.name} (${ref.target})` : ref.name;
+  const { escalation } = raiseEscalation(ctx, {
+    sourceRigId: ref.target,
+    severity: SEVERITY_BY_KIND[ref.kind],
+    category: 'watchdog',
+    message: `${what} failed ${failures} consecutive health checks: ${error ?? 'no detail'}`,
+  });
+  return escalation.id;
+}
+
+function notifyRecovery(
+  ctx: TownContext,
+  ref: TargetRef,
+  outage: { escalationId: string; failingSince: string; consecutiveFailures: number; recoveredAt: string },
+): void {
+  enqueueNotification(ctx, {
+    // One recovery per escalated outage, whatever retries happen.
+    eventId: `watchdog.recovered:${outage.escalationId}`,
+    type: 'watchdog.recovered',
+    data: { ...ref, ...outage },
+    channels: ['mayor', 'webhook'],
+  });
+}
+
+/** Keeps the newest `keep` history rows of `target` (an indexed range delete). */
+function pruneHistory({ db }: TownContext, target: string, keep: number): void {
+  const oldestKept = db
+    .select({ id: healthChecks.id })
+    .from(healthChecks)
+    .where(eq(healthChecks.target, target))
+    .orderBy(desc(healthChecks.id))
+    .limit(1)
+    .offset(keep - 1)
+    .get();
+  if (oldestKept)
+    db.delete(healthChecks)
+      .where(and(eq(healthChecks.target, target), sql`${healthChecks.id} < ${oldestKept.id}`))
+      .run();
+}
+
+/** Forgets rigs that were removed: their record and history (O(targets), then indexed deletes). */
+export function forgetRemovedRigs({ db, townId }: TownContext): string[] {
+  const stale = db
+    .select({ target: healthTargets.target })
+    .from(healthTargets)
+    .where(sql`${healthTargets.kind} = 'rig' and ${healthTargets.target} not in (select id from rigs)`)
+    .all()
+    .map((row) => row.target);
+  for (const target of stale) {
+    db.transaction(() => {
+      db.delete(healthChecks).where(eq(healthChecks.target, target)).run();
+      db.delete(healthTargets).where(eq(healthTargets.target, target)).run();
+    });
+  }
+  if (stale.length) logEvent('info', 'watchdog.targets_forgotten', { townId, targets: stale });
+  return stale;
+}
+
+// The wire shape of a record, named column by column so a column added later does not leak.
+const recordColumns = {
+  target: healthTargets.target,
+  kind: healthTargets.kind,
+  name: healthTargets.name,
+  status: healthTargets.status,
+  lastCheckedAt: healthTargets.lastCheckedAt,
+  latencyMs: healthTargets.latencyMs,
+  consecutiveFailures: healthTargets.consecutiveFailures,
+  lastError: healthTargets.lastError,
+  lastHealthyAt: healthTargets.lastHealthyAt,
+  failingSince: healthTargets.failingSince,
+  escalationId: healthTargets.escalationId,
+};
+
+export function listHealthRecords({ db }: TownContext): HealthRecord[] {
+  return db.select(recordColumns).from(healthTargets).orderBy(healthTargets.kind, healthTargets.name, healthTargets.target).all();
+}
+
+export function healthRecord({ db }: TownContext, target: string): HealthRecord | null {
+  return db.select(recordColumns).from(healthTargets).where(eq(healthTargets.target, target)).get() ?? null;
+}
+
+/** Newest first, at most `limit` rows, of one target or of all. */
+export function healthHistory({ db }: TownContext, input: { target?: string; limit: number }): HealthCheckEntry[] {
+  const columns = {
+    target: healthChecks.target,
+    checkedAt: healthChecks.checkedAt,
+    status: healthChecks.status,
+    latencyMs: healthChecks.latencyMs,
+    error: healthChecks.error,
+    transition: healthChecks.transition,
+  };
+  const query = db.select(columns).from(healthChecks);
+  const filtered = input.target === undefined ? query : query.where(eq(healthChecks.target, input.target));
+  return filtered.orderBy(desc(healthChecks.id)).limit(input.limit).all();
+}

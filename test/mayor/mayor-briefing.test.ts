@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { beadsFor } from '../convoys/convoy-helpers';
+import { client, newTownId } from '../helpers';
+import { settle } from '../town-helpers';
+
+const api = client();
+
+describe('mayor.briefing', () => {
+  it('gives rigs with health, active convoys with progress, unacknowledged escalations and unread mail in one call', async () => {
+    const townId = newTownId('briefing');
+    const alpha = await api.rig.register.mutate({ townId, name: 'alpha' });
+    const beta = await api.rig.register.mutate({ townId, name: 'beta' });
+    await api.watchdog.heartbeat.mutate({ townId });
+
+    const active = await api.convoy.create.mutate({
+      townId,
+      title: 'half done',
+      beads: [...beadsFor(alpha.id, 1), ...beadsFor(beta.id, 1)],
+    });
+    await api.rig.closeBead.mutate({ townId, rigId: alpha.id, beadId: active.beads[0]?.id as string });
+    const landed = await api.convoy.create.mutate({ townId, title: 'done', beads: beadsFor(beta.id, 1) });
+    await api.rig.closeBead.mutate({ townId, rigId: beta.id, beadId: landed.beads[0]?.id as string });
+
+    const open = await api.escalation.raise.mutate({ townId, sourceRigId: alpha.id, severity: 'medium', message: 'tests flaky' });
+    const acked = await api.escalation.raise.mutate({ townId, sourceRigId: beta.id, severity: 'low', message: 'noted' });
+    await api.escalation.acknowledge.mutate({ townId, escalationId: acked.escalation.id, by: 'ops' });
+    await settle(townId); // deliver the Mayor's mail
+
+    const mail = await api.mayor.mail.list.query({ townId });
+    const readOne = mail.items.find((m) => m.type === 'convoy.landed');
+    expect(readOne).toBeDefined();
+    await api.mayor.mail.markRead.mutate({ townId, mailId: readOne?.id as string });
+
+    const briefing = await api.mayor.briefing.query({ townId });
+    expect(briefing.townId).toBe(townId);
+    expect(briefing.rigs.map((r) => [r.name, r.health?.status])).toEqual([
+      ['alpha', 'healthy'],
+      ['beta', 'healthy'],
+    ]);
+    expect(briefing.container).toMatchObject({ kind: 'container', status: 'unavailable' });
+    expect(briefing.nextHeartbeatAt).toEqual(expect.any(String));
+    expect(briefing.activeConvoys).toEqual({
+      items: [expect.objectContaining({ id: active.id, closedBeads: 1, totalBeads: 2, progress: 0.5 })],
+      more: false,
+    });
+    expect(briefing.unacknowledgedEscalations.items.map((e) => e.id)).toEqual([open.escalation.id]);
+    const unread = briefing.unreadMail.items;
+    expect(unread.map((m) => m.type)).toEqual(['escalation.raised']);
+    expect(unread.every((m) => !m.read)).toBe(true);
+  });
+
+  it('answers for an empty town', async () => {
+    const townId = newTownId('briefing-empty');
+    const briefing = await api.mayor.briefing.query({ townId });
+    expect(briefing).toMatchObject({
+      rigs: [],
+      container: null,
+      nextHeartbeatAt: null,
+      activeConvoys: { items: [], more: false },
+      unacknowledgedEscalations: { items: [], more: false },
+      unreadMail: { items: [], more: false },
+    });
+  });
+});

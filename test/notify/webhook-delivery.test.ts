@@ -1,0 +1,176 @@
+import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { escalationEventId } from '../../server/escalations/escalation-notify';
+import { raiseEscalation } from '../../server/escalations/escalations';
+import { deliverOutboxTask, MAX_DELIVERY_ATTEMPTS } from '../../server/notify/delivery';
+import { postWebhook } from '../../server/notify/webhook';
+import { openTownDb } from '../../server/town/db';
+import { client, devSigningSecret } from '../helpers';
+import { hookUrl, planHook, receivedHooks } from '../receiver';
+import { outboxRows, settle, townWithRig } from '../town-helpers';
+
+const api = client();
+const HOUR_MS = 3_600_000;
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+/** A town whose webhook posts to the test receiver, logging quietly. */
+async function hookedTown() {
+  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  vi.spyOn(console, 'error').mockImplementation(() => {});
+  const town = await townWithRig('hook');
+  await api.escalation.setRouting.mutate({ townId: town.townId, webhookUrl: hookUrl(town.townId) });
+  return town;
+}
+
+/** Moves the fake clock on by `ms`, then runs whatever is due. */
+async function advance(townId: string, ms: number) {
+  vi.setSystemTime(Date.now() + ms);
+  await settle(townId);
+}
+
+const verify = (hook: { headers: Record<string, string>; body: string }) => new Webhook(devSigningSecret()).verify(hook.body, hook.headers);
+
+describe('webhook delivery', () => {
+  it('retries a webhook that is down, then delivers it exactly once with a verifiable signature', async () => {
+    const { townId, rigId } = await hookedTown();
+    await planHook(townId, { failures: 3, status: 503 });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const { escalation } = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'db down' });
+    const eventId = escalationEventId(escalation.id, 0);
+    await settle(townId);
+    const webhook = async () =>
+      (await api.escalation.deliveries.query({ townId, escalationId: escalation.id })).find((d) => d.channel === 'webhook');
+
+    const afterFirst = await webhook();
+    expect(afterFirst).toMatchObject({ status: 'pending', attempts: 1, lastError: 'endpoint answered HTTP 503' });
+    // The first retry waits 5 s ± 10%.
+    const wait = Date.parse(afterFirst?.nextAttemptAt ?? '') - Date.now();
+    expect(wait).toBeGreaterThanOrEqual(4_500);
+    expect(wait).toBeLessThanOrEqual(5_500);
+
+    await advance(townId, 1_000); // not yet due: nothing sent
+    expect(await receivedHooks(townId)).toHaveLength(1);
+    await advance(townId, 5_000); // retry 1 (fails)
+    await advance(townId, 6 * 60_000); // retry 2 after ~5 min (fails)
+    expect(await webhook()).toMatchObject({ status: 'pending', attempts: 3 });
+    await advance(townId, 35 * 60_000); // retry 3 after ~30 min: the endpoint is up
+    expect(await webhook()).toMatchObject({ status: 'delivered', attempts: 4, lastError: null, nextAttemptAt: null });
+    const delivered = (await receivedHooks(townId)).at(-1);
+    expect(delivered ? verify(delivered) : null).toMatchObject({ type: 'escalation.raised', data: { escalation: { id: escalation.id } } });
+
+    // Nothing more is ever sent for this event (acknowledged, so no re-escalation sends a new one either).
+    await api.escalation.acknowledge.mutate({ townId, escalationId: escalation.id });
+    await advance(townId, 20 * HOUR_MS);
+    const hooks = await receivedHooks(townId);
+    expect(hooks.map((h) => h.status)).toEqual([503, 503, 503, 200]);
+    expect(new Set(hooks.map((h) => h.headers['webhook-id']))).toEqual(new Set([eventId]));
+    // Every attempt carries the same body and a signature of it.
+    expect(new Set(hooks.map((h) => h.body)).size).toBe(1);
+  });
+
+  it('marks a delivery failed after 8 attempts and stops', async () => {
+    const { townId, rigId } = await hookedTown();
+    await planHook(townId, { failures: 100, status: 500 });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const { escalation } = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'critical', message: 'x' });
+    await settle(townId);
+    for (let i = 0; i < 10; i++) await advance(townId, 11 * HOUR_MS);
+    expect(await receivedHooks(townId)).toHaveLength(MAX_DELIVERY_ATTEMPTS);
+    const deliveries = await api.escalation.deliveries.query({ townId, escalationId: escalation.id });
+    expect(deliveries.find((d) => d.channel === 'webhook')).toMatchObject({ status: 'failed', attempts: 8, nextAttemptAt: null });
+    expect(deliveries.find((d) => d.channel === 'mayor')).toMatchObject({ status: 'delivered', attempts: 1 });
+  });
+
+  it('loses nothing when the TownDO is evicted before or between attempts', async () => {
+    const { townId, rigId, stub } = await hookedTown();
+    await planHook(townId, { failures: 1, status: 502 });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const first = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'one' });
+    await settle(townId);
+    await evictDurableObject(stub); // between the failed first attempt and its retry
+    const second = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'two' });
+    await evictDurableObject(stub); // before the second's first attempt may have run
+    await advance(townId, 10_000);
+    const ok = (await receivedHooks(townId)).filter((h) => h.status === 200).map((h) => h.headers['webhook-id']);
+    expect(ok.sort()).toEqual([escalationEventId(first.escalation.id, 0), escalationEventId(second.escalation.id, 0)].sort());
+    expect((await outboxRows(townId)).every((r) => r.status === 'delivered')).toBe(true);
+    expect((await api.mayor.mail.list.query({ townId })).items).toHaveLength(2);
+  });
+
+  it('stops sending to an endpoint that answers 410 Gone until a URL is set again', async () => {
+    const { townId, rigId } = await hookedTown();
+    await planHook(townId, { failures: 1, status: 410 });
+    const gone = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'one' });
+    await settle(townId);
+    const deliveries = await api.escalation.deliveries.query({ townId, escalationId: gone.escalation.id });
+    expect(deliveries.find((d) => d.channel === 'webhook')).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      lastError: 'endpoint answered 410 Gone',
+    });
+    expect((await api.escalation.getRouting.query({ townId })).webhookDisabled).toMatchObject({ reason: expect.stringContaining('410') });
+
+    const after = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'two' });
+    expect(after.routedTo).toEqual(['mayor']);
+    await settle(townId);
+    expect(await receivedHooks(townId)).toHaveLength(1);
+
+    await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(townId) });
+    expect((await api.escalation.getRouting.query({ townId })).webhookDisabled).toBeNull();
+    const again = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'three' });
+    expect(again.routedTo).toEqual(['mayor', 'webhook']);
+    await settle(townId);
+    expect((await receivedHooks(townId)).map((h) => h.status)).toEqual([410, 200]);
+  });
+
+  it('gives up an attempt that gets no answer in time', async () => {
+    const name = `slow-${crypto.randomUUID()}`;
+    await planHook(name, { delayMs: 1_000 });
+    const result = await postWebhook({
+      url: hookUrl(name),
+      secret: devSigningSecret(),
+      eventId: 'evt-slow',
+      payload: { type: 't', timestamp: new Date().toISOString(), data: {} },
+      now: new Date(),
+      timeoutMs: 100,
+    });
+    expect(result).toEqual({ ok: false, error: 'no answer within 100 ms' });
+  });
+
+  it('fails visibly, and keeps retrying, while no signing secret is configured', async () => {
+    const { townId, stub } = await hookedTown();
+    const row = await runInDurableObject(stub, async (_i, state) => {
+      const ctx = {
+        db: await openTownDb(state.storage),
+        env: { ...env, WEBHOOK_SIGNING_SECRET: undefined },
+        townId,
+        now: () => new Date(),
+      };
+      const { escalation } = raiseEscalation(ctx, { sourceRigId: 'town-container', severity: 'high', message: 'no secret' });
+      const id = `${escalationEventId(escalation.id, 0)}:webhook`;
+      const task = { id: `outbox:${id}`, kind: 'outbox.deliver', payload: { outboxId: id }, attempts: 0 };
+      const result = await deliverOutboxTask(ctx, task, new Set());
+      expect(result).toMatchObject({ retryAt: expect.any(Number) });
+      return id;
+    });
+    const stored = (await outboxRows(townId)).find((r) => r.id === row);
+    expect(stored).toMatchObject({
+      status: 'pending',
+      attempts: 1,
+      lastError: expect.stringContaining('WEBHOOK_SIGNING_SECRET is not configured'),
+    });
+    expect(await receivedHooks(townId)).toEqual([]);
+    // Once the secret is there (the real env has it), the retry delivers it.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    await api.escalation.getRouting.query({ townId }); // any call re-arms the alarm for the due retry
+    await advance(townId, 10_000);
+    expect((await outboxRows(townId)).find((r) => r.id === row)).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect((await receivedHooks(townId)).map((h) => h.status)).toEqual([200]);
+  });
+});

@@ -1,0 +1,75 @@
+import { runDurableObjectAlarm } from 'cloudflare:test';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { client } from '../helpers';
+import { hookUrl, planHook, receivedHooks } from '../receiver';
+import { settle, townWithRig } from '../town-helpers';
+
+// A 410 Gone disables the endpoint that answered it, never a URL the operator set while it was answering.
+
+const api = client();
+const SLOW_ANSWER_MS = 800;
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (let i = 0; i < 100; i++) {
+    const value = await read();
+    if (done(value)) return value;
+    await sleep(20);
+  }
+  throw new Error('condition not reached within 2 s');
+}
+
+describe('webhook 410 Gone', () => {
+  it('a slow 410 from the old URL does not disable the URL set while it was answering', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { townId, rigId, stub } = await townWithRig('gone');
+    const [oldHook, newHook] = [`${townId}-old`, `${townId}-new`];
+    await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(oldHook) });
+    await planHook(oldHook, { failures: 1, status: 410, delayMs: SLOW_ANSWER_MS });
+
+    const { escalation } = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'x' });
+    // The first attempt posts to the old URL (this alarm run, or one that fired on its own) and waits.
+    const attempt = runDurableObjectAlarm(stub);
+    await sleep(SLOW_ANSWER_MS / 4);
+    await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(newHook) });
+    await attempt;
+    const webhook = async () =>
+      (await api.escalation.deliveries.query({ townId, escalationId: escalation.id })).find((d) => d.channel === 'webhook');
+    const first = await until(webhook, (d) => (d?.attempts ?? 0) >= 1);
+    expect((await receivedHooks(oldHook)).map((h) => h.status)).toEqual([410]);
+
+    const routing = await api.escalation.getRouting.query({ townId });
+    expect(routing).toMatchObject({ webhookUrl: hookUrl(newHook), webhookDisabled: null });
+    // The 410 spoke for the old endpoint only: the event is retried, and reaches the new one.
+    expect(first).toMatchObject({
+      status: 'pending',
+      lastError: expect.stringMatching(/^endpoint answered 410 Gone from a URL replaced meanwhile/),
+    });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 10_000);
+    await settle(townId);
+    expect(await webhook()).toMatchObject({ status: 'delivered', attempts: 2 });
+    expect((await receivedHooks(newHook)).map((h) => h.status)).toEqual([200]);
+  });
+
+  it('a 410 from the current URL still disables it', async () => {
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const { townId, rigId } = await townWithRig('gone');
+    await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(townId) });
+    await planHook(townId, { failures: 1, status: 410 });
+    await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'x' });
+    await settle(townId);
+    expect(await api.escalation.getRouting.query({ townId })).toMatchObject({
+      webhookUrl: hookUrl(townId),
+      webhookDisabled: { reason: expect.stringContaining('410') },
+    });
+  });
+});
