@@ -1,0 +1,68 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+// Convoys and their beads, as the TownDO tracks them.
+
+export const convoys = sqliteTable(
+  'convoys',
+  {
+    id: text('id').primaryKey(),
+    title: text('title').notNull(),
+    status: text('status', { enum: ['active', 'landed', 'cancelled'] })
+      .notNull()
+      .default('active'),
+    totalBeads: integer('total_beads').notNull().default(0),
+    closedBeads: integer('closed_beads').notNull().default(0),
+    createdBy: text('created_by'),
+    createdAt: text('created_at').notNull(),
+    landedAt: text('landed_at'),
+    // The caller's key for a create: retrying a create with it returns the first convoy.
+    idempotencyKey: text('idempotency_key'),
+  },
+  (t) => [
+    check('convoys_status_check', sql`${t.status} in ('active', 'landed', 'cancelled')`),
+    index('convoys_created_idx').on(t.createdAt, t.id),
+    index('convoys_status_created_idx').on(t.status, t.createdAt, t.id),
+    uniqueIndex('convoys_idempotency_key_unique').on(t.idempotencyKey),
+  ],
+);
+
+export const convoyBeads = sqliteTable(
+  'convoy_beads',
+  {
+    convoyId: text('convoy_id').notNull(),
+    beadId: text('bead_id').notNull(),
+    rigId: text('rig_id').notNull(),
+    status: text('status', { enum: ['open', 'closed'] })
+      .notNull()
+      .default('open'),
+    // Kept by the town: a rig that is down gets them from a later delivery attempt, and convoy.get shows titles.
+    title: text('title').notNull().default(''),
+    body: text('body'),
+    // Order of addition within the convoy (0-based); a rig's delivery watermark is a position.
+    position: integer('position').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.convoyId, t.beadId] }),
+    check('convoy_beads_status_check', sql`${t.status} in ('open', 'closed')`),
+    index('convoy_beads_position_idx').on(t.convoyId, t.position),
+    index('convoy_beads_rig_idx').on(t.convoyId, t.rigId, t.position),
+    // A rig's open beads, across convoys (removing a rig that still holds some is refused).
+    index('convoy_beads_rig_status_idx').on(t.rigId, t.status),
+  ],
+);
+
+/**
+ * How far each rig has received a convoy's beads: every bead of the rig at a position up to
+ * `delivered_through` is there. One row per (convoy, rig), so a delivery marks 1 row, not 1 per bead;
+ * a missing row means nothing yet (re-sending is harmless: rigs store beads by the town's id).
+ */
+export const convoyRigDeliveries = sqliteTable(
+  'convoy_rig_deliveries',
+  {
+    convoyId: text('convoy_id').notNull(),
+    rigId: text('rig_id').notNull(),
+    deliveredThrough: integer('delivered_through').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.convoyId, t.rigId] })],
+);
