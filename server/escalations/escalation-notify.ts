@@ -1,7 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { rigs } from '../../schema/town';
 import { logEvent } from '../log';
-import { type Channel, enqueueNotification } from '../notify/outbox';
+import type { Channel } from '../notify/channel';
+import { enqueueNotification } from '../notify/outbox';
 import { channelsFor, effectiveRouting } from '../notify/routing';
 import type { TownContext } from '../town/context';
 import type { Escalation } from './shape';

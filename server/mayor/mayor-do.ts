@@ -47,8 +47,3 @@ export class MayorDO extends DurableObject<Env> {
     return buildBriefing(town, townId, unread, new Date());
   }
 }
-
-/** The MayorDO of `townId`. */
-export function mayorStub(env: Env, townId: string) {
-  return env.MAYOR.get(env.MAYOR.idFromName(townId));
-}

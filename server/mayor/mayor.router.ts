@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { unwrap } from '../errors';
 import { pageInput } from '../pagination';
 import { entityId, procedure, router, townInput } from '../trpc';
-import { mayorStub } from './mayor-do';
+import { mayorStub } from './stub';
 
 const mailRouter = router({
   list: procedure

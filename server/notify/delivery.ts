@@ -3,14 +3,15 @@ import { outbox, schedule } from '../../schema/town';
 import { isLocalDev } from '../environment';
 import type { JsonObject } from '../json';
 import { logEvent } from '../log';
-import { mayorStub } from '../mayor/mayor-do';
+import { mayorStub } from '../mayor/stub';
 import { jittered, type Task, type TaskResult } from '../scheduler';
 import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../timeout';
 import { iso, type TownContext } from '../town/context';
+import type { Channel } from './channel';
 import type { SendResult } from './delivery-result';
 import { sendEmail } from './email';
 import { describeNotification, type NotificationPayload } from './notification-text';
-import { type Channel, DELIVERY_TASK_KIND } from './outbox';
+import { DELIVERY_TASK_KIND } from './outbox';
 import { disableWebhook, effectiveRouting, webhookUrlProblem } from './routing';
 import { postWebhook } from './webhook';
 

@@ -1,5 +1,3 @@
-import type { Escalation } from '../escalations/shape';
-
 // Human-readable subject and body of a notification, shared by the Mayor's mail and email.
 
 export interface NotificationPayload {
@@ -13,6 +11,19 @@ export interface NotificationText {
   text: string;
 }
 
+/** The fields of an escalation a notification shows (the escalation's wire shape has them all). */
+interface EscalationFields {
+  id: string;
+  sourceRigId: string;
+  sourceAgentId: string | null;
+  severity: string;
+  originalSeverity: string;
+  category: string | null;
+  message: string;
+  reEscalationCount: number;
+  createdAt: string;
+}
+
 const SUBJECT_MESSAGE_CHARS = 80;
 
 function firstLine(message: string): string {
@@ -21,7 +32,7 @@ function firstLine(message: string): string {
 }
 
 function describeEscalation(townId: string, type: string, data: Record<string, unknown>): NotificationText {
-  const escalation = data.escalation as Escalation;
+  const escalation = data.escalation as EscalationFields;
   const rig = typeof data.sourceRigName === 'string' ? data.sourceRigName : escalation.sourceRigId;
   const level = escalation.severity.toUpperCase();
   const headline =

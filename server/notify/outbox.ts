@@ -1,11 +1,8 @@
 import { outbox } from '../../schema/town';
 import { scheduleTask } from '../scheduler';
 import { iso, type TownContext } from '../town/context';
+import type { Channel } from './channel';
 import { configuredChannels, effectiveRouting } from './routing';
-
-export type Channel = 'mayor' | 'webhook' | 'email';
-/** The order channels are listed in (`routedTo`). */
-export const CHANNEL_ORDER: readonly Channel[] = ['mayor', 'webhook', 'email'];
 
 export interface Notification {
   /** Stable event id (the webhook's `webhook-id`); defaults to a new UUID. */

@@ -5,7 +5,7 @@ import { DomainError } from '../errors';
 import { logEvent } from '../log';
 import { SEVERITIES, type Severity } from '../severity';
 import { iso, type TownContext } from '../town/context';
-import type { Channel } from './outbox';
+import type { Channel } from './channel';
 import { privateHostProblem } from './private-address';
 
 // A town's routing: which channels each severity goes to, where the webhook and email go, and when

@@ -3,7 +3,6 @@ import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
 import { logEvent } from '../log';
 import { iso, type TownContext } from '../town/context';
-import { ensureHeartbeat } from '../watchdog/heartbeat-schedule';
 
 export interface Rig {
   id: string;
@@ -28,8 +27,6 @@ export function registerRig(ctx: TownContext, input: { name: string }): Rig {
     const id = crypto.randomUUID();
     const rig: Rig = { id, name: input.name, rigDoId: rigDoIdFor(env, townId, id).toString(), createdAt: iso(now()) };
     db.insert(rigs).values(rig).run();
-    // A town with rigs has a pulse: the watchdog's heartbeat starts with the first rig.
-    ensureHeartbeat(ctx);
     return rig;
   });
   logEvent('info', 'rig.registered', { townId, rigId: rig.id, name: input.name });

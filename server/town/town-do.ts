@@ -12,7 +12,7 @@ import { DELIVERY_TASK_KIND } from '../notify/outbox';
 import * as routing from '../notify/routing';
 import * as rigs from '../rigs/registry';
 import { rearm, runDueTasks, type TaskHandler } from '../scheduler';
-import { HEARTBEAT_TASK_KIND } from '../watchdog/heartbeat-schedule';
+import { HEARTBEAT_TASK_KIND, registerRigWithHeartbeat } from '../watchdog/heartbeat-schedule';
 import * as watchdog from '../watchdog/watchdog';
 import type { TownContext } from './context';
 import { openTownDb, type TownDb } from './db';
@@ -71,7 +71,7 @@ export class TownDO extends DurableObject<Env> {
   }
 
   registerRig(townId: string, input: { name: string }) {
-    return this.run(townId, (c) => rigs.registerRig(c, input));
+    return this.run(townId, (c) => registerRigWithHeartbeat(c, input));
   }
 
   listRigs(townId: string) {

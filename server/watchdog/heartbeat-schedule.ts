@@ -1,3 +1,4 @@
+import { type Rig, registerRig } from '../rigs/registry';
 import { cancelTask, scheduledTask, scheduleTask } from '../scheduler';
 import type { TownContext } from '../town/context';
 
@@ -8,9 +9,17 @@ export const HEARTBEAT_TASK_ID = 'heartbeat';
 export const HEARTBEAT_TASK_KIND = 'watchdog.heartbeat';
 export const HEARTBEAT_INTERVAL_MS = 3 * 60 * 1000;
 
-/** Starts the town's heartbeat (called when a rig is registered); an already scheduled one keeps its time. */
-export function ensureHeartbeat({ db, now }: TownContext): void {
-  scheduleTask(db, { id: HEARTBEAT_TASK_ID, kind: HEARTBEAT_TASK_KIND, dueAt: now().getTime() + HEARTBEAT_INTERVAL_MS });
+/**
+ * Registers a rig and, in the same transaction, starts the town's heartbeat: a town with rigs has a
+ * pulse. An already scheduled heartbeat keeps its time. (Here, not in the registry, so the registry
+ * does not depend on the watchdog.)
+ */
+export function registerRigWithHeartbeat(ctx: TownContext, input: { name: string }): Rig {
+  return ctx.db.transaction(() => {
+    const rig = registerRig(ctx, input);
+    scheduleTask(ctx.db, { id: HEARTBEAT_TASK_ID, kind: HEARTBEAT_TASK_KIND, dueAt: ctx.now().getTime() + HEARTBEAT_INTERVAL_MS });
+    return rig;
+  });
 }
 
 /** After a heartbeat: the next one an interval from now, or none for a town without rigs. */
