@@ -1,5 +1,5 @@
 import { index, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import type { JsonObject } from '../server/json';
+import type { JsonObject } from './json';
 
 // Tables of one MayorDO's SQLite database (one Mayor per town). Timestamps are ISO-8601 text.
 

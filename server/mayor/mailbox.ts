@@ -1,7 +1,7 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
+import type { JsonObject } from '../../schema/json';
 import { mail } from '../../schema/mayor';
 import { notFound } from '../errors';
-import type { JsonObject } from '../json';
 import { logEvent } from '../log';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
 import type { MayorContext } from './db';

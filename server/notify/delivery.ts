@@ -1,7 +1,7 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import type { JsonObject } from '../../schema/json';
 import { outbox, schedule } from '../../schema/town';
 import { isLocalDev } from '../environment';
-import type { JsonObject } from '../json';
 import { logEvent } from '../log';
 import { mayorStub } from '../mayor/stub';
 import { jittered, type Task, type TaskResult } from '../scheduler';
