@@ -17,6 +17,7 @@ import * as watchdog from '../watchdog/watchdog';
 import type { TownContext } from './context';
 import { openTownDb, type TownDb } from './db';
 import { claimTown, storedTownId } from './identity';
+import * as settings from './settings';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
 export class TownDO extends DurableObject<Env> {
@@ -157,5 +158,15 @@ export class TownDO extends DurableObject<Env> {
 
   setEscalationRouting(townId: string, update: routing.RoutingUpdate) {
     return this.run(townId, (c) => setRouting(c, update));
+  }
+
+  // Settings
+
+  getSettings(townId: string) {
+    return this.run(townId, (c) => settings.getSettings(c));
+  }
+
+  setSettings(townId: string, update: settings.TownSettingsUpdate) {
+    return this.run(townId, (c) => settings.setSettings(c, update));
   }
 }
