@@ -1,4 +1,3 @@
-import journal from './meta/_journal.json';
 import m0000 from './0000_seed.sql';
 import m0001 from './0001_town_identity.sql';
 import m0002 from './0002_scheduler.sql';
@@ -10,21 +9,21 @@ import m0007 from './0007_rig_delivery_watermark.sql';
 import m0008 from './0008_escalation_idempotency_key.sql';
 import m0009 from './0009_rig_open_beads_index.sql';
 import m0010 from './0010_town_settings.sql';
+import journal from './meta/_journal.json';
 
-  export default {
-    journal,
-    migrations: {
-      m0000,
-m0001,
-m0002,
-m0003,
-m0004,
-m0005,
-m0006,
-m0007,
-m0008,
-m0009,
-m0010
-    }
-  }
-  
+export default {
+  journal,
+  migrations: {
+    m0000,
+    m0001,
+    m0002,
+    m0003,
+    m0004,
+    m0005,
+    m0006,
+    m0007,
+    m0008,
+    m0009,
+    m0010,
+  },
+};
