@@ -14,6 +14,8 @@ export default defineConfig({
           exclude: ['test/watchdog/container/**'],
           // A real HTTP webhook receiver (Node) that the Worker posts to; see test/webhook-receiver.mjs.
           globalSetup: ['./test/webhook-receiver.mjs'],
+          // Fails a test when an error escapes a Durable Object method and no test injected it.
+          setupFiles: ['./test/escaped-errors.ts'],
         },
       },
       // The same Worker and wrangler config, but TOWN_CONTAINER answers `/health` through a test Durable
@@ -23,6 +25,8 @@ export default defineConfig({
           cloudflareTest({
             wrangler,
             miniflare: {
+              // The fake is there to be called (wrangler's dev environment says containers are off).
+              bindings: { TOWN_CONTAINER_ENABLED: 'true' },
               durableObjects: { TOWN_CONTAINER: { className: 'FakeTownContainer', scriptName: 'fake-town-container' } },
               workers: [
                 {
@@ -37,7 +41,7 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'container', include: ['test/watchdog/container/**/*.test.ts'] },
+        test: { name: 'container', include: ['test/watchdog/container/**/*.test.ts'], setupFiles: ['./test/escaped-errors.ts'] },
       },
     ],
   },

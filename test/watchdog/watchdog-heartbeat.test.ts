@@ -107,7 +107,7 @@ describe('watchdog heartbeat', () => {
     expect(byName.healthy).toMatchObject({ status: 'healthy', error: null, consecutiveFailures: 0, transition: null });
     expect(byName.throwing).toMatchObject({
       status: 'unhealthy',
-      error: 'rig storage is corrupt',
+      error: 'injected fault: rig storage is corrupt',
       consecutiveFailures: 1,
       transition: 'failing',
     });
