@@ -21,6 +21,11 @@ export function expectEscape(pattern: RegExp): void {
   expected.push(pattern);
 }
 
+/** Takes what escaped so far in this test (for the guard's own test, test/escaped-errors.test.ts). */
+export function takeEscaped(): string[] {
+  return escaped.splice(0);
+}
+
 function record(cls: string, method: string, error: unknown) {
   const message = error instanceof Error ? error.message : String(error);
   if (DELIBERATE.test(message) || expected.some((p) => p.test(message))) return;
