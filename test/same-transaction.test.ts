@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { client, newTownId, townStub } from './helpers';
 import { failAfterInsertInto } from './sql-fault';
 import { settle } from './town-helpers';
+import { setRigHealth } from './watchdog/watchdog-helpers';
 
 // "Every state change writes its notifications in the same transaction": for each change, a fault
 // thrown right after its notification row is written (so after the state change, before the commit)
@@ -24,7 +25,7 @@ interface Row {
   change: string;
   /** The table of the row written in the same transaction as the change; the fault follows its insert. */
   table: string;
-  /** Tables that must read exactly as before the faulted change (the state and its notification). */
+  /** Tables (or `table where …`) that must read exactly as before the faulted change (the state and its notification). */
   unchanged: string[];
   /** Everything up to just before the change. */
   arrange: () => Promise<Arranged>;
@@ -34,8 +35,12 @@ interface Row {
   happened: (arranged: Arranged) => Promise<void>;
 }
 
-const rowsOf = (townId: string, table: string) =>
-  runInDurableObject(townStub(townId), (_i, state) => state.storage.sql.exec(`select * from "${table}" order by 1`).toArray());
+/** The rows of `table`, or of `table where …` (a filter of trusted test SQL). */
+const rowsOf = (townId: string, table: string) => {
+  const [name, where] = table.split(' where ');
+  const sql = `select * from "${name}"${where ? ` where ${where}` : ''} order by 1`;
+  return runInDurableObject(townStub(townId), (_i, state) => state.storage.sql.exec(sql).toArray());
+};
 const tables = async (townId: string, names: string[]) =>
   Object.fromEntries(await Promise.all(names.map(async (n) => [n, await rowsOf(townId, n)])));
 const outboxTypes = async (townId: string) => (await rowsOf(townId, 'outbox')).map((r) => `${r.type}/${r.channel}`).sort();
@@ -107,6 +112,28 @@ const TABLE: Row[] = [
       const escalation = await api.escalation.get.query({ townId, escalationId: ids.escalationId ?? '' });
       expect(escalation).toMatchObject({ severity: 'medium', reEscalationCount: 1 });
       expect(await outboxTypes(townId)).toEqual(['escalation.reescalated/mayor']);
+    },
+  },
+  {
+    change: 'a watchdog target recovers (its outage was escalated)',
+    table: 'outbox',
+    // The rig's rows: the container's are recorded by the same heartbeat, in their own transaction.
+    unchanged: ["health_targets where kind = 'rig'", "health_checks where target != 'town-container'", 'outbox', 'escalations'],
+    arrange: async () => {
+      const { townId, rigId } = await townWithRig('tx-recover');
+      const rig = await api.rig.get.query({ townId, rigId });
+      await setRigHealth(rig.rigDoId, 'throw');
+      await api.watchdog.heartbeat.mutate({ townId });
+      await api.watchdog.heartbeat.mutate({ townId }); // the second failure escalates the outage
+      await settle(townId); // its escalation's notifications delivered: only the recovery's row is new
+      await setRigHealth(rig.rigDoId, 'heal');
+      return { townId, ids: { rigId } };
+    },
+    act: ({ townId }) => api.watchdog.heartbeat.mutate({ townId }),
+    happened: async ({ townId, ids }) => {
+      const target = (await api.watchdog.status.query({ townId })).targets.find((t) => t.target === ids.rigId);
+      expect(target).toMatchObject({ status: 'healthy', consecutiveFailures: 0, escalationId: null });
+      expect((await outboxTypes(townId)).filter((t) => t.startsWith('watchdog.'))).toEqual(['watchdog.recovered/mayor']);
     },
   },
 ];
