@@ -2,6 +2,9 @@ import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
 const wrangler = { configPath: './wrangler.jsonc', environment: 'dev' };
+// No test asserts time through its timeout: the load tests take 6–14 s on a busy 2-core machine (5 s is
+// Vitest's default), so a generous bound only stops a hung test.
+const timeouts = { testTimeout: 60_000, hookTimeout: 60_000 };
 
 export default defineConfig({
   test: {
@@ -10,10 +13,13 @@ export default defineConfig({
         plugins: [cloudflareTest({ wrangler })],
         test: {
           name: 'workers',
+          ...timeouts,
           include: ['test/**/*.test.ts'],
           exclude: ['test/watchdog/container/**'],
           // A real HTTP webhook receiver (Node) that the Worker posts to; see test/webhook-receiver.mjs.
           globalSetup: ['./test/webhook-receiver.mjs'],
+          // Fails a test when an error escapes a Durable Object method and no test injected it.
+          setupFiles: ['./test/escaped-errors.ts'],
         },
       },
       // The same Worker and wrangler config, but TOWN_CONTAINER answers `/health` through a test Durable
@@ -23,6 +29,8 @@ export default defineConfig({
           cloudflareTest({
             wrangler,
             miniflare: {
+              // The fake is there to be called (wrangler's dev environment says containers are off).
+              bindings: { TOWN_CONTAINER_ENABLED: 'true' },
               durableObjects: { TOWN_CONTAINER: { className: 'FakeTownContainer', scriptName: 'fake-town-container' } },
               workers: [
                 {
@@ -37,7 +45,12 @@ export default defineConfig({
             },
           }),
         ],
-        test: { name: 'container', include: ['test/watchdog/container/**/*.test.ts'] },
+        test: {
+          name: 'container',
+          ...timeouts,
+          include: ['test/watchdog/container/**/*.test.ts'],
+          setupFiles: ['./test/escaped-errors.ts'],
+        },
       },
     ],
   },

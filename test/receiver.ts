@@ -22,11 +22,12 @@ export const hookUrl = (name: string) => `${base()}/hooks/${name}`;
 
 /**
  * Makes the next `failures` posts to `name` answer `status` (and/or each answer wait `delayMs`), with a
- * `Location: location` header if given (a redirect).
+ * `Location: location` header if given (a redirect). With `hold`, each of those posts waits for
+ * `releaseHooks(name)` before answering: a test decides when the answer comes, no clock involved.
  */
 export async function planHook(
   name: string,
-  plan: { failures?: number; status?: number; delayMs?: number; location?: string },
+  plan: { failures?: number; status?: number; delayMs?: number; location?: string; hold?: boolean },
 ): Promise<void> {
   await fetch(`${base()}/control/${name}`, { method: 'PUT', body: JSON.stringify(plan) });
 }
@@ -34,4 +35,14 @@ export async function planHook(
 /** What the receiver has seen posted to `name`, oldest first. */
 export async function receivedHooks(name: string): Promise<ReceivedHook[]> {
   return (await fetch(`${base()}/control/${name}`)).json<ReceivedHook[]>();
+}
+
+/** How many posts reached `name` so far, answered or still held. */
+export async function arrivedHooks(name: string): Promise<number> {
+  return (await (await fetch(`${base()}/control/${name}/arrived`)).json<{ arrived: number }>()).arrived;
+}
+
+/** Answers the posts to `name` held by a `hold` plan. */
+export async function releaseHooks(name: string): Promise<void> {
+  await fetch(`${base()}/control/${name}/release`, { method: 'POST' });
 }

@@ -9,6 +9,7 @@ export const CONTAINER_MARKER_HEADER = 'x-town-container';
 // The message the Containers library throws when the class has no container (local dev, tests).
 const CONTAINERS_DISABLED = /Containers have not been enabled/;
 const BODY_EXCERPT_CHARS = 300;
+const UNAVAILABLE = { status: 'unavailable' as const, error: 'containers are not enabled in this environment' };
 
 /**
  * Calls the town's container `/health`. `healthy`: its own 2xx answer. `unhealthy`: its own non-2xx
@@ -17,6 +18,9 @@ const BODY_EXCERPT_CHARS = 300;
  */
 export function checkContainer(env: Env, townId: string, timeoutMs: number): Promise<CheckResult> {
   return timedCheck(async () => {
+    // Where containers are disabled (local dev, tests), calling one only throws inside its DO, which the
+    // runtime logs as an uncaught exception on every heartbeat: the environment says so instead.
+    if (env.TOWN_CONTAINER_ENABLED === 'false') return UNAVAILABLE;
     const stub = env.TOWN_CONTAINER.get(env.TOWN_CONTAINER.idFromName(townId));
     try {
       // The body is read within the same timeout: a container that stalls mid-answer is not healthy either.
@@ -34,9 +38,7 @@ export function checkContainer(env: Env, townId: string, timeoutMs: number): Pro
       );
     } catch (error) {
       if (error instanceof TimeoutError) throw error;
-      if (CONTAINERS_DISABLED.test(describeError(error))) {
-        return { status: 'unavailable' as const, error: 'containers are not enabled in this environment' };
-      }
+      if (CONTAINERS_DISABLED.test(describeError(error))) return UNAVAILABLE;
       throw new Error(`container call failed: ${describeError(error)}`);
     }
   });

@@ -1,4 +1,5 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { escalationEventId } from '../../server/escalations/escalation-notify';
 import { client, townStub } from '../helpers';
@@ -68,14 +69,42 @@ describe('re-escalation', () => {
     expect(await at(30 * HOUR_MS)).toMatchObject({ severity: 'medium', reEscalationCount: 0, acknowledged: true });
   });
 
-  it('stops at the configured cap', async () => {
+  // A cap binds only below critical (which never moves): from low, 2 bumps stop at high.
+  it('stops at a configured cap of 2: low → medium → high, never critical', async () => {
+    const { at } = await raisedAt('low', { maxReEscalations: 2 });
+    expect(await at(4 * HOUR_MS)).toMatchObject({ severity: 'medium', reEscalationCount: 1 });
+    expect(await at(8 * HOUR_MS)).toMatchObject({ severity: 'high', reEscalationCount: 2 });
+    expect(await at(12 * HOUR_MS)).toMatchObject({ severity: 'high', reEscalationCount: 2 });
+    expect(await at(40 * HOUR_MS)).toMatchObject({ severity: 'high', reEscalationCount: 2 });
+  });
+
+  it('stops at a configured cap of 1', async () => {
     const { at } = await raisedAt('low', { maxReEscalations: 1 });
     expect(await at(4 * HOUR_MS)).toMatchObject({ severity: 'medium', reEscalationCount: 1 });
     expect(await at(9 * HOUR_MS)).toMatchObject({ severity: 'medium', reEscalationCount: 1 });
     expect(await at(40 * HOUR_MS)).toMatchObject({ severity: 'medium', reEscalationCount: 1 });
   });
 
-  it('stops at the default cap of 3 bumps', async () => {
+  // The default cap is the environment's ESCALATION_MAX_RE_ESCALATIONS (3, documented): 3 bumps from low
+  // reach critical, where it would stop anyway, so the default is proven to bind by lowering it to 2.
+  it('stops at the default cap from the environment (3 documented; lowered to 2 here, it binds at high)', async () => {
+    const { townId } = await townWithRig('reesc-default');
+    expect(await api.escalation.getRouting.query({ townId })).toMatchObject({ maxReEscalations: 3 });
+    const documented = env.ESCALATION_MAX_RE_ESCALATIONS;
+    env.ESCALATION_MAX_RE_ESCALATIONS = '2';
+    try {
+      const { townId: lowered, at } = await raisedAt('low', { staleAfterMinutes: 60 });
+      expect(await api.escalation.getRouting.query({ townId: lowered })).toMatchObject({ maxReEscalations: 2 });
+      expect(await at(1 * HOUR_MS)).toMatchObject({ severity: 'medium', reEscalationCount: 1 });
+      expect(await at(2 * HOUR_MS)).toMatchObject({ severity: 'high', reEscalationCount: 2 });
+      expect(await at(3 * HOUR_MS)).toMatchObject({ severity: 'high', reEscalationCount: 2 });
+      expect(await at(10 * HOUR_MS)).toMatchObject({ severity: 'high', reEscalationCount: 2 });
+    } finally {
+      env.ESCALATION_MAX_RE_ESCALATIONS = documented;
+    }
+  });
+
+  it('climbs to critical under the default cap of 3, and stays', async () => {
     const { at } = await raisedAt('low', { staleAfterMinutes: 60 });
     expect(await at(1 * HOUR_MS)).toMatchObject({ severity: 'medium', reEscalationCount: 1 });
     expect(await at(2 * HOUR_MS)).toMatchObject({ severity: 'high', reEscalationCount: 2 });

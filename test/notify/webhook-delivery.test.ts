@@ -8,7 +8,7 @@ import { deliverOutboxTask, MAX_DELIVERY_ATTEMPTS } from '../../server/notify/de
 import { postWebhook } from '../../server/notify/webhook';
 import { openTownDb } from '../../server/town/db';
 import { client, devSigningSecret } from '../helpers';
-import { hookUrl, planHook, receivedHooks } from '../receiver';
+import { hookUrl, planHook, receivedHooks, releaseHooks } from '../receiver';
 import { outboxRows, settle, townWithRig } from '../town-helpers';
 
 const api = client();
@@ -131,7 +131,7 @@ describe('webhook delivery', () => {
 
   it('gives up an attempt that gets no answer in time', async () => {
     const name = `slow-${crypto.randomUUID()}`;
-    await planHook(name, { delayMs: 1_000 });
+    await planHook(name, { failures: 1, status: 200, hold: true }); // no answer until released
     const result = await postWebhook({
       url: hookUrl(name),
       secret: devSigningSecret(),
@@ -141,6 +141,7 @@ describe('webhook delivery', () => {
       timeoutMs: 100,
     });
     expect(result).toEqual({ ok: false, error: 'no answer within 100 ms' });
+    await releaseHooks(name);
   });
 
   it('fails visibly, and keeps retrying, while no signing secret is configured', async () => {

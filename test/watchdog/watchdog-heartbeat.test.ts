@@ -1,4 +1,5 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
+import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { scheduledTask, scheduleTask } from '../../server/scheduler';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TASK_ID } from '../../server/watchdog/heartbeat-schedule';
@@ -6,6 +7,7 @@ import { client, newTownId, townStub, withTownDb } from '../helpers';
 import { setRigHealth, tuneWatchdog } from './watchdog-helpers';
 
 const api = client();
+const MAX_ROUND_TRIPS = 1_000;
 const heartbeatRow = (townId: string) => withTownDb(townId, (db) => scheduledTask(db, HEARTBEAT_TASK_ID));
 const alarmOf = (townId: string) => runInDurableObject(townStub(townId), (_i, state) => state.storage.getAlarm());
 
@@ -79,16 +81,33 @@ describe('watchdog heartbeat', () => {
     await tuneWatchdog(townId, { rigTimeoutMs: 300 });
     vi.spyOn(console, 'log').mockImplementation(() => {});
 
+    // The checks' timeouts run on a fake clock that only the test moves. Checked in parallel, all eight
+    // hung rigs have their timeout armed at once, and one move of 300 ms ends the heartbeat; checked one
+    // after another, only one would ever be armed, and the wait below would not end.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const started = Date.now();
-    const report = await api.watchdog.heartbeat.mutate({ townId });
-    const elapsedMs = Date.now() - started;
-    expect(report.durationMs).toBeGreaterThanOrEqual(290);
-    expect(elapsedMs).toBeLessThan(2 * 300); // one timeout, not 8 × 300 for the hung rigs
+    let settled = false;
+    const heartbeat = api.watchdog.heartbeat.mutate({ townId }).finally(() => {
+      settled = true;
+    });
+    // Armed at once, then the answering rigs and the container clear theirs: eight left, the hung ones.
+    // Bounded by round trips, not time: the DO arms them within a few turns of its event loop.
+    for (let turn = 0; vi.getTimerCount() !== hungNames.length; turn++) {
+      if (settled) throw new Error('the heartbeat ended before its hung checks timed out');
+      if (turn === MAX_ROUND_TRIPS)
+        throw new Error(`${vi.getTimerCount()} timeouts armed, not ${hungNames.length}: checks run one after another`);
+      await exports.default.fetch('http://town.test/health'); // a real round trip lets the DO run
+    }
+    // Fired inside the TownDO, whose promises the timers settle (a DO's I/O is its own).
+    await runInDurableObject(townStub(townId), () => vi.advanceTimersByTime(300)); // one timeout, for all eight
+    const report = await heartbeat;
+    expect(vi.getTimerCount()).toBe(0); // and no second round of timeouts was armed
+    vi.useRealTimers();
     const byName = Object.fromEntries(report.targets.map((t) => [t.name, t]));
     expect(byName.healthy).toMatchObject({ status: 'healthy', error: null, consecutiveFailures: 0, transition: null });
     expect(byName.throwing).toMatchObject({
       status: 'unhealthy',
-      error: 'rig storage is corrupt',
+      error: 'injected fault: rig storage is corrupt',
       consecutiveFailures: 1,
       transition: 'failing',
     });

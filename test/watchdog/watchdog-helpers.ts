@@ -18,7 +18,7 @@ export function escalationsOf(townId: string) {
 
 const HEALTH_BEHAVIOURS = {
   throw: () => {
-    throw new Error('rig storage is corrupt');
+    throw new Error('injected fault: rig storage is corrupt');
   },
   hang: () => new Promise(() => {}),
   unhealthy: () => ({ ok: false, reason: 'disk full' }),

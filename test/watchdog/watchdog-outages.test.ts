@@ -36,7 +36,7 @@ describe('watchdog outages', () => {
     const [escalation, ...others] = await escalationsOf(townId);
     expect(others).toEqual([]);
     expect(escalation).toMatchObject({ sourceRigId: sick.id, severity: 'high', category: 'watchdog' });
-    expect(escalation?.message).toMatch(/Rig sick .* failed 2 consecutive health checks: rig storage is corrupt/);
+    expect(escalation?.message).toMatch(/Rig sick .* failed 2 consecutive health checks: injected fault: rig storage is corrupt/);
 
     const third = await api.watchdog.heartbeat.mutate({ townId });
     expect(sickIn(third)).toMatchObject({ consecutiveFailures: 3, transition: null });
@@ -57,7 +57,7 @@ describe('watchdog outages', () => {
       escalationId: null,
       lastHealthyAt: recoveredAt,
       lastCheckedAt: recoveredAt,
-      lastError: 'rig storage is corrupt', // the last error seen stays on the record
+      lastError: 'injected fault: rig storage is corrupt', // the last error seen stays on the record
     });
     const notified = await recoveries(townId);
     expect(notified.map((n) => n.channel)).toEqual(['mayor']); // no webhook configured in this town

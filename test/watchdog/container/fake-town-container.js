@@ -34,7 +34,7 @@ export class FakeTownContainer extends DurableObject {
       case 'unmarked-ok':
         return new Response('ok');
       case 'throw':
-        throw new Error('the container crashed');
+        throw new Error('injected fault: the container crashed');
       case 'hang':
         return new Promise(() => {});
       default:

@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { client, newTownId } from '../helpers';
+import { hookUrl, receivedHooks } from '../receiver';
+import { outboxRows, settle } from '../town-helpers';
+import { escalationsOf, setRigHealth } from '../watchdog/watchdog-helpers';
+
+// The documented event ids (README, Guarantees: "At-least-once delivery, with dedup ids"), pinned with
+// literal formats rather than the server's own id functions, so changing a format fails here. Every
+// pin lives in this file: whoever changes the ids (e.g. to event-log ids) changes them here, once.
+// Each id is checked where receivers see it: the outbox row, the Mayor mail's id, the `webhook-id` header.
+
+const api = client();
+const HOUR_MS = 3_600_000;
+
+beforeEach(() => {
+  vi.spyOn(console, 'log').mockImplementation(() => {});
+  vi.spyOn(console, 'warn').mockImplementation(() => {});
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+/** A town with one rig and a webhook, so each event goes to the Mayor and the webhook. */
+async function townWithWebhook(label: string) {
+  const townId = newTownId(label);
+  const rig = await api.rig.register.mutate({ townId, name: 'alpha' });
+  await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(townId) });
+  return { townId, rig };
+}
+
+/** The ids a receiver sees for `type`: outbox event ids, Mayor mail ids, webhook-id headers (after delivery). */
+async function idsSeen(townId: string, type: string) {
+  await settle(townId);
+  const outbox = (await outboxRows(townId)).filter((row) => row.type === type);
+  const mail = (await api.mayor.mail.list.query({ townId })).items.filter((m) => m.type === type);
+  const hooks = (await receivedHooks(townId)).filter((h) => JSON.parse(h.body).type === type);
+  return {
+    outbox: [...new Set(outbox.map((row) => row.eventId))].sort(),
+    mayor: mail.map((m) => m.id).sort(),
+    webhook: hooks.map((h) => h.headers['webhook-id']).sort(),
+  };
+}
+
+describe('event ids (dedup ids) keep their documented formats', () => {
+  it('convoy.landed:<convoyId>:<totalBeads>, a new one when a reopened convoy lands again', async () => {
+    const { townId, rig } = await townWithWebhook('ids-convoy');
+    const convoy = await api.convoy.create.mutate({
+      townId,
+      title: 'c',
+      beads: [
+        { rigId: rig.id, title: 'a' },
+        { rigId: rig.id, title: 'b' },
+      ],
+    });
+    for (const bead of convoy.beads) await api.rig.closeBead.mutate({ townId, rigId: rig.id, beadId: bead.id });
+    const first = `convoy.landed:${convoy.id}:2`;
+    expect(await idsSeen(townId, 'convoy.landed')).toEqual({ outbox: [first], mayor: [first], webhook: [first] });
+
+    const { added } = await api.convoy.addBeads.mutate({ townId, convoyId: convoy.id, beads: [{ rigId: rig.id, title: 'c' }] });
+    await api.rig.closeBead.mutate({ townId, rigId: rig.id, beadId: added[0]?.id ?? '' });
+    const second = `convoy.landed:${convoy.id}:3`;
+    const both = [first, second].sort();
+    expect(await idsSeen(townId, 'convoy.landed')).toEqual({ outbox: both, mayor: both, webhook: both });
+  });
+
+  it('esc:<escalationId>:<n>: n = 0 when raised, 1 at the first re-escalation', async () => {
+    const { townId, rig } = await townWithWebhook('ids-esc');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const t0 = Date.now();
+    const { escalation } = await api.escalation.raise.mutate({ townId, sourceRigId: rig.id, severity: 'high', message: 'stuck' });
+    const raised = `esc:${escalation.id}:0`;
+    expect(await idsSeen(townId, 'escalation.raised')).toEqual({ outbox: [raised], mayor: [raised], webhook: [raised] });
+
+    vi.setSystemTime(t0 + 4 * HOUR_MS); // the default stale threshold: high → critical
+    const bumped = `esc:${escalation.id}:1`;
+    expect(await idsSeen(townId, 'escalation.reescalated')).toEqual({ outbox: [bumped], mayor: [bumped], webhook: [bumped] });
+  });
+
+  it('watchdog.recovered:<escalationId>', async () => {
+    const { townId, rig } = await townWithWebhook('ids-wd');
+    await setRigHealth(rig.rigDoId, 'throw');
+    await api.watchdog.heartbeat.mutate({ townId });
+    await api.watchdog.heartbeat.mutate({ townId });
+    const [escalation] = await escalationsOf(townId);
+    await setRigHealth(rig.rigDoId, 'heal');
+    await api.watchdog.heartbeat.mutate({ townId });
+    const recovered = `watchdog.recovered:${escalation?.id}`;
+    expect(await idsSeen(townId, 'watchdog.recovered')).toEqual({ outbox: [recovered], mayor: [recovered], webhook: [recovered] });
+  });
+});
