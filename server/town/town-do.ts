@@ -9,6 +9,8 @@ import { REESCALATE_TASK_KIND, reEscalateTask } from '../escalations/reescalatio
 import { setRouting } from '../escalations/routing-update';
 import * as eventLog from '../events/log';
 import { recordDeliveryEvent } from '../events/notification-events';
+import { ensurePruneScheduled, pruneTask } from '../events/prune';
+import { EVENT_PRUNE_TASK_KIND } from '../events/prune-schedule';
 import { deliverOutboxTask } from '../notify/delivery';
 import { DELIVERY_TASK_KIND } from '../notify/outbox';
 import * as routing from '../notify/routing';
@@ -35,6 +37,11 @@ export class TownDO extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       this.db = await openTownDb(ctx.storage);
       this.townId = storedTownId(this.db);
+      // A wake-up makes sure the event log's pruning is scheduled (a town that stopped its heartbeat too).
+      if (this.townId) {
+        ensurePruneScheduled(this.context(this.townId));
+        await rearm(ctx.storage, this.db);
+      }
     });
   }
 
@@ -47,6 +54,7 @@ export class TownDO extends DurableObject<Env> {
     if (this.townId !== townId) {
       claimTown(this.db, townId, new Date());
       this.townId = townId;
+      ensurePruneScheduled(this.context(townId));
     }
     try {
       return await outcome(() => fn(this.context(townId)));
@@ -62,6 +70,7 @@ export class TownDO extends DurableObject<Env> {
       [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
       [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight, recordDeliveryEvent),
       [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
+      [EVENT_PRUNE_TASK_KIND]: () => pruneTask(ctx),
     };
   }
 
