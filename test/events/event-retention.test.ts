@@ -37,6 +37,13 @@ describe('event retention', () => {
     expect(error.data?.httpStatus).toBe(412);
     expect((await api.event.list.query({ townId, after: old[2]?.id })).items).toEqual(kept);
 
+    // A stream resuming from there is refused the same way (not retried: the client must re-read the state).
+    const streamErrors: unknown[] = [];
+    const sub = api.event.subscribe.subscribe({ townId, lastEventId: old[0]?.id }, { onError: (e) => streamErrors.push(e) });
+    await vi.waitFor(() => expect(streamErrors).toHaveLength(1), { timeout: 10_000 });
+    expect((streamErrors[0] as { data?: { code?: string } }).data?.code).toBe('PRECONDITION_FAILED');
+    sub.unsubscribe();
+
     // Even when everything is past retention the newest stays, so ids never go back.
     vi.setSystemTime(Date.now() + 10 * DAY_MS);
     await api.town.setSettings.mutate({ townId, eventRetentionDays: 1 });
