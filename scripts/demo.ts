@@ -1,6 +1,7 @@
 // `npm run demo`: the main job, end to end, against a running town (`npm run dev` in another shell).
-// Registers rigs, runs a convoy until it lands, raises an escalation of each severity and shows where
-// each went, then prints the watchdog status and the Mayor's briefing. Exits non-zero if anything is off.
+// Registers rigs, runs a convoy until it lands (its progress printed from the live event stream, not by
+// polling), raises an escalation of each severity and shows where each went, then prints the watchdog
+// status and the Mayor's briefing. Exits non-zero if anything is off.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTownClient } from '../client/index.ts';
@@ -30,6 +31,43 @@ async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => 
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Follows a convoy on the live event stream (`event.subscribe`, Server-Sent Events): prints each
+ * delivery and close as the town commits it, and resolves when the convoy lands. No polling.
+ */
+function followConvoy(convoyId: string, after: string, rigNames: Map<string | null, string>) {
+  return new Promise<{ closes: number; landed: boolean }>((resolve, reject) => {
+    let closes = 0;
+    const done = (landed: boolean) => {
+      clearTimeout(timer);
+      live.unsubscribe();
+      resolve({ closes, landed });
+    };
+    const timer = setTimeout(() => done(false), POLL_TIMEOUT_MS);
+    const live = town.event.subscribe.subscribe(
+      { townId, convoyId, lastEventId: after },
+      {
+        onData: ({ id, data: event }) => {
+          const rig = rigNames.get(event.rigId) ?? '';
+          if (event.type === 'convoy.beads_delivered') say(`  event ${id} ${rig} received ${event.data.sent} bead(s)`);
+          if (event.type === 'convoy.bead_closed') {
+            closes += 1;
+            say(`  event ${id} ${bar(Number(event.data.closedBeads), Number(event.data.totalBeads))} ${rig} closed a bead`);
+          }
+          if (event.type === 'convoy.landed') {
+            say(`  event ${id} convoy.landed`);
+            done(true);
+          }
+        },
+        onError: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      },
+    );
+  });
 }
 
 /** A local webhook endpoint, so the demo can show what the town posts to it. */
@@ -72,15 +110,14 @@ async function main() {
     const inRig = (await town.rig.beads.query({ townId, rigId: rig.id })).items;
     check(inRig.length === beads.filter((b) => b.rigId === rig.id).length, `${rig.name} holds its ${inRig.length} bead(s)`);
   }
-  for (const [i, bead] of convoy.beads.entries()) {
-    await town.rig.closeBead.mutate({ townId, rigId: bead.rigId, beadId: bead.id });
-    const now = await until(
-      'the town hears of each close',
-      () => town.convoy.get.query({ townId, convoyId: convoy.id }),
-      (c) => c.closedBeads === i + 1,
-    );
-    say(`  ${bar(now.closedBeads, now.totalBeads)} ${now.status}`);
-  }
+  // The stream from the convoy's creation on (its id is a cursor), so nothing between is missed.
+  const [created] = (await town.event.list.query({ townId, convoyId: convoy.id, types: ['convoy.created'] })).items;
+  if (!created) throw new Error('the convoy has no convoy.created event');
+  const rigNames = new Map<string | null, string>(rigs.map((rig) => [rig.id, rig.name]));
+  const progress = followConvoy(convoy.id, created.id, rigNames);
+  for (const bead of convoy.beads) await town.rig.closeBead.mutate({ townId, rigId: bead.rigId, beadId: bead.id });
+  const followed = await progress;
+  check(followed.landed && followed.closes === convoy.totalBeads, `the stream showed ${followed.closes} closes and the landing`);
   const landed = await town.convoy.get.query({ townId, convoyId: convoy.id });
   check(landed.status === 'landed' && landed.landedAt !== null, `convoy landed at ${landed.landedAt}`);
 
