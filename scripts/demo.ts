@@ -110,16 +110,34 @@ async function main() {
     const inRig = (await town.rig.beads.query({ townId, rigId: rig.id })).items;
     check(inRig.length === beads.filter((b) => b.rigId === rig.id).length, `${rig.name} holds its ${inRig.length} bead(s)`);
   }
+  // create answers the beads' ids in the order given (beadIds[i] is beads[i]); convoy.get answers
+  // per-rig progress, and the beads themselves page through convoy.beads.
+  const listed = await town.convoy.beads.query({ townId, convoyId: convoy.id, limit: 200 });
+  check(
+    listed.nextCursor === null && listed.items.map((b) => b.id).join() === convoy.beadIds.join(),
+    `convoy.beads lists its ${listed.items.length} beads in order`,
+  );
   // The stream from the convoy's creation on (its id is a cursor), so nothing between is missed.
   const [created] = (await town.event.list.query({ townId, convoyId: convoy.id, types: ['convoy.created'] })).items;
   if (!created) throw new Error('the convoy has no convoy.created event');
   const rigNames = new Map<string | null, string>(rigs.map((rig) => [rig.id, rig.name]));
   const progress = followConvoy(convoy.id, created.id, rigNames);
-  for (const bead of convoy.beads) await town.rig.closeBead.mutate({ townId, rigId: bead.rigId, beadId: bead.id });
+  for (const [i, beadId] of convoy.beadIds.entries()) await town.rig.closeBead.mutate({ townId, rigId: beads[i]?.rigId ?? '', beadId });
   const followed = await progress;
   check(followed.landed && followed.closes === convoy.totalBeads, `the stream showed ${followed.closes} closes and the landing`);
   const landed = await town.convoy.get.query({ townId, convoyId: convoy.id });
   check(landed.status === 'landed' && landed.landedAt !== null, `convoy landed at ${landed.landedAt}`);
+  check(landed.rigs.length === 3 && landed.rigs.every((r) => r.closedBeads === r.totalBeads), 'every rig closed all of its beads');
+  const timeline = await town.convoy.timeline.query({ townId, convoyId: convoy.id });
+  const { timeToLandMs, closeTimes } = timeline.figures;
+  say(`  timeline: ${timeline.items.map((e) => e.type.replace('convoy.', '')).join(' → ')}`);
+  say(`  landed ${timeToLandMs} ms after creation; closes p50 ${closeTimes.p50Ms} ms, p90 ${closeTimes.p90Ms} ms`);
+  check(
+    timeline.items[0]?.type === 'convoy.created' &&
+      timeline.items.some((e) => e.type === 'convoy.landed') &&
+      closeTimes.timed === beads.length,
+    'the timeline tells the story from creation to landing',
+  );
 
   say('\n3. Escalations, one of each severity');
   const hook = await startWebhookReceiver();

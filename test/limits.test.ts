@@ -242,7 +242,7 @@ beforeAll(async () => {
   const rig = await api.rig.register.mutate({ townId, name: 'alpha' });
   const convoy = await api.convoy.create.mutate({ townId, title: 'c', beads: [{ rigId: rig.id, title: 'b' }] });
   const { escalation } = await api.escalation.raise.mutate({ townId, sourceRigId: rig.id, severity: 'low', message: 'm' });
-  fixture = { townId, rigId: rig.id, convoyId: convoy.id, beadId: convoy.beads[0]?.id ?? '', escalationId: escalation.id };
+  fixture = { townId, rigId: rig.id, convoyId: convoy.id, beadId: convoy.beadIds[0] ?? '', escalationId: escalation.id };
 });
 beforeEach(() => {
   for (const level of ['log', 'warn', 'error'] as const) vi.spyOn(console, level).mockImplementation(() => {});

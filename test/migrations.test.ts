@@ -24,6 +24,12 @@ const DROPPED: Record<string, Record<string, string[]>> = {
   town: { '0007_rig_delivery_watermark': ['convoy_beads.delivered'] },
 };
 
+/** Columns whose values a step recomputes by design (a data migration), by database and tag: not compared. */
+const REWRITTEN: Record<string, Record<string, string[]>> = {
+  // Per-rig progress of the convoys that predate it, counted from their bead rows.
+  town: { '0013_backfill-convoy-rig-progress': ['convoys.rig_progress'] },
+};
+
 const DATABASES: { name: string; migrations: Migrations; stub: (key: string) => Stub }[] = [
   { name: 'town', migrations: townMigrations, stub: (key) => env.TOWN.get(env.TOWN.idFromName(key)) },
   { name: 'rig', migrations: rigMigrations, stub: (key) => env.RIG.get(env.RIG.idFromName(key)) },
@@ -120,6 +126,10 @@ for (const database of DATABASES) {
             `${column} is listed as dropped`,
           ).not.toContain(name);
           delete written[table]?.[name ?? ''];
+        }
+        for (const column of REWRITTEN[database.name]?.[to] ?? []) {
+          const [table = '', name = ''] = column.split('.');
+          delete written[table]?.[name];
         }
         expect(readBack(sql, written)).toEqual(Object.fromEntries(Object.entries(written).map(([table, row]) => [table, [row]])));
       });

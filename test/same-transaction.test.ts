@@ -66,9 +66,9 @@ const TABLE: Row[] = [
           { rigId, title: 'b' },
         ],
       });
-      const [first, last] = convoy.beads;
-      await api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId: first?.id ?? '' });
-      return { townId, ids: { convoyId: convoy.id, beadId: last?.id ?? '' } };
+      const [first, last] = convoy.beadIds;
+      await api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId: first ?? '' });
+      return { townId, ids: { convoyId: convoy.id, beadId: last ?? '' } };
     },
     act: ({ townId, ids }) => api.convoy.beadClosed.mutate({ townId, convoyId: ids.convoyId ?? '', beadId: ids.beadId ?? '' }),
     happened: async ({ townId, ids }) => {

@@ -1,7 +1,9 @@
 import { DurableObject } from 'cloudflare:workers';
+import { type ConvoyBeadsInput, listConvoyBeads } from '../convoys/beads-page';
 import * as convoys from '../convoys/convoys';
 import type { ConvoyContext } from '../convoys/delivery';
 import { convoyTaskHandlers } from '../convoys/delivery';
+import { type ConvoyTimelineInput, convoyTimeline } from '../convoys/timeline';
 import type { ConvoyStatus } from '../convoys/views';
 import { type Outcome, outcome } from '../errors';
 import * as escalations from '../escalations/escalations';
@@ -125,6 +127,14 @@ export class TownDO extends DurableObject<Env> {
 
   getConvoy(townId: string, convoyId: string) {
     return this.run(townId, (c) => convoys.getConvoy(c, convoyId));
+  }
+
+  listConvoyBeads(townId: string, input: ConvoyBeadsInput) {
+    return this.run(townId, (c) => listConvoyBeads(c, input));
+  }
+
+  convoyTimeline(townId: string, input: ConvoyTimelineInput) {
+    return this.run(townId, (c) => convoyTimeline(c, input));
   }
 
   listConvoys(townId: string, input: { status?: ConvoyStatus; limit?: number; cursor?: string }) {

@@ -64,13 +64,13 @@ describe('notification ids are the ids of the events that caused them', () => {
         { rigId: rig.id, title: 'b' },
       ],
     });
-    for (const bead of convoy.beads) await api.rig.closeBead.mutate({ townId, rigId: rig.id, beadId: bead.id });
+    for (const beadId of convoy.beadIds) await api.rig.closeBead.mutate({ townId, rigId: rig.id, beadId });
     const [first] = await eventIds(townId, 'convoy.landed');
     expect(first).toMatch(EVENT_ID);
     expect(await idsSeen(townId, 'convoy.landed')).toEqual({ outbox: [first], mayor: [first], webhook: [first] });
 
-    const { added } = await api.convoy.addBeads.mutate({ townId, convoyId: convoy.id, beads: [{ rigId: rig.id, title: 'c' }] });
-    await api.rig.closeBead.mutate({ townId, rigId: rig.id, beadId: added[0]?.id ?? '' });
+    const { beadIds: added } = await api.convoy.addBeads.mutate({ townId, convoyId: convoy.id, beads: [{ rigId: rig.id, title: 'c' }] });
+    await api.rig.closeBead.mutate({ townId, rigId: rig.id, beadId: added[0] ?? '' });
     const both = await eventIds(townId, 'convoy.landed');
     expect(both).toHaveLength(2);
     expect(both).toContain(first);
