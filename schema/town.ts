@@ -8,6 +8,7 @@ export const town = sqliteTable('town', {
   createdAt: text('created_at').notNull(),
 });
 
+export * from './auth';
 export * from './convoys';
 export * from './escalations';
 export * from './notify';

@@ -1,3 +1,4 @@
+import { authRouter } from './auth/auth.router';
 import { convoyRouter } from './convoys/convoy.router';
 import { escalationRouter } from './escalations/escalation.router';
 import { mayorRouter } from './mayor/mayor.router';
@@ -11,6 +12,7 @@ export const appRouter = router({
   watchdog: watchdogRouter,
   escalation: escalationRouter,
   mayor: mayorRouter,
+  auth: authRouter,
 });
 
 export type AppRouter = typeof appRouter;

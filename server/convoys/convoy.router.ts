@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { access } from '../auth';
 import { unwrap } from '../errors';
 import { pageInput } from '../pagination';
 import { townStub } from '../town/stub';
@@ -23,6 +24,7 @@ const idempotencyKey = z.string().min(1).max(128);
 
 export const convoyRouter = router({
   create: procedure
+    .meta(access.town)
     .input(
       townInput.extend({
         title: title(CONVOY_TITLE_MAX_CHARS),
@@ -31,27 +33,38 @@ export const convoyRouter = router({
         idempotencyKey: idempotencyKey.optional(),
       }),
     )
-    .mutation(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).createConvoy(townId, input))),
+    .mutation(async ({ ctx, input: { townId, ...input } }) =>
+      unwrap(await townStub(ctx.env, townId).createConvoy(ctx.caller(townId), input)),
+    ),
   addBeads: procedure
+    .meta(access.town)
     .input(convoyRef.extend({ beads: newBeads, idempotencyKey: idempotencyKey.optional() }))
-    .mutation(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).addConvoyBeads(townId, input))),
+    .mutation(async ({ ctx, input: { townId, ...input } }) =>
+      unwrap(await townStub(ctx.env, townId).addConvoyBeads(ctx.caller(townId), input)),
+    ),
   beadClosed: procedure
+    .meta(access.town)
     .input(convoyRef.extend({ beadId: entityId }))
     .mutation(async ({ ctx, input }) =>
-      unwrap(await townStub(ctx.env, input.townId).onBeadClosed(input.townId, input.convoyId, input.beadId)),
+      unwrap(await townStub(ctx.env, input.townId).onBeadClosed(ctx.caller(input.townId), input.convoyId, input.beadId)),
     ),
   cancel: procedure
+    .meta(access.town)
     .input(convoyRef)
-    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).cancelConvoy(input.townId, input.convoyId))),
+    .mutation(async ({ ctx, input }) =>
+      unwrap(await townStub(ctx.env, input.townId).cancelConvoy(ctx.caller(input.townId), input.convoyId)),
+    ),
   get: procedure
+    .meta(access.rigReads)
     .input(convoyRef)
-    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getConvoy(input.townId, input.convoyId))),
+    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getConvoy(ctx.caller(input.townId), input.convoyId))),
   list: procedure
+    .meta(access.rigReads)
     .input(
       townInput.extend({
         status: z.enum(['active', 'landed', 'cancelled']).optional(),
         ...pageInput,
       }),
     )
-    .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).listConvoys(townId, input))),
+    .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).listConvoys(ctx.caller(townId), input))),
 });
