@@ -1,8 +1,10 @@
 import { authRouter } from './auth/auth.router';
 import { convoyRouter } from './convoys/convoy.router';
 import { escalationRouter } from './escalations/escalation.router';
+import { eventRouter } from './events/event.router';
 import { mayorRouter } from './mayor/mayor.router';
 import { rigRouter } from './rigs/rig.router';
+import { townRouter } from './town/town.router';
 import { router } from './trpc';
 import { watchdogRouter } from './watchdog/watchdog.router';
 
@@ -12,6 +14,8 @@ export const appRouter = router({
   watchdog: watchdogRouter,
   escalation: escalationRouter,
   mayor: mayorRouter,
+  town: townRouter,
+  event: eventRouter,
   auth: authRouter,
 });
 

@@ -1,3 +1,4 @@
+import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { effectiveRouting, getRouting, type RoutingUpdate, type RoutingView, writeRouting } from '../notify/routing';
 import { ensureSigningSecret } from '../notify/signing-secrets';
@@ -20,7 +21,10 @@ export function setRouting(ctx: TownContext, update: RoutingUpdate): RoutingView
     if (update.webhookUrl) signingSecret = ensureSigningSecret(ctx);
     const after = policyFrom(effectiveRouting(ctx));
     const policyChanged = before.staleAfterMs !== after.staleAfterMs || before.maxReEscalations !== after.maxReEscalations;
-    return policyChanged ? rescheduleOpenEscalations(ctx, after) : 0;
+    const rescheduled = policyChanged ? rescheduleOpenEscalations(ctx, after) : 0;
+    // The names of the fields set, never their values (a webhook URL or an address is not for the log).
+    appendEvent(ctx, { type: 'routing.changed', data: { fields: Object.keys(update), rescheduled } });
+    return rescheduled;
   });
   logEvent('info', 'escalation.routing_set', { townId: ctx.townId, fields: Object.keys(update), rescheduled });
   return signingSecret ? { ...getRouting(ctx), signingSecret } : getRouting(ctx);

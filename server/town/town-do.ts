@@ -9,6 +9,9 @@ import { type Outcome, outcome } from '../errors';
 import * as escalations from '../escalations/escalations';
 import { REESCALATE_TASK_KIND, reEscalateTask } from '../escalations/reescalation-task';
 import { setRouting } from '../escalations/routing-update';
+import type * as eventLog from '../events/log';
+import { recordDeliveryEvent } from '../events/notification-events';
+import { listEventsFor } from '../events/scoped-list';
 import { deliverOutboxTask } from '../notify/delivery';
 import { DELIVERY_TASK_KIND } from '../notify/outbox';
 import * as routing from '../notify/routing';
@@ -20,6 +23,7 @@ import * as watchdog from '../watchdog/watchdog';
 import type { TownContext } from './context';
 import { openTownDb, type TownDb } from './db';
 import { claimTown, storedTownId } from './identity';
+import * as settings from './settings';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
 export class TownDO extends DurableObject<Env> {
@@ -68,7 +72,7 @@ export class TownDO extends DurableObject<Env> {
     return {
       ...convoyTaskHandlers(ctx),
       [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
-      [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight),
+      [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight, recordDeliveryEvent),
       [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
     };
   }
@@ -195,5 +199,22 @@ export class TownDO extends DurableObject<Env> {
   /** Only the revocation check of `run`: for procedures whose work is done by another DO (the Mayor). */
   checkCaller(call: TownCall) {
     return this.run(call, () => null);
+  }
+
+  // The event log
+
+  /** `narrowTo`: a rig token's rig, whose events (and its convoys') are all it may read; null for all. */
+  listEvents(call: TownCall, input: eventLog.EventFilter & { after?: string; limit?: number }, narrowTo: string | null = null) {
+    return this.run(call, (c) => listEventsFor(c, input, narrowTo));
+  }
+
+  // Settings
+
+  getSettings(call: TownCall) {
+    return this.run(call, (c) => settings.getSettings(c));
+  }
+
+  setSettings(call: TownCall, update: settings.TownSettingsUpdate) {
+    return this.run(call, (c) => settings.setSettings(c, update));
   }
 }

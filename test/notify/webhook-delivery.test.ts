@@ -1,10 +1,9 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { escalationEventId } from '../../server/escalations/escalation-notify';
 import { MAX_DELIVERY_ATTEMPTS } from '../../server/notify/delivery';
 import { postWebhook } from '../../server/notify/webhook';
-import { client, devSigningSecret } from '../helpers';
+import { client, devSigningSecret, routingEventIds } from '../helpers';
 import { hookUrl, planHook, receivedHooks } from '../receiver';
 import { outboxRows, settle, townWithRig } from '../town-helpers';
 
@@ -41,7 +40,7 @@ describe('webhook delivery', () => {
     await planHook(townId, { failures: 3, status: 503 });
     vi.useFakeTimers({ toFake: ['Date'] });
     const { escalation } = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'db down' });
-    const eventId = escalationEventId(escalation.id, 0);
+    const [eventId] = await routingEventIds(townId, escalation.id);
     await settle(townId);
     const webhook = async () =>
       (await api.escalation.deliveries.query({ townId, escalationId: escalation.id })).find((d) => d.channel === 'webhook');
@@ -100,7 +99,8 @@ describe('webhook delivery', () => {
     await evictDurableObject(stub); // before the second's first attempt may have run
     await advance(townId, 10_000);
     const ok = (await receivedHooks(townId)).filter((h) => h.status === 200).map((h) => h.headers['webhook-id']);
-    expect(ok.sort()).toEqual([escalationEventId(first.escalation.id, 0), escalationEventId(second.escalation.id, 0)].sort());
+    const expected = [...(await routingEventIds(townId, first.escalation.id)), ...(await routingEventIds(townId, second.escalation.id))];
+    expect(ok.sort()).toEqual(expected.sort());
     expect((await outboxRows(townId)).every((r) => r.status === 'delivered')).toBe(true);
     expect((await api.mayor.mail.list.query({ townId })).items).toHaveLength(2);
   });
@@ -151,7 +151,7 @@ describe('webhook delivery', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const { escalation } = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'no secret' });
     await settle(townId);
-    const row = (await outboxRows(townId)).find((r) => r.id === `${escalationEventId(escalation.id, 0)}:webhook`);
+    const row = (await outboxRows(townId)).find((r) => r.channel === 'webhook' && JSON.stringify(r.payload).includes(escalation.id));
     expect(row).toMatchObject({
       status: 'pending',
       attempts: 1,
