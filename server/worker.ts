@@ -1,4 +1,6 @@
+import type { AnyRouter } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { type GatedProcedures, gateSubscription } from './auth/gate';
 import { limitBody } from './body-limit';
 import { logEvent } from './log';
 import { appRouter } from './router';
@@ -14,28 +16,36 @@ export default {
     if (url.pathname === '/health' && req.method === 'GET') {
       return Response.json({ ok: true, service: 'town' });
     }
-    if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) {
-      const limited = await limitBody(req);
-      if (limited instanceof Response) return limited;
-      return fetchRequestHandler({
-        endpoint: '/trpc',
-        req: limited,
-        router: appRouter,
-        createContext: () => ({ env, req: limited }),
-        onError({ error, path, input }) {
-          if (error.code === 'INTERNAL_SERVER_ERROR') {
-            // The input was validated before anything could fail this way, so its townId is a real one.
-            const townId = (input as { townId?: unknown } | undefined)?.townId;
-            logEvent('error', 'trpc.error', {
-              townId: typeof townId === 'string' ? townId : null,
-              path,
-              message: error.message,
-              cause: String(error.cause ?? ''),
-            });
-          }
-        },
-      });
-    }
+    if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) return serveTrpc(req, env, appRouter);
     return Response.json({ error: 'not found' }, { status: 404 });
   },
 } satisfies ExportedHandler<Env>;
+
+/**
+ * `/trpc/*` for `router` (the app's; tests pass their own to exercise the gate with a subscription).
+ * Bodies over 1 MiB → 413; a subscription is authorized before it streams (auth/gate.ts).
+ */
+export async function serveTrpc(req: Request, env: Env, router: AnyRouter): Promise<Response> {
+  const limited = await limitBody(req);
+  if (limited instanceof Response) return limited;
+  const refused = await gateSubscription(limited, env, router._def.procedures as GatedProcedures);
+  if (refused) return refused;
+  return fetchRequestHandler({
+    endpoint: '/trpc',
+    req: limited,
+    router,
+    createContext: () => ({ env, req: limited }),
+    onError({ error, path, input }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') {
+        // The input was validated before anything could fail this way, so its townId is a real one.
+        const townId = (input as { townId?: unknown } | undefined)?.townId;
+        logEvent('error', 'trpc.error', {
+          townId: typeof townId === 'string' ? townId : null,
+          path,
+          message: error.message,
+          cause: String(error.cause ?? ''),
+        });
+      }
+    },
+  });
+}
