@@ -10,7 +10,7 @@ export type TownClient = TRPCClient<AppRouter>;
 export interface TownClientOptions {
   /** Base URL of the town Worker, e.g. `http://localhost:8787`. `/trpc` is appended. */
   url: string;
-  /** The town API token (`dev-token` in local dev). */
+  /** The admin `TOWN_API_TOKEN` (`dev-token` in local dev), or a `town` / `rig` token from `auth.issueToken`. */
   token: string;
   /** A custom fetch, e.g. a service binding's or `ctx.exports.default.fetch` inside a Durable Object. */
   fetch?: (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
