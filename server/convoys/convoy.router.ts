@@ -58,6 +58,13 @@ export const convoyRouter = router({
     .meta(access.rigReads)
     .input(convoyRef)
     .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getConvoy(ctx.caller(input.townId), input.convoyId))),
+  // The convoy's beads in the order added, a page at a time (convoy.get answers per-rig counts only).
+  beads: procedure
+    .meta(access.rigReads)
+    .input(convoyRef.extend({ status: z.enum(['open', 'closed']).optional(), rigId: entityId.optional(), ...pageInput }))
+    .query(async ({ ctx, input: { townId, ...input } }) =>
+      unwrap(await townStub(ctx.env, townId).listConvoyBeads(ctx.caller(townId), input)),
+    ),
   list: procedure
     .meta(access.rigReads)
     .input(

@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { type TownCall, UNAUTHORIZED_MESSAGE } from '../auth';
 import * as tokens from '../auth/tokens';
+import { type ConvoyBeadsInput, listConvoyBeads } from '../convoys/beads-page';
 import * as convoys from '../convoys/convoys';
 import type { ConvoyContext } from '../convoys/delivery';
 import { convoyTaskHandlers } from '../convoys/delivery';
@@ -125,6 +126,10 @@ export class TownDO extends DurableObject<Env> {
 
   getConvoy(call: TownCall, convoyId: string) {
     return this.run(call, (c) => convoys.getConvoy(c, convoyId));
+  }
+
+  listConvoyBeads(call: TownCall, input: ConvoyBeadsInput) {
+    return this.run(call, (c) => listConvoyBeads(c, input));
   }
 
   listConvoys(call: TownCall, input: { status?: ConvoyStatus; limit?: number; cursor?: string }) {
