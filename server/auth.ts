@@ -42,10 +42,12 @@ export async function authenticate(env: Env, authorization: string | null): Prom
 
 /** How a `rig` token is bound to what a procedure touches. */
 export type RigBinding =
-  /** The input field naming a rig must name the token's rig (`rig.beads` → `rigId`). */
-  | { input: string }
-  /** The answer's field must name the token's rig (`escalation.get` → `sourceRigId`: ones it raised). */
-  | { output: string }
+  /**
+   * `input`: the input field naming a rig must name the token's rig (`rig.beads` → `rigId`); `output`:
+   * the answer's field (a dotted path) must name it too (`escalation.get` → `sourceRigId`: ones it
+   * raised). Either or both.
+   */
+  | { input?: string; output?: string }
   /** Any rig token of the town: reads the town's rigs share (convoys). */
   | 'town-reads'
   /** Any rig token of the town; the procedure itself narrows its answer to `ctx.principal`'s rig (events). */
@@ -64,8 +66,8 @@ export const access = {
   admin: { access: { role: 'admin' } },
   /** The admin, or a `town` token of the input's town. */
   town: { access: { role: 'town' } },
-  /** …or a `rig` token of the rig named by the input field `field`. */
-  rig: (field: string): AccessMeta => ({ access: { role: 'rig', rig: { input: field } } }),
+  /** …or a `rig` token of the rig named by the input field `field` (and, if given, by the answer's `answerField`). */
+  rig: (field: string, answerField?: string): AccessMeta => ({ access: { role: 'rig', rig: { input: field, output: answerField } } }),
   /** …or a `rig` token whose rig the answer's `field` names (for reads of one record). */
   rigOwned: (field: string): AccessMeta => ({ access: { role: 'rig', rig: { output: field } } }),
   /** …or any `rig` token of the town. */
@@ -74,8 +76,11 @@ export const access = {
   rigNarrowed: { access: { role: 'rig', rig: 'narrowed' } },
 } satisfies Record<string, AccessMeta | ((field: string) => AccessMeta)>;
 
-const field = (value: unknown, name: string): unknown =>
-  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+/** `value[a][b]…` for the dotted path `a.b…`, or undefined. */
+const field = (value: unknown, path: string): unknown =>
+  path
+    .split('.')
+    .reduce<unknown>((v, name) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[name] : undefined), value);
 
 /** Whether `principal` may call a procedure declaring `declared` with this (raw, not yet validated) input. */
 export function admitsCall(principal: Principal, declared: Access, input: unknown): boolean {
@@ -86,14 +91,14 @@ export function admitsCall(principal: Principal, declared: Access, input: unknow
   if (principal.role === 'town') return true;
   if (declared.role !== 'rig') return false;
   const binding = declared.rig;
-  return typeof binding === 'object' && 'input' in binding ? field(input, binding.input) === principal.rigId : true;
+  return typeof binding === 'object' && binding.input !== undefined ? field(input, binding.input) === principal.rigId : true;
 }
 
 /** Whether `principal` may see this answer (only `rigOwned` procedures look at it). */
 export function admitsAnswer(principal: Principal, declared: Access, answer: unknown): boolean {
   if (principal.role !== 'rig' || declared.role !== 'rig') return true;
   const binding = declared.rig;
-  return typeof binding === 'object' && 'output' in binding ? field(answer, binding.output) === principal.rigId : true;
+  return typeof binding === 'object' && binding.output !== undefined ? field(answer, binding.output) === principal.rigId : true;
 }
 
 /** The rig a principal's answers must be narrowed to (events: its rig and its convoys), or null for all. */

@@ -57,6 +57,13 @@ describe('a rig token reads', () => {
     const { escalation } = await rig1.escalation.raise.mutate({ townId, sourceRigId: r1, severity: 'low', message: 'mine' });
     expect((await rig1.escalation.get.query({ townId, escalationId: escalation.id })).sourceRigId).toBe(r1);
     await expectTrpcError(rig1.escalation.raise.mutate({ townId, sourceRigId: r2, severity: 'low', message: 'as r2' }), 'FORBIDDEN');
+    // An idempotency key r2 used returns r2's escalation: not to r1.
+    await rig2.escalation.raise.mutate({ townId, sourceRigId: r2, severity: 'low', message: 'r2 secret', idempotencyKey: 'shared-key' });
+    const leak = await expectTrpcError(
+      rig1.escalation.raise.mutate({ townId, sourceRigId: r1, severity: 'low', message: 'mine', idempotencyKey: 'shared-key' }),
+      'FORBIDDEN',
+    );
+    expect(JSON.stringify(leak.shape)).not.toContain('r2 secret');
   });
 
   it('rig.beads and rig.closeBead of its rig only; every convoy', async () => {
