@@ -15,7 +15,8 @@ const escalationRef = townInput.extend({ escalationId: entityId });
 
 export const escalationRouter = router({
   raise: procedure
-    .meta(access.rig('sourceRigId'))
+    // The answer too: an idempotency key another rig used returns that rig's escalation, not to this one.
+    .meta(access.rig('sourceRigId', 'escalation.sourceRigId'))
     .input(
       townInput.extend({
         sourceRigId: entityId,
