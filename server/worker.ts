@@ -4,11 +4,27 @@ import { type GatedProcedures, gateSubscription } from './auth/gate';
 import { limitBody } from './body-limit';
 import { logEvent } from './log';
 import { appRouter } from './router';
+import { refuseCredentialInUrl } from './stream-auth';
 
 export { MayorDO } from './mayor/mayor-do';
 export { RigDO } from './rigs/rig-do';
 export { TownDO } from './town/town-do';
 export { TownContainer } from './watchdog/town-container';
+
+/** Sent first on every event stream: an EventSource reconnects after 1 s instead of its default 3 s. */
+const SSE_RETRY_MS = 1_000;
+
+/** The same response with `retry: <ms>` as the stream's first line (an SSE field that sets the reconnect delay). */
+function withRetryField(res: Response): Response {
+  if (!res.body || !res.headers.get('content-type')?.startsWith('text/event-stream')) return res;
+  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode(`retry: ${SSE_RETRY_MS}\n\n`));
+    },
+  });
+  res.body.pipeTo(writable).catch(() => {});
+  return new Response(readable, res);
+}
 
 export default {
   async fetch(req, env) {
@@ -23,14 +39,16 @@ export default {
 
 /**
  * `/trpc/*` for `router` (the app's; tests pass their own to exercise the gate with a subscription).
- * Bodies over 1 MiB → 413; a subscription is authorized before it streams (auth/gate.ts).
+ * A credential in the URL → 400; a subscription is authorized before it streams (auth/gate.ts: 401/403,
+ * not a 200 stream carrying an error); bodies over 1 MiB → 413.
  */
 export async function serveTrpc(req: Request, env: Env, router: AnyRouter): Promise<Response> {
+  const url = new URL(req.url);
+  const refused = refuseCredentialInUrl(url) ?? (await gateSubscription(req, env, router._def.procedures as GatedProcedures));
+  if (refused) return refused;
   const limited = await limitBody(req);
   if (limited instanceof Response) return limited;
-  const refused = await gateSubscription(limited, env, router._def.procedures as GatedProcedures);
-  if (refused) return refused;
-  return fetchRequestHandler({
+  const res = await fetchRequestHandler({
     endpoint: '/trpc',
     req: limited,
     router,
@@ -48,4 +66,5 @@ export async function serveTrpc(req: Request, env: Env, router: AnyRouter): Prom
       }
     },
   });
+  return withRetryField(res);
 }

@@ -18,3 +18,8 @@ export function rigScope({ db }: TownContext, rigId: string): RigScope {
 export function inRigScope(event: { rigId: string | null; convoyId: string | null }, scope: RigScope): boolean {
   return event.rigId === scope.rigId || (event.convoyId !== null && scope.convoyIds.has(event.convoyId));
 }
+
+/** `filter`, narrowed to what `narrowTo`'s rig may read (null: unchanged, for admin and town tokens). */
+export function scopedFilter<F extends object>(ctx: TownContext, filter: F, narrowTo: string | null): F & { scope?: RigScope } {
+  return narrowTo === null ? filter : { ...filter, scope: rigScope(ctx, narrowTo) };
+}

@@ -1,6 +1,6 @@
 import type { TownContext } from '../town/context';
 import { type EventFilter, type EventPage, listEvents } from './log';
-import { rigScope } from './rig-scope';
+import { scopedFilter } from './rig-scope';
 
 /** `event.list`, narrowed to what `narrowTo`'s rig may see (null: everything, for admin and town tokens). */
 export function listEventsFor(
@@ -8,5 +8,5 @@ export function listEventsFor(
   input: EventFilter & { after?: string; limit?: number },
   narrowTo: string | null,
 ): EventPage {
-  return listEvents(ctx, narrowTo === null ? input : { ...input, scope: rigScope(ctx, narrowTo) });
+  return listEvents(ctx, scopedFilter(ctx, input, narrowTo));
 }

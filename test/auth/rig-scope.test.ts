@@ -1,4 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
+import { subscribe, untilHubSize } from '../events/stream-helpers';
 import { client, expectTrpcError, newTownId } from '../helpers';
 import { settle } from '../town-helpers';
 import { issueToken } from './token-helpers';
@@ -46,6 +47,29 @@ describe('a rig token reads', () => {
     expect(seen.some((e) => e.convoyId === onlyR2.id || e.escalationId === escalationOfR2.id)).toBe(false);
     // Asking for what it may not see by filter gives nothing, not an error that would confirm it exists.
     expect((await rig.event.list.query({ townId, convoyId: onlyR2.id })).items).toEqual([]);
+  });
+
+  it('event.subscribe: the live stream carries only what event.list shows it', async () => {
+    const { townId, r1, r2, shared, onlyR2 } = await townOfTwoRigs();
+    const rig1 = client((await issueToken(townId, 'rig', r1)).token);
+    const live = subscribe({ townId }, rig1);
+    try {
+      await untilHubSize(townId, 1);
+      // Not r1's: r2's bead of r2's own convoy closes, r2 raises. Then r1's: r2's bead of the shared convoy, r1 raises.
+      await admin.convoy.beadClosed.mutate({ townId, convoyId: onlyR2.id, beadId: onlyR2.beadIds[0] ?? '' });
+      await admin.escalation.raise.mutate({ townId, sourceRigId: r2, severity: 'low', message: 'r2 only' });
+      await admin.convoy.beadClosed.mutate({ townId, convoyId: shared.id, beadId: shared.beadIds[1] ?? '' });
+      const { escalation } = await rig1.escalation.raise.mutate({ townId, sourceRigId: r1, severity: 'low', message: 'r1 last' });
+      await vi.waitFor(() => expect(live.events.some((e) => e.escalationId === escalation.id)).toBe(true), {
+        timeout: 20_000,
+        interval: 20,
+      });
+      expect(live.events.every((e) => e.rigId === r1 || e.convoyId === shared.id)).toBe(true);
+      expect(live.events.some((e) => e.convoyId === shared.id && e.beadId === shared.beadIds[1])).toBe(true);
+      expect(live.errors).toEqual([]);
+    } finally {
+      live.stop();
+    }
   });
 
   it("escalation.get: ones it raised; another rig's is FORBIDDEN", async () => {

@@ -53,7 +53,9 @@ async function firstData(res: Response): Promise<unknown> {
     if (done) throw new Error(`stream ended without data: ${text}`);
     text += value;
     const blocks = text.split('\n\n').slice(0, -1); // complete blocks only
-    const message = blocks.map((b) => b.split('\n')).find((lines) => !lines.some((l) => l.startsWith('event:')));
+    const message = blocks
+      .map((b) => b.split('\n'))
+      .find((lines) => lines.some((l) => l.startsWith('data: ')) && !lines.some((l) => l.startsWith('event:')));
     const line = message?.find((l) => l.startsWith('data: '));
     if (line) {
       await reader.cancel();
