@@ -46,9 +46,9 @@ module.exports = {
     {
       name: 'rigs-lowest-concept',
       severity: 'error',
-      comment: 'The registry and the RigDO are what the other concepts build on.',
+      comment: "The registry and the RigDO are what the other concepts build on (auth/ revokes a removed rig's tokens, not the reverse).",
       from: { path: '^server/rigs/' },
-      to: { path: '^server/(convoys|escalations|watchdog|mayor)/', pathNot: STUB },
+      to: { path: '^server/(convoys|escalations|watchdog|mayor|auth)/', pathNot: STUB },
     },
     {
       name: 'watchdog-and-mayor-on-top',
@@ -56,6 +56,20 @@ module.exports = {
       comment: 'Convoys and escalations do not depend on the watchdog or the Mayor.',
       from: { path: '^server/(convoys|escalations)/' },
       to: { path: '^server/(watchdog|mayor)/', pathNot: STUB },
+    },
+    {
+      name: 'auth-below-the-other-concepts',
+      severity: 'error',
+      comment: 'Tokens build on the rig registry only; the concepts that check tokens do it through core server/auth.ts, never auth/.',
+      from: { path: '^server/auth/' },
+      to: { path: '^server/(convoys|escalations|notify|watchdog|mayor|events|dashboard)/', pathNot: STUB },
+    },
+    {
+      name: 'only-the-town-and-worker-reach-auth',
+      severity: 'error',
+      comment: 'auth/ is reached by the root router (its router), the TownDO (token checks) and the worker (the pre-stream gate).',
+      from: { path: '^server/', pathNot: '^server/(router\\.ts|worker\\.ts|town/town-do\\.ts|auth/)' },
+      to: { path: '^server/auth/' },
     },
     {
       name: 'client-only-from-the-mayor',

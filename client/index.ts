@@ -14,7 +14,7 @@ export type TownFetch = (input: Request | string | URL, init?: RequestInit) => P
 export interface TownClientOptions {
   /** Base URL of the town Worker, e.g. `http://localhost:8787`. `/trpc` is appended. */
   url: string;
-  /** The town API token (`dev-token` in local dev). Always sent as a header, never in a URL. */
+  /** The admin `TOWN_API_TOKEN` (`dev-token` in local dev), or a `town` / `rig` token from `auth.issueToken`. Always sent as a header, never in a URL. */
   token: string;
   /** A custom fetch, e.g. a service binding's or `ctx.exports.default.fetch` inside a Durable Object. */
   fetch?: TownFetch;

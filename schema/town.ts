@@ -26,6 +26,7 @@ export const townSettings = sqliteTable(
   (t) => [check('town_settings_singleton', sql`${t.id} = 1`)],
 );
 
+export * from './auth';
 export * from './convoys';
 export * from './escalations';
 export * from './events';

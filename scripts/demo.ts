@@ -1,9 +1,12 @@
 // `npm run demo`: the main job, end to end, against a running town (`npm run dev` in another shell).
 // Registers rigs, runs a convoy until it lands (its progress printed from the live event stream, not by
-// polling), raises an escalation of each severity and shows where each went, then prints the watchdog
-// status and the Mayor's briefing. Exits non-zero if anything is off.
+// polling), raises an escalation of each severity and shows where each went, prints the watchdog
+// status and the Mayor's briefing, then gives an agent a rig token and shows it refused outside its
+// rig. Exits non-zero if anything is off.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TRPCClientError } from '@trpc/client';
+import { Webhook } from 'standardwebhooks';
 import { createTownClient } from '../client/index.ts';
 
 const url = process.env.TOWN_URL ?? 'http://localhost:8787';
@@ -72,7 +75,7 @@ function followConvoy(convoyId: string, after: string, rigNames: Map<string | nu
 
 /** A local webhook endpoint, so the demo can show what the town posts to it. */
 async function startWebhookReceiver() {
-  const received: { id: string; type: string; signed: boolean }[] = [];
+  const received: { id: string; type: string; headers: Record<string, string>; body: string }[] = [];
   const server = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk) => {
@@ -83,7 +86,8 @@ async function startWebhookReceiver() {
       received.push({
         id: String(req.headers['webhook-id']),
         type: event.type,
-        signed: String(req.headers['webhook-signature']).startsWith('v1,'),
+        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
+        body,
       });
       res.writeHead(200).end();
     });
@@ -142,7 +146,9 @@ async function main() {
   say('\n3. Escalations, one of each severity');
   const hook = await startWebhookReceiver();
   try {
-    await town.escalation.setRouting.mutate({ townId, webhookUrl: hook.url, emailTo: 'oncall@example.com' });
+    // The town's first webhook URL creates its own signing secret, shown in this answer only.
+    const { signingSecret } = await town.escalation.setRouting.mutate({ townId, webhookUrl: hook.url, emailTo: 'oncall@example.com' });
+    check(signingSecret?.startsWith('whsec_') === true, "the town's own webhook signing secret, shown once");
     const expected = { low: [], medium: ['mayor'], high: ['email', 'mayor', 'webhook'], critical: ['email', 'mayor', 'webhook'] };
     for (const severity of ['low', 'medium', 'high', 'critical'] as const) {
       const { escalation, routedTo } = await town.escalation.raise.mutate({
@@ -164,7 +170,18 @@ async function main() {
       );
     }
     const hooks = hook.received.filter((h) => h.type.startsWith('escalation'));
-    check(hooks.length === 2 && hooks.every((h) => h.signed), `webhook received ${hooks.length} signed escalation events`);
+    const verifies = (h: (typeof hooks)[number]) => {
+      try {
+        new Webhook(signingSecret ?? '').verify(h.body, h.headers);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    check(
+      hooks.length === 2 && hooks.every(verifies),
+      `webhook received ${hooks.length} escalation events, each verified with the town's secret`,
+    );
   } finally {
     hook.close();
   }
@@ -193,8 +210,56 @@ async function main() {
   say(`  ${briefing.unacknowledgedEscalations.items.length} unacknowledged escalations, ${briefing.unreadMail.items.length} unread mails`);
   check(briefing.unacknowledgedEscalations.items.length === 4, 'four escalations await acknowledgement');
 
+  say('\n6. Tenancy: an agent gets a rig token');
+  const [frontend, backend] = rigs;
+  if (!frontend || !backend) throw new Error('the rigs are missing');
+  const townToken = await town.auth.issueToken.mutate({ townId, role: 'town', ttlSeconds: 3600, label: 'demo web app' });
+  const webApp = createTownClient({ url, token: townToken.token });
+  const rigToken = await webApp.auth.issueToken.mutate({
+    townId,
+    role: 'rig',
+    rigId: frontend.id,
+    ttlSeconds: 3600,
+    label: 'agent frontend-1',
+  });
+  say(`  the town token issued a rig token for ${frontend.name} (${rigToken.tokenId}), valid until ${rigToken.expiresAt}`);
+  const agent = createTownClient({ url, token: rigToken.token });
+  const own = await agent.rig.beads.query({ townId, rigId: frontend.id });
+  check(own.items.length === 1, `the agent reads its own rig's beads (${own.items.length})`);
+  const raised = await agent.escalation.raise.mutate({ townId, sourceRigId: frontend.id, severity: 'low', message: 'agent: flaky test' });
+  check(raised.escalation.sourceRigId === frontend.id, 'the agent raises an escalation as its rig');
+  const refusals: [string, () => Promise<unknown>, string][] = [
+    [`rig.beads of ${backend.name}`, () => agent.rig.beads.query({ townId, rigId: backend.id }), 'FORBIDDEN'],
+    [
+      `escalation.raise as ${backend.name}`,
+      () => agent.escalation.raise.mutate({ townId, sourceRigId: backend.id, severity: 'high', message: 'x' }),
+      'FORBIDDEN',
+    ],
+    ['escalation.setRouting', () => agent.escalation.setRouting.mutate({ townId, webhookUrl: null }), 'FORBIDDEN'],
+    ['mayor.briefing', () => agent.mayor.briefing.query({ townId }), 'FORBIDDEN'],
+    ['another town', () => agent.convoy.list.query({ townId: `${townId}-other` }), 'FORBIDDEN'],
+  ];
+  for (const [what, call, code] of refusals) {
+    const got = await refusal(call());
+    check(got === code, `refused outside its rig: ${what} → ${got}`);
+  }
+  await webApp.auth.revokeToken.mutate({ townId, tokenId: rigToken.tokenId });
+  const afterRevoke = await refusal(agent.rig.beads.query({ townId, rigId: frontend.id }));
+  check(afterRevoke === 'UNAUTHORIZED', `revoked, the next call is refused → ${afterRevoke}`);
+
   say(problems === 0 ? '\nAll good.' : `\n${problems} problem(s).`);
   process.exitCode = problems === 0 ? 0 : 1;
+}
+
+/** The tRPC error code a call failed with, or `allowed` when it succeeded. */
+async function refusal(call: Promise<unknown>): Promise<string> {
+  try {
+    await call;
+    return 'allowed';
+  } catch (error) {
+    if (error instanceof TRPCClientError) return String((error.data as { code?: string } | undefined)?.code);
+    throw error;
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,3 +1,8 @@
+import { verifyToken } from './token-jwt';
+
+// Who is calling (the Principal) and what a procedure lets through (its Access). The one middleware in
+// trpc.ts and the Worker's pre-stream gate both decide with the functions here, so there is one rule.
+
 const encoder = new TextEncoder();
 
 async function sha256(text: string): Promise<ArrayBuffer> {
@@ -14,3 +19,104 @@ export function bearerToken(header: string | null): string | null {
   const match = header?.match(/^Bearer\s+(\S+)$/i);
   return match?.[1] ?? null;
 }
+
+/** An authenticated caller: the deployment's admin token, or a scoped token of one town (and rig). */
+export type Principal =
+  | { role: 'admin' }
+  | { role: 'town'; townId: string; tokenId: string }
+  | { role: 'rig'; townId: string; rigId: string; tokenId: string };
+
+/**
+ * The caller behind an `Authorization` header, or null (missing, malformed, expired, wrong signature).
+ * Revocation is not known here: the TownDO checks it inside the call the procedure makes (`TownCall`).
+ */
+export async function authenticate(env: Env, authorization: string | null): Promise<Principal | null> {
+  const presented = bearerToken(authorization);
+  if (!presented) return null;
+  if (env.TOWN_API_TOKEN && (await tokenMatches(presented, env.TOWN_API_TOKEN))) return { role: 'admin' };
+  const claims = await verifyToken(env.TOKEN_SIGNING_KEY, presented);
+  if (!claims) return null;
+  if (claims.role === 'town') return { role: 'town', townId: claims.townId, tokenId: claims.jti };
+  return { role: 'rig', townId: claims.townId, rigId: claims.rigId ?? '', tokenId: claims.jti };
+}
+
+/** How a `rig` token is bound to what a procedure touches. */
+export type RigBinding =
+  /**
+   * `input`: the input field naming a rig must name the token's rig (`rig.beads` → `rigId`); `output`:
+   * the answer's field (a dotted path) must name it too (`escalation.get` → `sourceRigId`: ones it
+   * raised). Either or both.
+   */
+  | { input?: string; output?: string }
+  /** Any rig token of the town: reads the town's rigs share (convoys). */
+  | 'town-reads'
+  /** Any rig token of the town; the procedure itself narrows its answer to `ctx.principal`'s rig (events). */
+  | 'narrowed';
+
+/** What a procedure lets through, declared in its tRPC `meta` (`procedure.meta(access.town)`). */
+export type Access = { role: 'admin' } | { role: 'town' } | { role: 'rig'; rig: RigBinding };
+
+export interface AccessMeta {
+  access?: Access;
+}
+
+/** The declarations, one per procedure: `admin` ⊂ `town` ⊂ the `rig` forms (each lets the ones before it through). */
+export const access = {
+  /** The deployment's admin token only. */
+  admin: { access: { role: 'admin' } },
+  /** The admin, or a `town` token of the input's town. */
+  town: { access: { role: 'town' } },
+  /** …or a `rig` token of the rig named by the input field `field` (and, if given, by the answer's `answerField`). */
+  rig: (field: string, answerField?: string): AccessMeta => ({ access: { role: 'rig', rig: { input: field, output: answerField } } }),
+  /** …or a `rig` token whose rig the answer's `field` names (for reads of one record). */
+  rigOwned: (field: string): AccessMeta => ({ access: { role: 'rig', rig: { output: field } } }),
+  /** …or any `rig` token of the town. */
+  rigReads: { access: { role: 'rig', rig: 'town-reads' } },
+  /** …or any `rig` token of the town; the procedure narrows what it answers to that rig. */
+  rigNarrowed: { access: { role: 'rig', rig: 'narrowed' } },
+} satisfies Record<string, AccessMeta | ((field: string) => AccessMeta)>;
+
+/** `value[a][b]…` for the dotted path `a.b…`, or undefined. */
+const field = (value: unknown, path: string): unknown =>
+  path
+    .split('.')
+    .reduce<unknown>((v, name) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[name] : undefined), value);
+
+/** Whether `principal` may call a procedure declaring `declared` with this (raw, not yet validated) input. */
+export function admitsCall(principal: Principal, declared: Access, input: unknown): boolean {
+  if (principal.role === 'admin') return true;
+  if (declared.role === 'admin') return false;
+  // A scoped token acts in its own town only: the input's town must be the token's.
+  if (field(input, 'townId') !== principal.townId) return false;
+  if (principal.role === 'town') return true;
+  if (declared.role !== 'rig') return false;
+  const binding = declared.rig;
+  return typeof binding === 'object' && binding.input !== undefined ? field(input, binding.input) === principal.rigId : true;
+}
+
+/** Whether `principal` may see this answer (only `rigOwned` procedures look at it). */
+export function admitsAnswer(principal: Principal, declared: Access, answer: unknown): boolean {
+  if (principal.role !== 'rig' || declared.role !== 'rig') return true;
+  const binding = declared.rig;
+  return typeof binding === 'object' && binding.output !== undefined ? field(answer, binding.output) === principal.rigId : true;
+}
+
+/** The rig a principal's answers must be narrowed to (events: its rig and its convoys), or null for all. */
+export function narrowedToRig(principal: Principal): string | null {
+  return principal.role === 'rig' ? principal.rigId : null;
+}
+
+/**
+ * How a procedure names its caller to the TownDO: the town id alone (the admin token, and the service's
+ * own internal calls), or with the token's id, which the TownDO checks against its revocations inside
+ * the same call: no extra round trip.
+ */
+export type TownCall = string | { townId: string; tokenId: string };
+
+export function townCall(principal: Principal, townId: string): TownCall {
+  return principal.role === 'admin' ? townId : { townId, tokenId: principal.tokenId };
+}
+
+export const UNAUTHORIZED_MESSAGE = 'missing or invalid bearer token';
+/** Says nothing of whether the other town, rig or record exists. */
+export const FORBIDDEN_MESSAGE = "outside this token's scope";

@@ -1,3 +1,4 @@
+import { authRouter } from './auth/auth.router';
 import { convoyRouter } from './convoys/convoy.router';
 import { escalationRouter } from './escalations/escalation.router';
 import { eventRouter } from './events/event.router';
@@ -15,6 +16,7 @@ export const appRouter = router({
   mayor: mayorRouter,
   town: townRouter,
   event: eventRouter,
+  auth: authRouter,
 });
 
 export type AppRouter = typeof appRouter;

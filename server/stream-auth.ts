@@ -1,9 +1,5 @@
-import { bearerToken, tokenMatches } from './auth';
-
-// Checks made by the Worker before tRPC sees a request. tRPC answers a subscription's errors inside the
-// event stream (HTTP 200 + an `event: serialized-error`), which an EventSource reports as a generic
-// failure, and proxies log as a success: an unauthenticated subscription is refused here, with a real
-// 401, before any stream starts.
+// A check made by the Worker before tRPC sees a request. (Who may open a subscription is decided before
+// it streams by server/auth/gate.ts, with the same rule as every procedure.)
 
 /** Query parameters that would carry a credential. URLs land in logs, so a request carrying one is refused. */
 const CREDENTIAL_QUERY_PARAMS = ['token', 'access_token', 'accesstoken', 'authorization', 'auth', 'api_key', 'apikey', 'bearer'];
@@ -20,16 +16,4 @@ export function refuseCredentialInUrl(url: URL): Response | null {
     'BAD_REQUEST',
     'credentials are never accepted in a URL (URLs are logged): send Authorization: Bearer <token>',
   );
-}
-
-/**
- * A 401 for a subscription request without a valid bearer token, or null to let it through. The one
- * place that decides who may open a stream before it opens: another auth scheme swaps this inside.
- */
-export async function refuseUnauthenticatedSubscription(req: Request, env: Env): Promise<Response | null> {
-  const expected = env.TOWN_API_TOKEN;
-  const presented = bearerToken(req.headers.get('authorization'));
-  // No token configured: let tRPC's middleware answer its INTERNAL_SERVER_ERROR, as for every procedure.
-  if (!expected || (presented && (await tokenMatches(presented, expected)))) return null;
-  return trpcErrorResponse(401, 'UNAUTHORIZED', 'missing or invalid bearer token');
 }

@@ -17,7 +17,7 @@ const B = newTownId('iso-b');
 /** Town A's ids, by the input field names that carry them. */
 const ids: Record<string, string> = {};
 /** The input fields that carry an id of a town's data (`beads` carries rig ids inside). */
-const ID_FIELDS = ['rigId', 'sourceRigId', 'target', 'convoyId', 'beadId', 'escalationId', 'mailId', 'beads'];
+const ID_FIELDS = ['rigId', 'sourceRigId', 'target', 'convoyId', 'beadId', 'escalationId', 'mailId', 'tokenId', 'beads'];
 /** A setting only town A has. */
 const A_STORAGE_BUDGET_BYTES = 987_654_321;
 /** Strings only town A's data contains. */
@@ -35,6 +35,7 @@ beforeAll(async () => {
   const mail = (await api.mayor.mail.list.query({ townId: A })).items[0];
   await api.watchdog.heartbeat.mutate({ townId: A });
   await api.town.setSettings.mutate({ townId: A, storageBudgetBytes: A_STORAGE_BUDGET_BYTES });
+  const token = await api.auth.issueToken.mutate({ townId: A, role: 'rig', rigId: rig.id, ttlSeconds: 600, label: `only-a-token-${A}` });
   const [beadId] = convoy.beadIds;
   if (!mail || !beadId) throw new Error('town A is missing its data');
   Object.assign(ids, {
@@ -45,6 +46,7 @@ beforeAll(async () => {
     beadId,
     escalationId: escalation.id,
     mailId: mail.id,
+    tokenId: token.tokenId,
   });
   markers.push(
     rig.id,
@@ -119,7 +121,11 @@ describe('town isolation (generated from the router)', () => {
     it(`${p.path}: town B, given A's ids, gets NOT_FOUND and town A is unchanged`, async () => {
       const schema = p.inputs[0];
       if (!schema) throw new Error(`${p.path} has no input`);
-      const hints: Hints = { townId: () => B, ...Object.fromEntries(Object.entries(ids).map(([k, v]) => [k, () => v])) };
+      const hints: Hints = {
+        townId: () => B,
+        role: () => 'rig', // a rig token names a rig: A's
+        ...Object.fromEntries(Object.entries(ids).map(([k, v]) => [k, () => v])),
+      };
       const before = await dumpTown(A, { rigs: true });
       const input = sample(schema, [], hints);
       const res = await bodyOf(await rawCall(p, input));

@@ -6,12 +6,17 @@ export interface ProcedureInfo {
   path: string;
   type: 'query' | 'mutation' | 'subscription';
   inputs: z.core.$ZodType[];
+  /** The procedure's tRPC meta: `{ access }` (server/auth.ts). */
+  meta: { access?: unknown } | undefined;
 }
 
 /** Every procedure of the router, read from its definition. */
 export const procedures: ProcedureInfo[] = Object.entries(
-  appRouter._def.procedures as unknown as Record<string, { _def: { type: ProcedureInfo['type']; inputs: z.core.$ZodType[] } }>,
-).map(([path, p]) => ({ path, type: p._def.type, inputs: p._def.inputs }));
+  appRouter._def.procedures as unknown as Record<
+    string,
+    { _def: { type: ProcedureInfo['type']; inputs: z.core.$ZodType[]; meta?: { access?: unknown } } }
+  >,
+).map(([path, p]) => ({ path, type: p._def.type, inputs: p._def.inputs, meta: p._def.meta }));
 
 /** Calls a procedure over raw HTTP (bypassing the typed client), the way curl would. */
 export function rawCall(p: { path: string; type: string }, input: unknown, init: { token?: string | null; method?: string } = {}) {

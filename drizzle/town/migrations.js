@@ -12,6 +12,7 @@ import m0010 from './0010_town_settings.sql';
 import m0011 from './0011_event_log.sql';
 import m0012 from './0012_convoy-rig-progress.sql';
 import m0013 from './0013_backfill-convoy-rig-progress.sql';
+import m0014 from './0014_auth_tokens_webhook_secrets.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -31,5 +32,6 @@ export default {
     m0011,
     m0012,
     m0013,
+    m0014,
   },
 };

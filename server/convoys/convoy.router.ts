@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { access } from '../auth';
 import { unwrap } from '../errors';
 import { EVENT_TYPES } from '../events/shape';
 import { pageInput } from '../pagination';
@@ -24,6 +25,7 @@ const idempotencyKey = z.string().min(1).max(128);
 
 export const convoyRouter = router({
   create: procedure
+    .meta(access.town)
     .input(
       townInput.extend({
         title: title(CONVOY_TITLE_MAX_CHARS),
@@ -32,27 +34,41 @@ export const convoyRouter = router({
         idempotencyKey: idempotencyKey.optional(),
       }),
     )
-    .mutation(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).createConvoy(townId, input))),
+    .mutation(async ({ ctx, input: { townId, ...input } }) =>
+      unwrap(await townStub(ctx.env, townId).createConvoy(ctx.caller(townId), input)),
+    ),
   addBeads: procedure
+    .meta(access.town)
     .input(convoyRef.extend({ beads: newBeads, idempotencyKey: idempotencyKey.optional() }))
-    .mutation(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).addConvoyBeads(townId, input))),
+    .mutation(async ({ ctx, input: { townId, ...input } }) =>
+      unwrap(await townStub(ctx.env, townId).addConvoyBeads(ctx.caller(townId), input)),
+    ),
   beadClosed: procedure
+    .meta(access.town)
     .input(convoyRef.extend({ beadId: entityId }))
     .mutation(async ({ ctx, input }) =>
-      unwrap(await townStub(ctx.env, input.townId).onBeadClosed(input.townId, input.convoyId, input.beadId)),
+      unwrap(await townStub(ctx.env, input.townId).onBeadClosed(ctx.caller(input.townId), input.convoyId, input.beadId)),
     ),
   cancel: procedure
+    .meta(access.town)
     .input(convoyRef)
-    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).cancelConvoy(input.townId, input.convoyId))),
+    .mutation(async ({ ctx, input }) =>
+      unwrap(await townStub(ctx.env, input.townId).cancelConvoy(ctx.caller(input.townId), input.convoyId)),
+    ),
   get: procedure
+    .meta(access.rigReads)
     .input(convoyRef)
-    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getConvoy(input.townId, input.convoyId))),
+    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getConvoy(ctx.caller(input.townId), input.convoyId))),
   // The convoy's beads in the order added, a page at a time (convoy.get answers per-rig counts only).
   beads: procedure
+    .meta(access.rigReads)
     .input(convoyRef.extend({ status: z.enum(['open', 'closed']).optional(), rigId: entityId.optional(), ...pageInput }))
-    .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).listConvoyBeads(townId, input))),
+    .query(async ({ ctx, input: { townId, ...input } }) =>
+      unwrap(await townStub(ctx.env, townId).listConvoyBeads(ctx.caller(townId), input)),
+    ),
   // The convoy's story from the event log, a page at a time, with its figures (time to land, p50/p90 close times).
   timeline: procedure
+    .meta(access.rigReads)
     .input(
       convoyRef.extend({
         types: z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length).optional(),
@@ -60,13 +76,16 @@ export const convoyRouter = router({
         cursor: z.string().min(1).max(32).optional(),
       }),
     )
-    .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).convoyTimeline(townId, input))),
+    .query(async ({ ctx, input: { townId, ...input } }) =>
+      unwrap(await townStub(ctx.env, townId).convoyTimeline(ctx.caller(townId), input)),
+    ),
   list: procedure
+    .meta(access.rigReads)
     .input(
       townInput.extend({
         status: z.enum(['active', 'landed', 'cancelled']).optional(),
         ...pageInput,
       }),
     )
-    .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).listConvoys(townId, input))),
+    .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).listConvoys(ctx.caller(townId), input))),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { access } from '../auth';
 import { unwrap } from '../errors';
 import { pageInput } from '../pagination';
 import { SEVERITIES } from '../severity';
@@ -14,6 +15,8 @@ const escalationRef = townInput.extend({ escalationId: entityId });
 
 export const escalationRouter = router({
   raise: procedure
+    // The answer too: an idempotency key another rig used returns that rig's escalation, not to this one.
+    .meta(access.rig('sourceRigId', 'escalation.sourceRigId'))
     .input(
       townInput.extend({
         sourceRigId: entityId,
@@ -24,24 +27,40 @@ export const escalationRouter = router({
         idempotencyKey: z.string().min(1).max(128).optional(),
       }),
     )
-    .mutation(async ({ ctx, input: { townId, ...raise } }) => unwrap(await townStub(ctx.env, townId).raiseEscalation(townId, raise))),
+    .mutation(async ({ ctx, input: { townId, ...raise } }) =>
+      unwrap(await townStub(ctx.env, townId).raiseEscalation(ctx.caller(townId), raise)),
+    ),
   acknowledge: procedure
+    .meta(access.town)
     .input(escalationRef.extend({ by: z.string().trim().min(1).max(128).optional() }))
-    .mutation(async ({ ctx, input: { townId, ...ack } }) => unwrap(await townStub(ctx.env, townId).acknowledgeEscalation(townId, ack))),
+    .mutation(async ({ ctx, input: { townId, ...ack } }) =>
+      unwrap(await townStub(ctx.env, townId).acknowledgeEscalation(ctx.caller(townId), ack)),
+    ),
   get: procedure
+    .meta(access.rigOwned('sourceRigId'))
     .input(escalationRef)
-    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getEscalation(input.townId, input.escalationId))),
+    .query(async ({ ctx, input }) =>
+      unwrap(await townStub(ctx.env, input.townId).getEscalation(ctx.caller(input.townId), input.escalationId)),
+    ),
   list: procedure
+    .meta(access.town)
     .input(townInput.extend({ acknowledged: z.boolean().optional(), severity: severity.optional(), ...pageInput }))
-    .query(async ({ ctx, input: { townId, ...filter } }) => unwrap(await townStub(ctx.env, townId).listEscalations(townId, filter))),
+    .query(async ({ ctx, input: { townId, ...filter } }) =>
+      unwrap(await townStub(ctx.env, townId).listEscalations(ctx.caller(townId), filter)),
+    ),
   deliveries: procedure
+    .meta(access.town)
     .input(escalationRef)
-    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).escalationDeliveries(input.townId, input.escalationId))),
+    .query(async ({ ctx, input }) =>
+      unwrap(await townStub(ctx.env, input.townId).escalationDeliveries(ctx.caller(input.townId), input.escalationId)),
+    ),
   getRouting: procedure
+    .meta(access.town)
     .input(townInput)
-    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getEscalationRouting(input.townId))),
+    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getEscalationRouting(ctx.caller(input.townId)))),
   // Each field: omitted = unchanged, null = back to the environment default.
   setRouting: procedure
+    .meta(access.town)
     .input(
       townInput.extend({
         webhookUrl: z.url().max(2_048).nullable().optional(),
@@ -52,6 +71,11 @@ export const escalationRouter = router({
       }),
     )
     .mutation(async ({ ctx, input: { townId, ...update } }) =>
-      unwrap(await townStub(ctx.env, townId).setEscalationRouting(townId, update)),
+      unwrap(await townStub(ctx.env, townId).setEscalationRouting(ctx.caller(townId), update)),
     ),
+  /** A new `whsec_…` secret for the town's webhook (shown once); the previous one also signs for 24 h. */
+  rotateSigningSecret: procedure
+    .meta(access.town)
+    .input(townInput)
+    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).rotateSigningSecret(ctx.caller(input.townId)))),
 });

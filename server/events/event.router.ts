@@ -1,5 +1,6 @@
 import { TRPCError, type TrackedEnvelope, tracked } from '@trpc/server';
 import { z } from 'zod';
+import { access, narrowedToRig } from '../auth';
 import { unwrap } from '../errors';
 import { townStub } from '../town/stub';
 import { entityId, procedure, router, townInput } from '../trpc';
@@ -20,6 +21,7 @@ export const eventFilterInput = {
 
 export const eventRouter = router({
   list: procedure
+    .meta(access.rigNarrowed)
     .input(
       townInput.extend({
         after: eventCursor.optional(),
@@ -27,12 +29,15 @@ export const eventRouter = router({
         ...eventFilterInput,
       }),
     )
-    .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).listEvents(townId, input))),
+    .query(async ({ ctx, input: { townId, ...input } }) =>
+      unwrap(await townStub(ctx.env, townId).listEvents(ctx.caller(townId), input, narrowedToRig(ctx.principal))),
+    ),
   /**
    * Server-Sent Events: each event as `tracked(id, event)`, pushed as it commits. `lastEventId` (sent by
    * the client link on reconnect, or the `Last-Event-ID` header) replays what was missed first.
    */
   subscribe: procedure
+    .meta(access.rigNarrowed)
     .input(townInput.extend({ lastEventId: eventCursor.optional(), ...eventFilterInput }))
     // Typed out: an inferred async generator's `next` type is `any`, which would leak into the client's types.
     .subscription(async function* ({
@@ -40,7 +45,7 @@ export const eventRouter = router({
       input: { townId, ...input },
       signal,
     }): AsyncGenerator<TrackedEnvelope<TownEvent>, void, unknown> {
-      const stream = unwrap(await townStub(ctx.env, townId).subscribeEvents(townId, input));
+      const stream = unwrap(await townStub(ctx.env, townId).subscribeEvents(ctx.caller(townId), input, narrowedToRig(ctx.principal)));
       try {
         for await (const event of eventLines(stream, signal)) yield tracked(event.id, event);
       } catch (error) {

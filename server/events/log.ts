@@ -3,6 +3,7 @@ import type { JsonObject } from '../../schema/json';
 import { events } from '../../schema/town';
 import { DomainError } from '../errors';
 import { iso, type TownContext } from '../town/context';
+import { inRigScope, type RigScope } from './rig-scope';
 import { type EventType, eventIdOf, seqOf, type TownEvent } from './shape';
 
 // The town's append-only event log. `appendEvent` is called inside the transaction of the state change
@@ -58,6 +59,8 @@ export interface EventFilter {
   rigId?: string;
   convoyId?: string;
   escalationId?: string;
+  /** A `rig` token's reads: only its rig's events and its convoys' (rig-scope.ts). */
+  scope?: RigScope;
 }
 
 export function matchesFilter(event: Pick<EventRow, 'type' | 'rigId' | 'convoyId' | 'escalationId'>, filter: EventFilter): boolean {
@@ -65,7 +68,8 @@ export function matchesFilter(event: Pick<EventRow, 'type' | 'rigId' | 'convoyId
     (filter.types === undefined || filter.types.includes(event.type as EventType)) &&
     (filter.rigId === undefined || event.rigId === filter.rigId) &&
     (filter.convoyId === undefined || event.convoyId === filter.convoyId) &&
-    (filter.escalationId === undefined || event.escalationId === filter.escalationId)
+    (filter.escalationId === undefined || event.escalationId === filter.escalationId) &&
+    (filter.scope === undefined || inRigScope(event, filter.scope))
   );
 }
 
@@ -144,7 +148,10 @@ export function listEvents(ctx: TownContext, input: EventFilter & { after?: stri
   const afterSeq = checkedCursor(ctx, 'after', input.after);
   const limit = input.limit ?? EVENT_PAGE_DEFAULT;
   // Unfiltered (or only by an indexed id), every candidate matches: read one more than the page.
-  const scanRows = input.rigId === undefined && input.types === undefined ? limit + 1 : Math.max(limit + 1, EVENT_SCAN_MAX_ROWS);
+  const scanRows =
+    input.rigId === undefined && input.types === undefined && input.scope === undefined
+      ? limit + 1
+      : Math.max(limit + 1, EVENT_SCAN_MAX_ROWS);
   const { items, examinedThrough, more } = readEvents(ctx, afterSeq, input, limit, scanRows);
   return { items: items.map(toTownEvent), nextCursor: more ? eventIdOf(examinedThrough) : null };
 }

@@ -100,7 +100,10 @@ export class EventHub {
    * sparse filter over a long log never holds the DO.
    */
   private async replay(s: Subscriber): Promise<void> {
-    const scanRows = s.filter.rigId === undefined && s.filter.types === undefined ? READ_PAGE_EVENTS + 1 : EVENT_SCAN_MAX_ROWS;
+    const scanRows =
+      s.filter.rigId === undefined && s.filter.types === undefined && s.filter.scope === undefined
+        ? READ_PAGE_EVENTS + 1
+        : EVENT_SCAN_MAX_ROWS;
     for (;;) {
       const ctx = this.context();
       if (!ctx || !this.subscribers.has(s)) return;

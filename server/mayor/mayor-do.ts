@@ -4,10 +4,12 @@ import { type Outcome, outcome } from '../errors';
 import { BRIEFING_LIST_LIMIT, type Briefing, buildBriefing } from './briefing';
 import { type MayorContext, type MayorDb, openMayorDb } from './db';
 import * as mailbox from './mailbox';
+import { TownCredential } from './town-credential';
 
 /** One per town (`MAYOR.idFromName(townId)`): the Mayor's mailbox, a thin RPC surface over `mailbox.ts`. */
 export class MayorDO extends DurableObject<Env> {
   private db!: MayorDb;
+  private credential: TownCredential | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -36,14 +38,17 @@ export class MayorDO extends DurableObject<Env> {
     return this.run((c) => mailbox.markRead(c, mailId));
   }
 
-  /** The town at a glance, read through the typed client over this Worker's own loopback binding. */
-  async briefing(townId: string): Promise<Briefing> {
-    const town = createTownClient({
-      url: 'https://town.internal',
-      token: this.env.TOWN_API_TOKEN ?? '',
-      fetch: (input, init) => this.ctx.exports.default.fetch(new Request(input, init)),
+  /** The town at a glance, read through the typed client over this Worker's own loopback binding, with a `town` token. */
+  briefing(townId: string): Promise<Outcome<Briefing>> {
+    this.credential ??= new TownCredential(this.env, townId);
+    return this.credential.use((token) => {
+      const town = createTownClient({
+        url: 'https://town.internal',
+        token,
+        fetch: (input, init) => this.ctx.exports.default.fetch(new Request(input, init)),
+      });
+      const unread = mailbox.listMail(this.context(), { unread: true, limit: BRIEFING_LIST_LIMIT });
+      return buildBriefing(town, townId, unread, new Date());
     });
-    const unread = mailbox.listMail(this.context(), { unread: true, limit: BRIEFING_LIST_LIMIT });
-    return buildBriefing(town, townId, unread, new Date());
   }
 }

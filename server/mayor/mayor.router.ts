@@ -1,20 +1,45 @@
 import { z } from 'zod';
+import { access } from '../auth';
 import { unwrap } from '../errors';
 import { pageInput } from '../pagination';
-import { entityId, procedure, router, townInput } from '../trpc';
+import { townStub } from '../town/stub';
+import { type Authorized, entityId, procedure, router, townInput } from '../trpc';
 import { mayorStub } from './stub';
+
+/**
+ * The Mayor keeps no copy of the town's tokens: a scoped token is checked against the town's
+ * revocations first (one TownDO call; the admin token skips it).
+ */
+async function checkAtTown(ctx: Authorized & { env: Env }, townId: string): Promise<void> {
+  const call = ctx.caller(townId);
+  if (typeof call !== 'string') unwrap(await townStub(ctx.env, townId).checkCaller(call));
+}
 
 const mailRouter = router({
   list: procedure
+    .meta(access.town)
     .input(townInput.extend({ unread: z.boolean().optional(), ...pageInput }))
-    .query(async ({ ctx, input: { townId, ...filter } }) => unwrap(await mayorStub(ctx.env, townId).listMail(filter))),
+    .query(async ({ ctx, input: { townId, ...filter } }) => {
+      await checkAtTown(ctx, townId);
+      return unwrap(await mayorStub(ctx.env, townId).listMail(filter));
+    }),
   markRead: procedure
+    .meta(access.town)
     .input(townInput.extend({ mailId: entityId }))
-    .mutation(async ({ ctx, input }) => unwrap(await mayorStub(ctx.env, input.townId).markRead(input.mailId))),
+    .mutation(async ({ ctx, input }) => {
+      await checkAtTown(ctx, input.townId);
+      return unwrap(await mayorStub(ctx.env, input.townId).markRead(input.mailId));
+    }),
 });
 
 export const mayorRouter = router({
   mail: mailRouter,
   /** Rigs with health, active convoys with progress, unacknowledged escalations and unread mail. */
-  briefing: procedure.input(townInput).query(({ ctx, input }) => mayorStub(ctx.env, input.townId).briefing(input.townId)),
+  briefing: procedure
+    .meta(access.town)
+    .input(townInput)
+    .query(async ({ ctx, input }) => {
+      await checkAtTown(ctx, input.townId);
+      return unwrap(await mayorStub(ctx.env, input.townId).briefing(input.townId));
+    }),
 });

@@ -12,7 +12,7 @@ import type { SendResult } from './delivery-result';
 import { sendEmail } from './email';
 import { describeNotification, type NotificationPayload } from './notification-text';
 import { DELIVERY_TASK_KIND } from './outbox';
-import { disableWebhook, effectiveRouting, webhookUrlProblem } from './routing';
+import { disableWebhook, effectiveRouting, webhookSigningSecrets, webhookUrlProblem } from './routing';
 import { postWebhook } from './webhook';
 
 // Delivers outbox rows (one per event and channel), retrying failures on a Svix-like schedule.
@@ -98,9 +98,11 @@ async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
     const problem = webhookUrlProblem(routing.webhookUrl, isLocalDev(ctx.env));
     if (problem) return { ok: false, error: `refused: ${problem}`, final: true };
     const url = routing.webhookUrl;
+    const signing = webhookSigningSecrets(ctx);
+    if (signing.secrets.length === 0) return { ok: false, error: signing.missing };
     const result = await postWebhook({
       url,
-      secret: ctx.env.WEBHOOK_SIGNING_SECRET,
+      secrets: signing.secrets,
       eventId: row.eventId,
       payload: row.payload,
       now: ctx.now(),

@@ -7,6 +7,7 @@ import { SEVERITIES, type Severity } from '../severity';
 import { iso, type TownContext } from '../town/context';
 import type { Channel } from './channel';
 import { privateHostProblem } from './private-address';
+import { signingSecretState, townSigningSecrets } from './signing-secrets';
 
 // A town's routing: which channels each severity goes to, where the webhook and email go, and when
 // re-escalation starts. Stored per town; anything a town has not set falls back to the environment.
@@ -33,8 +34,11 @@ export interface EffectiveRouting {
   maxReEscalations: number;
 }
 
-/** The wire shape of `escalation.getRouting`: never includes the signing secret, only whether one is set. */
-export type RoutingView = Omit<EffectiveRouting, 'emailFrom'> & { signingSecretConfigured: boolean };
+/**
+ * The wire shape of `escalation.getRouting`: never a signing secret, only whether the town's webhook has
+ * one and when the town's secret was last rotated (null: never).
+ */
+export type RoutingView = Omit<EffectiveRouting, 'emailFrom'> & { signingSecretConfigured: boolean; signingSecretRotatedAt: string | null };
 
 export interface RoutingUpdate {
   webhookUrl?: string | null;
@@ -106,7 +110,30 @@ export function channelsFor(routing: EffectiveRouting, severity: Severity): Chan
 
 export function getRouting(ctx: TownContext): RoutingView {
   const { emailFrom: _, ...view } = effectiveRouting(ctx);
-  return { ...view, signingSecretConfigured: Boolean(ctx.env.WEBHOOK_SIGNING_SECRET) };
+  return {
+    ...view,
+    signingSecretConfigured: webhookSigningSecrets(ctx).secrets.length > 0,
+    signingSecretRotatedAt: signingSecretState(ctx).rotatedAt,
+  };
+}
+
+/**
+ * Who signs the town's webhook: the town's own secrets (current, then any in its rotation overlap) for a
+ * URL the town set; the environment's `WEBHOOK_SIGNING_SECRET` only for the environment's default URL,
+ * so no town's receiver holds a key that another town's receiver accepts.
+ */
+export function webhookSigningSecrets(ctx: TownContext): { secrets: string[]; missing: string } {
+  if (storedRouting(ctx)?.webhookUrl) {
+    return {
+      secrets: townSigningSecrets(ctx),
+      missing: 'the town has no webhook signing secret: escalation.rotateSigningSecret creates one',
+    };
+  }
+  const secret = ctx.env.WEBHOOK_SIGNING_SECRET;
+  return {
+    secrets: secret ? [secret] : [],
+    missing: 'WEBHOOK_SIGNING_SECRET is not configured: set it with `wrangler secret put WEBHOOK_SIGNING_SECRET`',
+  };
 }
 
 /**

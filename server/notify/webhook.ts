@@ -6,8 +6,8 @@ export const WEBHOOK_ATTEMPT_TIMEOUT_MS = 15_000;
 
 export interface WebhookMessage {
   url: string;
-  /** `WEBHOOK_SIGNING_SECRET`; undefined when the deployment has none. */
-  secret: string | undefined;
+  /** Every secret that signs it (one `v1,` signature each, space-separated); at least one. */
+  secrets: string[];
   /** The event id, the same on every retry so receivers can de-duplicate. */
   eventId: string;
   payload: Record<string, unknown>;
@@ -24,12 +24,11 @@ const MAX_QUOTED_LOCATION_CHARS = 200;
  * following would re-post the signed body to wherever the endpoint points (http:, a private host).
  */
 export async function postWebhook(message: WebhookMessage): Promise<SendResult> {
-  if (!message.secret) {
-    return { ok: false, error: 'WEBHOOK_SIGNING_SECRET is not configured: set it with `wrangler secret put WEBHOOK_SIGNING_SECRET`' };
-  }
+  if (message.secrets.length === 0) return { ok: false, error: 'no webhook signing secret' };
   const body = JSON.stringify(message.payload);
   const timestamp = Math.floor(message.now.getTime() / 1000);
-  const signature = await signWebhook(message.secret, message.eventId, timestamp, body);
+  const signatures = await Promise.all(message.secrets.map((secret) => signWebhook(secret, message.eventId, timestamp, body)));
+  const signature = signatures.join(' ');
   const timeoutMs = message.timeoutMs ?? WEBHOOK_ATTEMPT_TIMEOUT_MS;
   // A timer we clear ourselves: an `AbortSignal.timeout` left pending would keep the DO's event alive.
   const abort = new AbortController();

@@ -1,4 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
+import { type TownCall, UNAUTHORIZED_MESSAGE } from '../auth';
+import * as tokens from '../auth/tokens';
 import { type ConvoyBeadsInput, listConvoyBeads } from '../convoys/beads-page';
 import * as convoys from '../convoys/convoys';
 import type { ConvoyContext } from '../convoys/delivery';
@@ -9,14 +11,17 @@ import { type Outcome, outcome } from '../errors';
 import * as escalations from '../escalations/escalations';
 import { REESCALATE_TASK_KIND, reEscalateTask } from '../escalations/reescalation-task';
 import { setRouting } from '../escalations/routing-update';
-import * as eventLog from '../events/log';
+import type * as eventLog from '../events/log';
 import { recordDeliveryEvent } from '../events/notification-events';
 import { ensurePruneScheduled, pruneTask } from '../events/prune';
 import { EVENT_PRUNE_TASK_KIND } from '../events/prune-schedule';
+import { scopedFilter } from '../events/rig-scope';
+import { listEventsFor } from '../events/scoped-list';
 import { EventHub } from '../events/stream';
 import { deliverOutboxTask } from '../notify/delivery';
 import { DELIVERY_TASK_KIND } from '../notify/outbox';
 import * as routing from '../notify/routing';
+import { rotateSigningSecret } from '../notify/signing-secrets';
 import * as rigs from '../rigs/registry';
 import { rearm, runDueTasks, type TaskHandler } from '../scheduler';
 import { HEARTBEAT_TASK_KIND, registerRigWithHeartbeat } from '../watchdog/heartbeat-schedule';
@@ -54,8 +59,16 @@ export class TownDO extends DurableObject<Env> {
     return { db: this.db, env: this.env, townId, now: () => new Date(), eventAppended: () => this.eventHub.eventAppended() };
   }
 
-  /** Binds the DO to its town on first use, runs `fn`, and re-arms the alarm for whatever it scheduled. */
-  private async run<T>(townId: string, fn: (ctx: TownContext) => T | Promise<T>): Promise<Outcome<T>> {
+  /**
+   * Checks the caller's token against its revocations (a call made with a scoped token), binds the DO
+   * to its town on first use, runs `fn`, and re-arms the alarm for whatever it scheduled.
+   */
+  private async run<T>(call: TownCall, fn: (ctx: TownContext) => T | Promise<T>): Promise<Outcome<T>> {
+    const townId = typeof call === 'string' ? call : call.townId;
+    // Before anything is written: a refused call leaves the town as it was.
+    if (typeof call !== 'string' && !tokens.tokenIsLive({ db: this.db }, call.tokenId)) {
+      return { ok: false, code: 'UNAUTHORIZED', message: UNAUTHORIZED_MESSAGE };
+    }
     if (this.townId !== townId) {
       claimTown(this.db, townId, new Date());
       this.townId = townId;
@@ -87,121 +100,150 @@ export class TownDO extends DurableObject<Env> {
     }
   }
 
-  registerRig(townId: string, input: { name: string }) {
-    return this.run(townId, (c) => registerRigWithHeartbeat(c, input));
+  registerRig(call: TownCall, input: { name: string }) {
+    return this.run(call, (c) => registerRigWithHeartbeat(c, input));
   }
 
-  listRigs(townId: string) {
-    return this.run(townId, (c) => rigs.listRigs(c));
+  listRigs(call: TownCall) {
+    return this.run(call, (c) => rigs.listRigs(c));
   }
 
-  getRig(townId: string, rigId: string) {
-    return this.run(townId, (c) => rigs.getRig(c, rigId));
+  getRig(call: TownCall, rigId: string) {
+    return this.run(call, (c) => rigs.getRig(c, rigId));
   }
 
-  removeRig(townId: string, rigId: string) {
-    return this.run(townId, (c) => rigs.removeRig(c, rigId));
+  removeRig(call: TownCall, rigId: string) {
+    return this.run(call, (c) => tokens.removeRigAndItsTokens(c, rigId));
   }
 
   /** `run` for convoy work, whose modules arm the alarm between committing deliveries and trying them. */
-  private convoy<T>(townId: string, fn: (ctx: ConvoyContext) => T | Promise<T>) {
-    return this.run(townId, (c) => fn({ ...c, armAlarm: () => rearm(this.ctx.storage, this.db) }));
+  private convoy<T>(call: TownCall, fn: (ctx: ConvoyContext) => T | Promise<T>) {
+    return this.run(call, (c) => fn({ ...c, armAlarm: () => rearm(this.ctx.storage, this.db) }));
   }
 
-  createConvoy(townId: string, input: convoys.CreateConvoyInput) {
-    return this.convoy(townId, (c) => convoys.createConvoy(c, input));
+  createConvoy(call: TownCall, input: convoys.CreateConvoyInput) {
+    return this.convoy(call, (c) => convoys.createConvoy(c, input));
   }
 
-  addConvoyBeads(townId: string, input: { convoyId: string; beads: convoys.NewBead[]; idempotencyKey?: string }) {
-    return this.convoy(townId, (c) => convoys.addBeads(c, input));
+  addConvoyBeads(call: TownCall, input: { convoyId: string; beads: convoys.NewBead[]; idempotencyKey?: string }) {
+    return this.convoy(call, (c) => convoys.addBeads(c, input));
   }
 
   /** A rig's report that a convoy bead closed (RigDO → TownDO, retried by the rig until it lands). */
-  onBeadClosed(townId: string, convoyId: string, beadId: string) {
-    return this.run(townId, (c) => convoys.beadClosed(c, { convoyId, beadId }));
+  onBeadClosed(call: TownCall, convoyId: string, beadId: string) {
+    return this.run(call, (c) => convoys.beadClosed(c, { convoyId, beadId }));
   }
 
-  cancelConvoy(townId: string, convoyId: string) {
-    return this.convoy(townId, (c) => convoys.cancelConvoy(c, convoyId));
+  cancelConvoy(call: TownCall, convoyId: string) {
+    return this.convoy(call, (c) => convoys.cancelConvoy(c, convoyId));
   }
 
-  getConvoy(townId: string, convoyId: string) {
-    return this.run(townId, (c) => convoys.getConvoy(c, convoyId));
+  getConvoy(call: TownCall, convoyId: string) {
+    return this.run(call, (c) => convoys.getConvoy(c, convoyId));
   }
 
-  listConvoyBeads(townId: string, input: ConvoyBeadsInput) {
-    return this.run(townId, (c) => listConvoyBeads(c, input));
+  listConvoyBeads(call: TownCall, input: ConvoyBeadsInput) {
+    return this.run(call, (c) => listConvoyBeads(c, input));
   }
 
-  convoyTimeline(townId: string, input: ConvoyTimelineInput) {
-    return this.run(townId, (c) => convoyTimeline(c, input));
+  convoyTimeline(call: TownCall, input: ConvoyTimelineInput) {
+    return this.run(call, (c) => convoyTimeline(c, input));
   }
 
-  listConvoys(townId: string, input: { status?: ConvoyStatus; limit?: number; cursor?: string }) {
-    return this.run(townId, (c) => convoys.listConvoys(c, input));
+  listConvoys(call: TownCall, input: { status?: ConvoyStatus; limit?: number; cursor?: string }) {
+    return this.run(call, (c) => convoys.listConvoys(c, input));
   }
 
   // Watchdog
 
-  watchdogStatus(townId: string) {
-    return this.run(townId, (c) => watchdog.watchdogStatus(c));
+  watchdogStatus(call: TownCall) {
+    return this.run(call, (c) => watchdog.watchdogStatus(c));
   }
 
-  watchdogHeartbeat(townId: string) {
-    return this.run(townId, (c) => watchdog.runHeartbeat(c, this.watchdogOptions));
+  watchdogHeartbeat(call: TownCall) {
+    return this.run(call, (c) => watchdog.runHeartbeat(c, this.watchdogOptions));
   }
 
-  watchdogHistory(townId: string, input: { target?: string; limit?: number }) {
-    return this.run(townId, (c) => watchdog.watchdogHistory(c, input));
+  watchdogHistory(call: TownCall, input: { target?: string; limit?: number }) {
+    return this.run(call, (c) => watchdog.watchdogHistory(c, input));
   }
   // Escalations
 
-  raiseEscalation(townId: string, input: escalations.RaiseEscalationInput) {
-    return this.run(townId, (c) => escalations.raiseFromRig(c, input));
+  raiseEscalation(call: TownCall, input: escalations.RaiseEscalationInput) {
+    return this.run(call, (c) => escalations.raiseFromRig(c, input));
   }
 
-  acknowledgeEscalation(townId: string, input: { escalationId: string; by?: string }) {
-    return this.run(townId, (c) => escalations.acknowledgeEscalation(c, input));
+  acknowledgeEscalation(call: TownCall, input: { escalationId: string; by?: string }) {
+    return this.run(call, (c) => escalations.acknowledgeEscalation(c, input));
   }
 
-  getEscalation(townId: string, escalationId: string) {
-    return this.run(townId, (c) => escalations.getEscalation(c, escalationId));
+  getEscalation(call: TownCall, escalationId: string) {
+    return this.run(call, (c) => escalations.getEscalation(c, escalationId));
   }
 
-  listEscalations(townId: string, filter: escalations.EscalationFilter) {
-    return this.run(townId, (c) => escalations.listEscalations(c, filter));
+  listEscalations(call: TownCall, filter: escalations.EscalationFilter) {
+    return this.run(call, (c) => escalations.listEscalations(c, filter));
   }
 
-  escalationDeliveries(townId: string, escalationId: string) {
-    return this.run(townId, (c) => escalations.escalationDeliveries(c, escalationId));
+  escalationDeliveries(call: TownCall, escalationId: string) {
+    return this.run(call, (c) => escalations.escalationDeliveries(c, escalationId));
   }
 
-  getEscalationRouting(townId: string) {
-    return this.run(townId, (c) => routing.getRouting(c));
+  getEscalationRouting(call: TownCall) {
+    return this.run(call, (c) => routing.getRouting(c));
   }
 
-  setEscalationRouting(townId: string, update: routing.RoutingUpdate) {
-    return this.run(townId, (c) => setRouting(c, update));
+  setEscalationRouting(call: TownCall, update: routing.RoutingUpdate) {
+    return this.run(call, (c) => setRouting(c, update));
+  }
+
+  rotateSigningSecret(call: TownCall) {
+    return this.run(call, (c) => rotateSigningSecret(c));
+  }
+
+  // Tokens
+
+  issueToken(call: TownCall, issuer: tokens.Issuer, input: tokens.IssueTokenInput) {
+    return this.run(call, (c) => tokens.issueToken(c, issuer, input));
+  }
+
+  listTokens(call: TownCall) {
+    return this.run(call, (c) => tokens.listTokens(c));
+  }
+
+  revokeToken(call: TownCall, tokenId: string) {
+    return this.run(call, (c) => tokens.revokeToken(c, tokenId));
+  }
+
+  revokeAllTokens(call: TownCall) {
+    return this.run(call, (c) => tokens.revokeAll(c));
+  }
+
+  /** Only the revocation check of `run`: for procedures whose work is done by another DO (the Mayor). */
+  checkCaller(call: TownCall) {
+    return this.run(call, () => null);
   }
 
   // The event log
 
-  listEvents(townId: string, input: eventLog.EventFilter & { after?: string; limit?: number }) {
-    return this.run(townId, (c) => eventLog.listEvents(c, input));
+  /** `narrowTo`: a rig token's rig, whose events (and its convoys') are all it may read; null for all. */
+  listEvents(call: TownCall, input: eventLog.EventFilter & { after?: string; limit?: number }, narrowTo: string | null = null) {
+    return this.run(call, (c) => listEventsFor(c, input, narrowTo));
   }
 
   /** A byte stream of NDJSON events for `event.subscribe` (see events/stream.ts). */
-  subscribeEvents(townId: string, input: eventLog.EventFilter & { lastEventId?: string }) {
-    return this.run(townId, (c) => this.eventHub.subscribe(c, input));
+  /** `narrowTo` as for `listEvents`: a rig token's stream carries only what it may read. */
+  subscribeEvents(call: TownCall, input: eventLog.EventFilter & { lastEventId?: string }, narrowTo: string | null = null) {
+    return this.run(call, (c) => this.eventHub.subscribe(c, scopedFilter(c, input, narrowTo)));
   }
 
   // Settings
 
-  getSettings(townId: string) {
-    return this.run(townId, (c) => settings.getSettings(c));
+  getSettings(call: TownCall) {
+    return this.run(call, (c) => settings.getSettings(c));
   }
 
-  setSettings(townId: string, update: settings.TownSettingsUpdate) {
-    return this.run(townId, (c) => settings.setSettings(c, update));
+  setSettings(call: TownCall, update: settings.TownSettingsUpdate) {
+    return this.run(call, (c) => settings.setSettings(c, update));
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { access } from '../auth';
 import { unwrap } from '../errors';
 import { procedure, router, townInput } from '../trpc';
 import { townStub } from './stub';
@@ -11,9 +12,11 @@ const retentionDays = z.number().int().min(1).max(MAX_RETENTION_DAYS).nullable()
 
 export const townRouter = router({
   settings: procedure
+    .meta(access.town)
     .input(townInput)
-    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getSettings(input.townId))),
+    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getSettings(ctx.caller(input.townId)))),
   setSettings: procedure
+    .meta(access.town)
     .input(
       townInput.extend({
         eventRetentionDays: retentionDays,
@@ -22,5 +25,7 @@ export const townRouter = router({
         storageBudgetBytes: z.number().int().min(MIN_STORAGE_BUDGET_BYTES).max(MAX_STORAGE_BUDGET_BYTES).nullable().optional(),
       }),
     )
-    .mutation(async ({ ctx, input: { townId, ...update } }) => unwrap(await townStub(ctx.env, townId).setSettings(townId, update))),
+    .mutation(async ({ ctx, input: { townId, ...update } }) =>
+      unwrap(await townStub(ctx.env, townId).setSettings(ctx.caller(townId), update)),
+    ),
 });

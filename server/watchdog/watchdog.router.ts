@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { access } from '../auth';
 import { unwrap } from '../errors';
 import { townStub } from '../town/stub';
 import { entityId, procedure, router, townInput } from '../trpc';
@@ -7,14 +8,17 @@ export const HISTORY_MAX_LIMIT = 500;
 
 export const watchdogRouter = router({
   status: procedure
+    .meta(access.town)
     .input(townInput)
-    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).watchdogStatus(input.townId))),
+    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).watchdogStatus(ctx.caller(input.townId)))),
   heartbeat: procedure
+    .meta(access.town)
     .input(townInput)
-    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).watchdogHeartbeat(input.townId))),
+    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).watchdogHeartbeat(ctx.caller(input.townId)))),
   history: procedure
+    .meta(access.town)
     .input(townInput.extend({ target: entityId.optional(), limit: z.number().int().min(1).max(HISTORY_MAX_LIMIT).optional() }))
     .query(async ({ ctx, input }) =>
-      unwrap(await townStub(ctx.env, input.townId).watchdogHistory(input.townId, { target: input.target, limit: input.limit })),
+      unwrap(await townStub(ctx.env, input.townId).watchdogHistory(ctx.caller(input.townId), { target: input.target, limit: input.limit })),
     ),
 });

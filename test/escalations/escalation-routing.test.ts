@@ -120,6 +120,7 @@ describe('routing settings', () => {
       staleAfterMinutes: 240,
       maxReEscalations: 3,
       signingSecretConfigured: true,
+      signingSecretRotatedAt: null,
     });
     expect(JSON.stringify(routing)).not.toContain(devSigningSecret().slice(6));
   });

@@ -1,12 +1,9 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
-import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { raiseEscalation } from '../../server/escalations/escalations';
-import { deliverOutboxTask, MAX_DELIVERY_ATTEMPTS } from '../../server/notify/delivery';
+import { MAX_DELIVERY_ATTEMPTS } from '../../server/notify/delivery';
 import { postWebhook } from '../../server/notify/webhook';
-import { openTownDb } from '../../server/town/db';
-import { client, devSigningSecret, raisedEventIdIn, routingEventIds } from '../helpers';
+import { client, devSigningSecret, routingEventIds } from '../helpers';
 import { hookUrl, planHook, receivedHooks, releaseHooks } from '../receiver';
 import { outboxRows, settle, townWithRig } from '../town-helpers';
 
@@ -23,8 +20,9 @@ async function hookedTown() {
   vi.spyOn(console, 'warn').mockImplementation(() => {});
   vi.spyOn(console, 'error').mockImplementation(() => {});
   const town = await townWithRig('hook');
-  await api.escalation.setRouting.mutate({ townId: town.townId, webhookUrl: hookUrl(town.townId) });
-  return town;
+  const { signingSecret } = await api.escalation.setRouting.mutate({ townId: town.townId, webhookUrl: hookUrl(town.townId) });
+  if (!signingSecret) throw new Error('the first webhook URL returns the town signing secret');
+  return { ...town, signingSecret };
 }
 
 /** Moves the fake clock on by `ms`, then runs whatever is due. */
@@ -33,11 +31,12 @@ async function advance(townId: string, ms: number) {
   await settle(townId);
 }
 
-const verify = (hook: { headers: Record<string, string>; body: string }) => new Webhook(devSigningSecret()).verify(hook.body, hook.headers);
+const verify = (secret: string, hook: { headers: Record<string, string>; body: string }) =>
+  new Webhook(secret).verify(hook.body, hook.headers);
 
 describe('webhook delivery', () => {
   it('retries a webhook that is down, then delivers it exactly once with a verifiable signature', async () => {
-    const { townId, rigId } = await hookedTown();
+    const { townId, rigId, signingSecret } = await hookedTown();
     await planHook(townId, { failures: 3, status: 503 });
     vi.useFakeTimers({ toFake: ['Date'] });
     const { escalation } = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'db down' });
@@ -61,7 +60,10 @@ describe('webhook delivery', () => {
     await advance(townId, 35 * 60_000); // retry 3 after ~30 min: the endpoint is up
     expect(await webhook()).toMatchObject({ status: 'delivered', attempts: 4, lastError: null, nextAttemptAt: null });
     const delivered = (await receivedHooks(townId)).at(-1);
-    expect(delivered ? verify(delivered) : null).toMatchObject({ type: 'escalation.raised', data: { escalation: { id: escalation.id } } });
+    expect(delivered ? verify(signingSecret, delivered) : null).toMatchObject({
+      type: 'escalation.raised',
+      data: { escalation: { id: escalation.id } },
+    });
 
     // Nothing more is ever sent for this event (acknowledged, so no re-escalation sends a new one either).
     await api.escalation.acknowledge.mutate({ townId, escalationId: escalation.id });
@@ -134,7 +136,7 @@ describe('webhook delivery', () => {
     await planHook(name, { failures: 1, status: 200, hold: true }); // no answer until released
     const result = await postWebhook({
       url: hookUrl(name),
-      secret: devSigningSecret(),
+      secrets: [devSigningSecret()],
       eventId: 'evt-slow',
       payload: { type: 't', timestamp: new Date().toISOString(), data: {} },
       now: new Date(),
@@ -144,34 +146,26 @@ describe('webhook delivery', () => {
     await releaseHooks(name);
   });
 
-  it('fails visibly, and keeps retrying, while no signing secret is configured', async () => {
-    const { townId, stub } = await hookedTown();
-    const row = await runInDurableObject(stub, async (_i, state) => {
-      const ctx = {
-        db: await openTownDb(state.storage),
-        env: { ...env, WEBHOOK_SIGNING_SECRET: undefined },
-        townId,
-        now: () => new Date(),
-      };
-      const { escalation } = raiseEscalation(ctx, { sourceRigId: 'town-container', severity: 'high', message: 'no secret' });
-      const id = `${raisedEventIdIn(ctx.db, escalation.id)}:webhook`;
-      const task = { id: `outbox:${id}`, kind: 'outbox.deliver', payload: { outboxId: id }, attempts: 0 };
-      const result = await deliverOutboxTask(ctx, task, new Set());
-      expect(result).toMatchObject({ retryAt: expect.any(Number) });
-      return id;
-    });
-    const stored = (await outboxRows(townId)).find((r) => r.id === row);
-    expect(stored).toMatchObject({
+  it('fails visibly, and keeps retrying, while the town has no signing secret (a URL set before towns had secrets)', async () => {
+    const { townId, rigId, stub } = await hookedTown();
+    await runInDurableObject(stub, (_i, state) => state.storage.sql.exec('delete from webhook_secrets'));
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const { escalation } = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'no secret' });
+    await settle(townId);
+    const row = (await outboxRows(townId)).find((r) => r.channel === 'webhook' && JSON.stringify(r.payload).includes(escalation.id));
+    expect(row).toMatchObject({
       status: 'pending',
       attempts: 1,
-      lastError: expect.stringContaining('WEBHOOK_SIGNING_SECRET is not configured'),
+      lastError: expect.stringContaining('the town has no webhook signing secret'),
     });
     expect(await receivedHooks(townId)).toEqual([]);
-    // Once the secret is there (the real env has it), the retry delivers it.
-    vi.useFakeTimers({ toFake: ['Date'] });
-    await api.escalation.getRouting.query({ townId }); // any call re-arms the alarm for the due retry
+    // The environment's secret never stands in for the town's: rotating creates one, and the retry delivers.
+    const { signingSecret } = await api.escalation.rotateSigningSecret.mutate({ townId });
     await advance(townId, 10_000);
-    expect((await outboxRows(townId)).find((r) => r.id === row)).toMatchObject({ status: 'delivered', attempts: 2 });
-    expect((await receivedHooks(townId)).map((h) => h.status)).toEqual([200]);
+    expect((await outboxRows(townId)).find((r) => r.id === row?.id)).toMatchObject({ status: 'delivered', attempts: 2 });
+    const hooks = await receivedHooks(townId);
+    expect(hooks.map((h) => h.status)).toEqual([200]);
+    expect(() => verify(devSigningSecret(), hooks[0] as (typeof hooks)[number])).toThrow();
+    expect(verify(signingSecret, hooks[0] as (typeof hooks)[number])).toMatchObject({ type: 'escalation.raised' });
   });
 });

@@ -47,7 +47,7 @@ describe('webhook redirects', () => {
     await planHook(endpoint, { failures: 1, status, location: hookUrl(elsewhere) });
     const result = await postWebhook({
       url: hookUrl(endpoint),
-      secret: devSigningSecret(),
+      secrets: [devSigningSecret()],
       eventId: `evt-${status}`,
       payload: { type: 't', timestamp: new Date().toISOString(), data: {} },
       now: new Date(),

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { access } from '../auth';
+import { unwrap } from '../errors';
+import { townStub } from '../town/stub';
+import { entityId, procedure, router, townInput } from '../trpc';
+import { TOKEN_TTL_MAX_SECONDS, TOKEN_TTL_MIN_SECONDS } from './tokens';
+
+export const TOKEN_LABEL_MAX_CHARS = 128;
+
+export const authRouter = router({
+  /** An admin issues `town` (and `rig`) tokens; a `town` token issues `rig` tokens of its town. */
+  issueToken: procedure
+    .meta(access.town)
+    .input(
+      townInput.extend({
+        role: z.enum(['town', 'rig']),
+        rigId: entityId.optional(),
+        ttlSeconds: z.number().int().min(TOKEN_TTL_MIN_SECONDS).max(TOKEN_TTL_MAX_SECONDS),
+        label: z.string().trim().min(1).max(TOKEN_LABEL_MAX_CHARS).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input: { townId, ...input } }) => {
+      const issuer = ctx.principal.role === 'admin' ? 'admin' : 'town';
+      return unwrap(await townStub(ctx.env, townId).issueToken(ctx.caller(townId), issuer, input));
+    }),
+  listTokens: procedure
+    .meta(access.town)
+    .input(townInput)
+    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).listTokens(ctx.caller(input.townId)))),
+  revokeToken: procedure
+    .meta(access.town)
+    .input(townInput.extend({ tokenId: entityId }))
+    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).revokeToken(ctx.caller(input.townId), input.tokenId))),
+  revokeAll: procedure
+    .meta(access.town)
+    .input(townInput)
+    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).revokeAllTokens(ctx.caller(input.townId)))),
+});

@@ -1,0 +1,139 @@
+import { and, eq, isNull, lt } from 'drizzle-orm';
+import { authTokens } from '../../schema/town';
+import { DomainError, notFound } from '../errors';
+import { logEvent } from '../log';
+import { getRig, type Rig, removeRig } from '../rigs/registry';
+import { signingKeyProblem, signToken, type TokenRole } from '../token-jwt';
+import { iso, type TownContext } from '../town/context';
+
+// The town's scoped tokens: issue (sign a JWT, keep its id), list, revoke, and the check the TownDO
+// makes on every call that carries a token. The JWT is shown once and never stored.
+
+export const TOKEN_TTL_MIN_SECONDS = 60;
+export const TOKEN_TTL_MAX_SECONDS = 30 * 24 * 3600;
+
+export interface IssueTokenInput {
+  role: TokenRole;
+  rigId?: string;
+  ttlSeconds: number;
+  label?: string;
+}
+
+/** Who asks for the token: a `town` token may only issue `rig` tokens of its town. */
+export type Issuer = 'admin' | 'town';
+
+export interface IssuedToken {
+  /** The bearer token; this answer is the only place it ever appears. */
+  token: string;
+  tokenId: string;
+  expiresAt: string;
+}
+
+/** A token as `auth.listTokens` shows it: never the token itself. */
+export interface TokenView {
+  tokenId: string;
+  role: TokenRole;
+  rigId: string | null;
+  label: string | null;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+const view = (row: typeof authTokens.$inferSelect): TokenView => ({
+  tokenId: row.id,
+  role: row.role,
+  rigId: row.rigId,
+  label: row.label,
+  createdAt: row.createdAt,
+  expiresAt: row.expiresAt,
+  revokedAt: row.revokedAt,
+});
+
+export async function issueToken(ctx: TownContext, issuer: Issuer, input: IssueTokenInput): Promise<IssuedToken> {
+  if (issuer === 'town' && input.role !== 'rig') throw new DomainError('FORBIDDEN', 'a town token issues only rig tokens');
+  if (input.role === 'rig' && !input.rigId) throw new DomainError('BAD_REQUEST', 'rigId: required for a rig token');
+  if (input.role === 'town' && input.rigId) throw new DomainError('BAD_REQUEST', 'rigId: only a rig token names a rig');
+  if (input.ttlSeconds < TOKEN_TTL_MIN_SECONDS || input.ttlSeconds > TOKEN_TTL_MAX_SECONDS) {
+    throw new DomainError('BAD_REQUEST', `ttlSeconds: must be ${TOKEN_TTL_MIN_SECONDS}–${TOKEN_TTL_MAX_SECONDS}`);
+  }
+  const problem = signingKeyProblem(ctx.env.TOKEN_SIGNING_KEY);
+  if (problem) throw new DomainError('PRECONDITION_FAILED', problem);
+  if (input.rigId) getRig(ctx, input.rigId); // NOT_FOUND for a rig the town does not have
+  const now = ctx.now();
+  const exp = Math.floor(now.getTime() / 1000) + input.ttlSeconds;
+  const tokenId = crypto.randomUUID();
+  const rigId = input.rigId ?? null;
+  const token = await signToken(ctx.env.TOKEN_SIGNING_KEY ?? '', { townId: ctx.townId, role: input.role, rigId, jti: tokenId, exp });
+  const expiresAt = iso(new Date(exp * 1000));
+  ctx.db.transaction((tx) => {
+    // Expired rows are dead weight: a JWT past `exp` is refused before its row is ever read.
+    tx.delete(authTokens)
+      .where(lt(authTokens.expiresAt, iso(now)))
+      .run();
+    tx.insert(authTokens)
+      .values({ id: tokenId, role: input.role, rigId, label: input.label ?? null, createdAt: iso(now), expiresAt })
+      .run();
+  });
+  logEvent('info', 'auth.token_issued', { townId: ctx.townId, tokenId, role: input.role, rigId, expiresAt });
+  return { token, tokenId, expiresAt };
+}
+
+/** Every token of the town not yet expired, newest first. */
+export function listTokens(ctx: TownContext): TokenView[] {
+  const now = iso(ctx.now());
+  return ctx.db
+    .select()
+    .from(authTokens)
+    .all()
+    .filter((row) => row.expiresAt > now)
+    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
+    .map(view);
+}
+
+/** Idempotent: revoking a revoked token keeps its first `revokedAt`. */
+export function revokeToken(ctx: TownContext, tokenId: string): TokenView {
+  const row = ctx.db.select().from(authTokens).where(eq(authTokens.id, tokenId)).get();
+  if (!row) throw notFound('token', tokenId);
+  if (row.revokedAt) return view(row);
+  const revokedAt = iso(ctx.now());
+  ctx.db.update(authTokens).set({ revokedAt }).where(eq(authTokens.id, tokenId)).run();
+  logEvent('info', 'auth.token_revoked', { townId: ctx.townId, tokenId, role: row.role, rigId: row.rigId });
+  return view({ ...row, revokedAt });
+}
+
+function revokeWhere(ctx: TownContext, rigId: string | null): number {
+  const open = isNull(authTokens.revokedAt);
+  return ctx.db
+    .update(authTokens)
+    .set({ revokedAt: iso(ctx.now()) })
+    .where(rigId === null ? open : and(open, eq(authTokens.rigId, rigId)))
+    .returning({ id: authTokens.id })
+    .all().length;
+}
+
+/** Every token of the town, `town` and `rig` alike (the caller's own included). */
+export function revokeAll(ctx: TownContext): { revoked: number } {
+  const revoked = revokeWhere(ctx, null);
+  logEvent('info', 'auth.tokens_revoked_all', { townId: ctx.townId, revoked });
+  return { revoked };
+}
+
+/** `rig.remove`: the rig goes, and its tokens with it, in one transaction. */
+export function removeRigAndItsTokens(ctx: TownContext, rigId: string): Rig {
+  return ctx.db.transaction(() => {
+    const rig = removeRig(ctx, rigId);
+    const revoked = revokeWhere(ctx, rigId);
+    if (revoked > 0) logEvent('info', 'auth.rig_tokens_revoked', { townId: ctx.townId, rigId, revoked });
+    return rig;
+  });
+}
+
+/**
+ * The check inside every TownDO call made with a scoped token: its row exists (this town issued it)
+ * and is not revoked. The signature and `exp` were checked by the Worker; this is what they cannot know.
+ */
+export function tokenIsLive(ctx: Pick<TownContext, 'db'>, tokenId: string): boolean {
+  const row = ctx.db.select({ revokedAt: authTokens.revokedAt }).from(authTokens).where(eq(authTokens.id, tokenId)).get();
+  return row !== undefined && row.revokedAt === null;
+}

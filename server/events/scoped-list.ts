@@ -1,0 +1,12 @@
+import type { TownContext } from '../town/context';
+import { type EventFilter, type EventPage, listEvents } from './log';
+import { scopedFilter } from './rig-scope';
+
+/** `event.list`, narrowed to what `narrowTo`'s rig may see (null: everything, for admin and town tokens). */
+export function listEventsFor(
+  ctx: TownContext,
+  input: EventFilter & { after?: string; limit?: number },
+  narrowTo: string | null,
+): EventPage {
+  return listEvents(ctx, scopedFilter(ctx, input, narrowTo));
+}
