@@ -55,6 +55,11 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: () => 
   const client: TownClient = useMemo(() => clientFor(session), [session]);
   const data = useTownData(client, session);
   const route = useRoute();
+  // A token that stops working (expired, revoked) ends the session: back to the sign-in form.
+  const refused = [data.rigs, data.convoys, data.escalations].some((d) => d.loaded.state === 'error' && d.loaded.code === 'UNAUTHORIZED');
+  useEffect(() => {
+    if (refused) onSignOut();
+  }, [refused, onSignOut]);
   const refresh = () => {
     data.rigs.reload();
     data.convoys.reload();
