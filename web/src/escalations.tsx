@@ -14,7 +14,7 @@ export function EscalationList({
   rigNames,
   actions,
 }: {
-  loaded: Loaded<Escalation[]>;
+  loaded: Loaded<Escalation[] | null>;
   rigNames: Map<string, string>;
   actions: EscalationActions;
 }) {

@@ -8,7 +8,7 @@ export interface RigsData {
 }
 
 /** Each rig (and the Town Container) with its health from the watchdog's last check. */
-export function RigsTable({ loaded }: { loaded: Loaded<RigsData> }) {
+export function RigsTable({ loaded }: { loaded: Loaded<RigsData | null> }) {
   return (
     <Show loaded={loaded}>
       {({ rigs, watchdog }) => {

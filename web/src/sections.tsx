@@ -24,8 +24,8 @@ export function Section({
   );
 }
 
-/** Shows what a load gave: the content, "loading", or the error (a FORBIDDEN one as a plain note). */
-export function Show<T>({ loaded, children }: { loaded: Loaded<T>; children: (value: T) => ComponentChildren }) {
+/** Shows what a load gave: the content (nothing for null: not asked), "loading", or the error (FORBIDDEN as a plain note). */
+export function Show<T>({ loaded, children }: { loaded: Loaded<T | null>; children: (value: T) => ComponentChildren }) {
   if (loaded.state === 'loading') return <p class="muted">Loading…</p>;
   if (loaded.state === 'error') {
     return loaded.code === 'FORBIDDEN' ? (
@@ -36,7 +36,7 @@ export function Show<T>({ loaded, children }: { loaded: Loaded<T>; children: (va
       </p>
     );
   }
-  return <>{children(loaded.value)}</>;
+  return loaded.value === null ? null : <>{children(loaded.value)}</>;
 }
 
 export function Time({ iso }: { iso: string | null }) {

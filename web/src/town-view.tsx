@@ -13,7 +13,10 @@ const ACKNOWLEDGED_ESCALATIONS_SHOWN = 50;
 
 export function useTownData(client: TownClient, session: Session) {
   const { townId } = session;
-  const rigs = useLoad<RigsData>(async () => {
+  // A rig token reads convoys and events only (tenancy): the page does not ask for the rest.
+  const townWide = session.role !== 'rig';
+  const rigs = useLoad<RigsData | null>(async () => {
+    if (!townWide) return null;
     const [rigList, watchdog] = await Promise.all([client.rig.list.query({ townId }), client.watchdog.status.query({ townId })]);
     return { rigs: rigList, watchdog };
   }, [client, townId]);
@@ -27,7 +30,8 @@ export function useTownData(client: TownClient, session: Session) {
       }),
     );
   }, [client, townId]);
-  const escalations = useLoad<Escalation[]>(async () => {
+  const escalations = useLoad<Escalation[] | null>(async () => {
+    if (!townWide) return null;
     const [open, acknowledged] = await Promise.all([
       client.escalation.list.query({ townId, acknowledged: false, limit: OPEN_ESCALATIONS_SHOWN }),
       client.escalation.list.query({ townId, acknowledged: true, limit: ACKNOWLEDGED_ESCALATIONS_SHOWN }),
@@ -41,7 +45,7 @@ export type TownData = ReturnType<typeof useTownData>;
 
 export function rigNamesOf(data: TownData): Map<string, string> {
   const loaded = data.rigs.loaded;
-  return new Map(loaded.state === 'ok' ? loaded.value.rigs.map((rig) => [rig.id, rig.name]) : []);
+  return new Map(loaded.state === 'ok' && loaded.value ? loaded.value.rigs.map((rig) => [rig.id, rig.name]) : []);
 }
 
 /** The town at a glance: rigs and their health, active convoys, escalations needing attention. */
@@ -55,15 +59,19 @@ export function TownView({ client, session, data }: { client: TownClient; sessio
     : null;
   return (
     <div class="town-grid">
-      <Section id="escalations" title="Needs attention">
-        <EscalationList loaded={data.escalations.loaded} rigNames={rigNames} actions={{ acknowledge }} />
-      </Section>
+      {session.role !== 'rig' && (
+        <Section id="escalations" title="Needs attention">
+          <EscalationList loaded={data.escalations.loaded} rigNames={rigNames} actions={{ acknowledge }} />
+        </Section>
+      )}
       <Section id="convoys" title="Active convoys">
         <ConvoyList loaded={data.convoys.loaded} rigNames={rigNames} />
       </Section>
-      <Section id="rigs" title="Rigs">
-        <RigsTable loaded={data.rigs.loaded} />
-      </Section>
+      {session.role !== 'rig' && (
+        <Section id="rigs" title="Rigs">
+          <RigsTable loaded={data.rigs.loaded} />
+        </Section>
+      )}
     </div>
   );
 }
