@@ -36,7 +36,7 @@ export function Show<T>({ loaded, children }: { loaded: Loaded<T | null>; childr
       </p>
     );
   }
-  return loaded.value === null ? null : <>{children(loaded.value)}</>;
+  return loaded.value === null ? null : children(loaded.value);
 }
 
 export function Time({ iso }: { iso: string | null }) {
