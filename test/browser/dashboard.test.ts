@@ -161,6 +161,25 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
     await page.context().close();
   });
 
+  test('a convoy page: its closes over time and its history, from the event log', async () => {
+    const { townId, convoy } = await seedTown('convoy');
+    for (const bead of convoy.beads.slice(0, 2)) await api.rig.closeBead.mutate({ townId, rigId: bead.rigId, beadId: bead.id });
+    const page = await openPage();
+    await signIn(page, townId);
+    await page.getByRole('link', { name: 'Ship the login page' }).click();
+    await page.getByRole('heading', { name: 'Ship the login page' }).waitFor();
+    const chart = page.getByRole('img', { name: /^Closes over time: 2 of 3 beads closed/ });
+    await chart.waitFor();
+    assert.equal(await chart.locator('path.line').getAttribute('data-points'), '2');
+    const history = page.getByRole('region', { name: 'History' });
+    await history.getByText('Bead closed in frontend: “Ship the login page” 2/3').waitFor();
+    await history.getByText('Convoy “Ship the login page” created with 3 beads').waitFor();
+    const bar = page.getByRole('progressbar', { name: 'Ship the login page', exact: true });
+    assert.equal(await bar.getAttribute('aria-valuenow'), '2');
+    await page.screenshot({ path: join(OUTPUT_DIR, 'convoy-1280.png'), fullPage: true });
+    await page.context().close();
+  });
+
   test('usable at 1280 px and 390 px wide (screenshots under test-results/browser/)', async () => {
     const { townId } = await seedTown('layout');
     mkdirSync(OUTPUT_DIR, { recursive: true });

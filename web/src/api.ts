@@ -51,3 +51,4 @@ export function rigProgress(convoy: Convoy): RigProgress[] {
   }
   return [...byRig.values()];
 }
+export type TownEvent = RouterOutputs['event']['list']['items'][number];

@@ -1,42 +1,86 @@
-import { rigProgress, type TownClient } from './api';
+import { rigProgress, type TownClient, type TownEvent } from './api';
 import { PerRig, ProgressBar } from './convoys';
+import { EventFeed, type Names } from './events';
 import { useLoad } from './load';
 import { Section, Show, Time } from './sections';
 import type { Session } from './session';
+import { type ClosePoint, TimelineChart } from './timeline-chart';
 
-/** One convoy: its progress, per rig, and its beads. */
-export function ConvoyPage({
-  client,
-  session,
-  convoyId,
-  rigNames,
-}: {
-  client: TownClient;
-  session: Session;
-  convoyId: string;
-  rigNames: Map<string, string>;
-}) {
-  const { loaded } = useLoad(() => client.convoy.get.query({ townId: session.townId, convoyId }), [client, session.townId, convoyId]);
+const HISTORY_PAGE = 200;
+/** Pages of the convoy's events read for its history (bounded: a huge convoy shows its first part). */
+const HISTORY_MAX_PAGES = 10;
+
+interface History {
+  events: TownEvent[];
+  complete: boolean;
+}
+
+async function convoyHistory(client: TownClient, townId: string, convoyId: string): Promise<History> {
+  const events: TownEvent[] = [];
+  let after: string | undefined;
+  for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
+    const { items, nextCursor } = await client.event.list.query({ townId, convoyId, after, limit: HISTORY_PAGE });
+    events.push(...items);
+    if (!nextCursor) return { events, complete: true };
+    after = nextCursor;
+  }
+  return { events, complete: false };
+}
+
+function closePoints(events: TownEvent[]): ClosePoint[] {
+  return events.flatMap((e) => {
+    const closed = (e.data as { closedBeads?: unknown }).closedBeads;
+    return e.type === 'convoy.bead_closed' && typeof closed === 'number' ? [{ at: e.at, closed }] : [];
+  });
+}
+
+/** One convoy: its progress (overall and per rig), its closes over time, its beads and its history. */
+export function ConvoyPage({ client, session, convoyId, names }: { client: TownClient; session: Session; convoyId: string; names: Names }) {
+  const { townId } = session;
+  const convoy = useLoad(() => client.convoy.get.query({ townId, convoyId }), [client, townId, convoyId]);
+  const history = useLoad(() => convoyHistory(client, townId, convoyId), [client, townId, convoyId]);
   return (
     <div class="convoy-page">
       <p>
         <a href="#/">← Town</a>
       </p>
-      <Show loaded={loaded}>
-        {(convoy) => (
+      <Show loaded={convoy.loaded}>
+        {(c) => (
           <>
-            <h2 id="convoy-page-title">{convoy.title}</h2>
+            <h2 id="convoy-page-title">{c.title}</h2>
             <p class="muted">
-              {convoy.status} · {convoy.closedBeads}/{convoy.totalBeads} beads closed · created <Time iso={convoy.createdAt} />
-              {convoy.landedAt && (
+              {c.status} · {c.closedBeads}/{c.totalBeads} beads closed · created <Time iso={c.createdAt} />
+              {c.landedAt && (
                 <>
                   {' '}
-                  · landed <Time iso={convoy.landedAt} />
+                  · landed <Time iso={c.landedAt} />
                 </>
               )}
             </p>
-            <ProgressBar labelledBy="convoy-page-title" closed={convoy.closedBeads} total={convoy.totalBeads} />
-            <PerRig rigs={rigProgress(convoy)} rigNames={rigNames} />
+            <ProgressBar labelledBy="convoy-page-title" closed={c.closedBeads} total={c.totalBeads} />
+            <PerRig rigs={rigProgress(c)} rigNames={names.rigs} />
+            <div class="town-grid">
+              <Section id="timeline" title="Closes over time">
+                <Show loaded={history.loaded}>
+                  {(h) => (
+                    <>
+                      <TimelineChart
+                        startedAt={c.createdAt}
+                        endedAt={c.landedAt ?? h.events.at(-1)?.at ?? c.createdAt}
+                        total={c.totalBeads}
+                        points={closePoints(h.events)}
+                      />
+                      {!h.complete && <p class="muted small">The first {h.events.length} events of this convoy are shown.</p>}
+                    </>
+                  )}
+                </Show>
+              </Section>
+              <Section id="history" title="History">
+                <Show loaded={history.loaded}>
+                  {(h) => <EventFeed events={[...h.events].reverse()} names={names} empty="No events for this convoy." />}
+                </Show>
+              </Section>
+            </div>
             <Section id="beads" title="Beads">
               <table class="beads">
                 <thead>
@@ -47,10 +91,10 @@ export function ConvoyPage({
                   </tr>
                 </thead>
                 <tbody>
-                  {convoy.beads.map((bead) => (
+                  {c.beads.map((bead) => (
                     <tr key={bead.id}>
                       <th scope="row">{bead.title}</th>
-                      <td>{rigNames.get(bead.rigId) ?? bead.rigId}</td>
+                      <td>{names.rigs.get(bead.rigId) ?? bead.rigId}</td>
                       <td>
                         <span class={`badge bead-${bead.status}`}>{bead.status}</span>
                       </td>

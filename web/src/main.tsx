@@ -4,7 +4,7 @@ import { clientFor, type TownClient } from './api';
 import { ConvoyPage } from './convoy-page';
 import { clearSession, loadSession, type Session, saveSession } from './session';
 import { SignIn } from './sign-in';
-import { rigNamesOf, TownView, useTownData } from './town-view';
+import { namesOf, TownView, useTownData } from './town-view';
 import './style.css';
 
 type Route = { page: 'town' } | { page: 'convoy'; convoyId: string };
@@ -86,7 +86,7 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: () => 
       </header>
       <main>
         {route.page === 'convoy' ? (
-          <ConvoyPage client={client} session={session} convoyId={route.convoyId} rigNames={rigNamesOf(data)} />
+          <ConvoyPage client={client} session={session} convoyId={route.convoyId} names={namesOf(data)} />
         ) : (
           <TownView client={client} session={session} data={data} />
         )}

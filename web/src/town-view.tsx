@@ -2,6 +2,7 @@ import { useMemo } from 'preact/hooks';
 import { type Escalation, rigProgress, type TownClient } from './api';
 import { ConvoyList, type ConvoyProgress } from './convoys';
 import { EscalationList } from './escalations';
+import type { Names } from './events';
 import { useLoad } from './load';
 import { type RigsData, RigsTable } from './rigs';
 import { Section } from './sections';
@@ -46,6 +47,15 @@ export type TownData = ReturnType<typeof useTownData>;
 export function rigNamesOf(data: TownData): Map<string, string> {
   const loaded = data.rigs.loaded;
   return new Map(loaded.state === 'ok' && loaded.value ? loaded.value.rigs.map((rig) => [rig.id, rig.name]) : []);
+}
+
+/** Names of the rigs and convoys the page knows, so events can say "frontend" rather than an id. */
+export function namesOf(data: TownData): Names {
+  const convoys = data.convoys.loaded;
+  return {
+    rigs: rigNamesOf(data),
+    convoys: new Map(convoys.state === 'ok' ? convoys.value.map(({ convoy }) => [convoy.id, convoy.title]) : []),
+  };
 }
 
 /** The town at a glance: rigs and their health, active convoys, escalations needing attention. */
