@@ -1,4 +1,5 @@
 import { rigProgress, type TownClient, type TownEvent } from './api';
+import { type TownBus, useTownSignals } from './bus';
 import { PerRig, ProgressBar } from './convoys';
 import { EventFeed, type Names } from './events';
 import { useLoad } from './load';
@@ -35,10 +36,27 @@ function closePoints(events: TownEvent[]): ClosePoint[] {
 }
 
 /** One convoy: its progress (overall and per rig), its closes over time, its beads and its history. */
-export function ConvoyPage({ client, session, convoyId, names }: { client: TownClient; session: Session; convoyId: string; names: Names }) {
+export function ConvoyPage({
+  client,
+  session,
+  bus,
+  convoyId,
+  names,
+}: {
+  client: TownClient;
+  session: Session;
+  bus: TownBus;
+  convoyId: string;
+  names: Names;
+}) {
   const { townId } = session;
   const convoy = useLoad(() => client.convoy.get.query({ townId, convoyId }), [client, townId, convoyId]);
   const history = useLoad(() => convoyHistory(client, townId, convoyId), [client, townId, convoyId]);
+  useTownSignals(bus, (signal) => {
+    if (signal.kind === 'event' && signal.event.convoyId !== convoyId) return;
+    convoy.reload();
+    history.reload();
+  });
   return (
     <div class="convoy-page">
       <p>

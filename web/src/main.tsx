@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { clientFor, type TownClient } from './api';
+import { TownBus } from './bus';
 import { ConvoyPage } from './convoy-page';
 import { clearSession, loadSession, type Session, saveSession } from './session';
 import { SignIn } from './sign-in';
@@ -53,18 +54,15 @@ function App() {
 
 function Dashboard({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
   const client: TownClient = useMemo(() => clientFor(session), [session]);
-  const data = useTownData(client, session);
+  const bus = useMemo(() => new TownBus(), []);
+  const data = useTownData(client, session, bus);
   const route = useRoute();
   // A token that stops working (expired, revoked) ends the session: back to the sign-in form.
   const refused = [data.rigs, data.convoys, data.escalations].some((d) => d.loaded.state === 'error' && d.loaded.code === 'UNAUTHORIZED');
   useEffect(() => {
     if (refused) onSignOut();
   }, [refused, onSignOut]);
-  const refresh = () => {
-    data.rigs.reload();
-    data.convoys.reload();
-    data.escalations.reload();
-  };
+  const refresh = () => bus.emit({ kind: 'resync' });
   return (
     <>
       <header class="top">
@@ -86,7 +84,7 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: () => 
       </header>
       <main>
         {route.page === 'convoy' ? (
-          <ConvoyPage client={client} session={session} convoyId={route.convoyId} names={namesOf(data)} />
+          <ConvoyPage client={client} session={session} bus={bus} convoyId={route.convoyId} names={namesOf(data)} />
         ) : (
           <TownView client={client} session={session} data={data} />
         )}

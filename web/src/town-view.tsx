@@ -1,5 +1,6 @@
-import { useMemo } from 'preact/hooks';
+import { useEffect, useMemo } from 'preact/hooks';
 import { type Escalation, rigProgress, type TownClient } from './api';
+import { type TownBus, touches, useTownSignals } from './bus';
 import { ConvoyList, type ConvoyProgress } from './convoys';
 import { EscalationList } from './escalations';
 import type { Names } from './events';
@@ -11,8 +12,10 @@ import { canHandleEscalations, type Session } from './session';
 const ACTIVE_CONVOYS_SHOWN = 50;
 const OPEN_ESCALATIONS_SHOWN = 100;
 const ACKNOWLEDGED_ESCALATIONS_SHOWN = 50;
+/** After a heartbeat is due, the time it takes to check every rig (its checks time out after 5 s). */
+const HEARTBEAT_SETTLE_MS = 6_000;
 
-export function useTownData(client: TownClient, session: Session) {
+export function useTownData(client: TownClient, session: Session, bus: TownBus) {
   const { townId } = session;
   // A rig token reads convoys and events only (tenancy): the page does not ask for the rest.
   const townWide = session.role !== 'rig';
@@ -39,6 +42,21 @@ export function useTownData(client: TownClient, session: Session) {
     ]);
     return [...open.items, ...acknowledged.items];
   }, [client, townId]);
+  // A heartbeat that changes no target's state writes no event, yet moves every "last check": re-read
+  // the health once when the next heartbeat is due (one read per heartbeat, not a polling loop).
+  const nextHeartbeatAt = rigs.loaded.state === 'ok' ? (rigs.loaded.value?.watchdog.nextHeartbeatAt ?? null) : null;
+  useEffect(() => {
+    if (!nextHeartbeatAt) return;
+    const timer = setTimeout(rigs.reload, Math.max(Date.parse(nextHeartbeatAt) - Date.now(), 0) + HEARTBEAT_SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [nextHeartbeatAt]);
+  // Each event re-reads what it made stale (coalesced: a burst costs at most two reads per part).
+  useTownSignals(bus, (signal) => {
+    const stale = signal.kind === 'event' ? touches(signal.event) : { rigs: true, convoys: true, escalations: true };
+    if (stale.rigs) rigs.reload();
+    if (stale.convoys) convoys.reload();
+    if (stale.escalations) escalations.reload();
+  });
   return { rigs, convoys, escalations };
 }
 
