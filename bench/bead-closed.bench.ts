@@ -29,7 +29,7 @@ it(SCENARIO, async () => {
   const rigIds = rigs.map((r) => r.id);
 
   const first = value(await stub.createConvoy(townId, { title: 'large', beads: spreadBeads(rigIds, BEADS_PER_CALL / RIG_COUNT) }));
-  const largeBeads = first.beads.map((b) => b.id);
+  const largeBeads = [...first.beadIds];
   while (largeBeads.length < LARGE_BEADS) {
     const more = value(
       await stub.addConvoyBeads(townId, {
@@ -37,13 +37,13 @@ it(SCENARIO, async () => {
         beads: spreadBeads(rigIds, BEADS_PER_CALL / RIG_COUNT, `more-${largeBeads.length}`),
       }),
     );
-    largeBeads.push(...more.added.map((b) => b.id));
+    largeBeads.push(...more.beadIds);
   }
   const large = { id: first.id, beads: largeBeads };
   const small: { id: string; beads: string[] }[] = [];
   for (let i = 0; i <= CLOSES / SMALL_CLOSES_EACH; i++) {
     const convoy = value(await stub.createConvoy(townId, { title: `small-${i}`, beads: spreadBeads(rigIds, 1) }));
-    small.push({ id: convoy.id, beads: convoy.beads.map((b) => b.id) });
+    small.push({ id: convoy.id, beads: convoy.beadIds });
   }
 
   // Call i (negative while warming up) closes a bead never closed before, and never a convoy's last one.
@@ -73,7 +73,7 @@ it(SCENARIO, async () => {
       return { ...counter.take(), status: summary.status };
     });
   const fresh = value(await stub.createConvoy(townId, { title: 'small-fresh', beads: spreadBeads(rigIds, 1) }));
-  const smallCost = await cost(fresh.id, fresh.beads[0]?.id as string);
+  const smallCost = await cost(fresh.id, fresh.beadIds[0] as string);
   const largeCost = await cost(large.id, large.beads[CLOSES] as string);
   const repeatCost = await cost(large.id, large.beads[CLOSES] as string);
   // The 10th close of a small convoy whose 9 others closed during the timing lands it.

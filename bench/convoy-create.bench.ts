@@ -93,7 +93,7 @@ it(SCENARIO, async () => {
       raw,
       rpc: async () => {
         const convoy = value(await stub.createConvoy(townId, { title: 'bench', beads }));
-        if (convoy.beads.length !== beads.length) throw new Error('create lost beads');
+        if (convoy.beadIds.length !== beads.length) throw new Error('create lost beads');
       },
       http: () => api.convoy.create.mutate({ townId, title: 'bench', beads }),
     },

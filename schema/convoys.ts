@@ -18,6 +18,11 @@ export const convoys = sqliteTable(
     landedAt: text('landed_at'),
     // The caller's key for a create: retrying a create with it returns the first convoy.
     idempotencyKey: text('idempotency_key'),
+    // Per-rig progress, {rigId: [totalBeads, closedBeads]}, and the close-time sketch, {bucket: count}
+    // (server/convoys/rig-progress.ts, close-sketch.ts): kept on this row, which every add and close
+    // already writes, so convoy.get reads one row (not one per bead) and a close writes no extra row.
+    rigProgress: text('rig_progress', { mode: 'json' }).$type<Record<string, [number, number]>>().notNull().default({}),
+    closeMsSketch: text('close_ms_sketch', { mode: 'json' }).$type<Record<string, number>>().notNull().default({}),
   },
   (t) => [
     check('convoys_status_check', sql`${t.status} in ('active', 'landed', 'cancelled')`),

@@ -72,17 +72,27 @@ async function main() {
     const inRig = (await town.rig.beads.query({ townId, rigId: rig.id })).items;
     check(inRig.length === beads.filter((b) => b.rigId === rig.id).length, `${rig.name} holds its ${inRig.length} bead(s)`);
   }
-  for (const [i, bead] of convoy.beads.entries()) {
-    await town.rig.closeBead.mutate({ townId, rigId: bead.rigId, beadId: bead.id });
+  // create answers the beads' ids in the order given (beadIds[i] is beads[i]); convoy.get answers
+  // per-rig progress, and the beads themselves page through convoy.beads.
+  const listed = await town.convoy.beads.query({ townId, convoyId: convoy.id, limit: 200 });
+  check(
+    listed.nextCursor === null && listed.items.map((b) => b.id).join() === convoy.beadIds.join(),
+    `convoy.beads lists its ${listed.items.length} beads in order`,
+  );
+  const rigName = new Map(rigs.map((r) => [r.id, r.name]));
+  for (const [i, beadId] of convoy.beadIds.entries()) {
+    await town.rig.closeBead.mutate({ townId, rigId: beads[i]?.rigId ?? '', beadId });
     const now = await until(
       'the town hears of each close',
       () => town.convoy.get.query({ townId, convoyId: convoy.id }),
       (c) => c.closedBeads === i + 1,
     );
-    say(`  ${bar(now.closedBeads, now.totalBeads)} ${now.status}`);
+    const perRig = now.rigs.map((r) => `${rigName.get(r.rigId)} ${r.closedBeads}/${r.totalBeads}`).join(', ');
+    say(`  ${bar(now.closedBeads, now.totalBeads)} ${now.status.padEnd(7)} ${perRig}`);
   }
   const landed = await town.convoy.get.query({ townId, convoyId: convoy.id });
   check(landed.status === 'landed' && landed.landedAt !== null, `convoy landed at ${landed.landedAt}`);
+  check(landed.rigs.length === 3 && landed.rigs.every((r) => r.closedBeads === r.totalBeads), 'every rig closed all of its beads');
 
   say('\n3. Escalations, one of each severity');
   const hook = await startWebhookReceiver();

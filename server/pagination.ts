@@ -80,3 +80,11 @@ export function toRowidPage<Row extends { rowid: number }, T>(rows: Row[], limit
   const last = items.at(-1);
   return { items: items.map(map), nextCursor: rows.length > limit && last ? encodeCursor([last.rowid]) : null };
 }
+
+// Lists in another integer order (a convoy's beads by position) use the same cursor form.
+
+/** The position after which the next page starts (-1 for the first page). */
+export const afterPositionCursor = (cursor: string | undefined): number => (cursor === undefined ? -1 : afterRowidCursor(cursor));
+
+/** The cursor of a page that ends at `position`. */
+export const positionCursor = (position: number): string => encodeCursor([position]);

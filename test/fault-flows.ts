@@ -211,7 +211,8 @@ const closeToNotification: Flow = async (faults) => {
   await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(townId) });
   const beads = [...beadsFor(rigs.north as string, 1, 'n'), ...beadsFor(rigs.south as string, 1, 's')];
   const convoy = await api.convoy.create.mutate({ townId, title: 'flow', beads });
-  const [first, second] = convoy.beads;
+  // beadIds[i] is beads[i] of the call.
+  const [first, second] = convoy.beadIds.map((id, i) => ({ id, rigId: beads[i]?.rigId as string }));
   if (!first || !second) throw new Error('convoy without beads');
   await faults.setup?.(run);
   await call(run, () => api.rig.closeBead.mutate({ townId, rigId: first.rigId, beadId: first.id }));

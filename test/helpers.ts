@@ -59,6 +59,21 @@ export async function allRigBeads(input: RigBeadsInput) {
   return items;
 }
 
+type ConvoyBeadsInput = Parameters<TownClient['convoy']['beads']['query']>[0];
+
+/** Every bead of a convoy (following `convoy.beads` pages, short ones included), in the order added. */
+export async function allConvoyBeads(input: ConvoyBeadsInput) {
+  const api = client();
+  const items = [];
+  let cursor: string | undefined;
+  do {
+    const page = await api.convoy.beads.query({ ...input, cursor });
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return items;
+}
+
 /** The TownDO serving `townId`. */
 export const townStub = (townId: string) => env.TOWN.get(env.TOWN.idFromName(townId));
 

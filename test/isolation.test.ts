@@ -35,13 +35,14 @@ beforeAll(async () => {
   const mail = (await api.mayor.mail.list.query({ townId: A })).items[0];
   await api.watchdog.heartbeat.mutate({ townId: A });
   await api.town.setSettings.mutate({ townId: A, storageBudgetBytes: A_STORAGE_BUDGET_BYTES });
-  if (!mail || !convoy.beads[0]) throw new Error('town A is missing its data');
+  const [beadId] = convoy.beadIds;
+  if (!mail || !beadId) throw new Error('town A is missing its data');
   Object.assign(ids, {
     rigId: rig.id,
     sourceRigId: rig.id,
     target: rig.id,
     convoyId: convoy.id,
-    beadId: convoy.beads[0].id,
+    beadId,
     escalationId: escalation.id,
     mailId: mail.id,
   });
@@ -49,7 +50,7 @@ beforeAll(async () => {
     rig.id,
     name,
     convoy.id,
-    convoy.beads[0].id,
+    beadId,
     escalation.id,
     mail.id,
     `only-a-${A}`,
@@ -94,7 +95,9 @@ describe('town isolation (generated from the router)', () => {
   const mutationsWithIds = procedures.filter((p) => p.type === 'mutation' && idFields(p).length > 0);
 
   it('covers every read, and every write that names an id', () => {
-    expect(queries.map((p) => p.path)).toEqual(expect.arrayContaining(['rig.list', 'convoy.get', 'escalation.list', 'mayor.mail.list']));
+    expect(queries.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['rig.list', 'convoy.get', 'convoy.beads', 'escalation.list', 'mayor.mail.list']),
+    );
     expect(mutationsWithIds.map((p) => p.path)).toEqual(expect.arrayContaining(['rig.remove', 'convoy.beadClosed', 'mayor.mail.markRead']));
   });
 

@@ -83,9 +83,10 @@ describe('load', () => {
     expect(await townTasks(townId)).toEqual([]);
     const undelivered = await withTownDb(townId, (db) => [...deliveredBeads(db).values()].filter((delivered) => !delivered).length);
     expect(undelivered).toBe(0);
-    for (const rigId of rigIds) {
+    for (const [r, rigId] of rigIds.entries()) {
       const beads = await allRigBeads({ townId, rigId });
-      const expected = created.slice(0, CONVOYS).flatMap((c) => c.beads.filter((b) => b.rigId === rigId).map((b) => b.id));
+      // Each create's beads are grouped by rig in rigIds order: rig r's are the r-th run of BEADS_PER_RIG.
+      const expected = created.slice(0, CONVOYS).flatMap((c) => c.beadIds.slice(r * BEADS_PER_RIG, (r + 1) * BEADS_PER_RIG));
       expect(beads.map((b) => b.id).sort()).toEqual(expected.sort());
       expect(beads).toHaveLength(CONVOYS * BEADS_PER_RIG);
     }

@@ -51,8 +51,10 @@ describe('operator logs', () => {
     const { north, south } = rigs;
     const lines = await logLines(async () => {
       await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(townId) });
-      const convoy = await api.convoy.create.mutate({ townId, title: 'logged', beads: [...beadsFor(north, 1), ...beadsFor(south, 1)] });
-      for (const bead of convoy.beads) await api.rig.closeBead.mutate({ townId, rigId: bead.rigId, beadId: bead.id });
+      const beads = [...beadsFor(north, 1), ...beadsFor(south, 1)];
+      const convoy = await api.convoy.create.mutate({ townId, title: 'logged', beads });
+      for (const [i, beadId] of convoy.beadIds.entries())
+        await api.rig.closeBead.mutate({ townId, rigId: beads[i]?.rigId as string, beadId });
       await api.convoy.addBeads.mutate({ townId, convoyId: convoy.id, beads: beadsFor(north, 1, 'more') });
       const doomed = await api.convoy.create.mutate({ townId, title: 'doomed', beads: beadsFor(south, 1) });
       await api.convoy.cancel.mutate({ townId, convoyId: doomed.id });

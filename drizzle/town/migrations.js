@@ -10,6 +10,8 @@ import m0008 from './0008_escalation_idempotency_key.sql';
 import m0009 from './0009_rig_open_beads_index.sql';
 import m0010 from './0010_town_settings.sql';
 import m0011 from './0011_event_log.sql';
+import m0012 from './0012_convoy-rig-progress.sql';
+import m0013 from './0013_backfill-convoy-rig-progress.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -27,5 +29,7 @@ export default {
     m0009,
     m0010,
     m0011,
+    m0012,
+    m0013,
   },
 };

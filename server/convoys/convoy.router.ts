@@ -46,6 +46,10 @@ export const convoyRouter = router({
   get: procedure
     .input(convoyRef)
     .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getConvoy(input.townId, input.convoyId))),
+  // The convoy's beads in the order added, a page at a time (convoy.get answers per-rig counts only).
+  beads: procedure
+    .input(convoyRef.extend({ status: z.enum(['open', 'closed']).optional(), rigId: entityId.optional(), ...pageInput }))
+    .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).listConvoyBeads(townId, input))),
   list: procedure
     .input(
       townInput.extend({

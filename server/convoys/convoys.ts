@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, sql } from 'drizzle-orm';
+import { and, desc, eq, sql } from 'drizzle-orm';
 import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
 import { appendEvent } from '../events/log';
@@ -6,8 +6,19 @@ import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
 import { iso, type TownContext } from '../town/context';
+import { firstBeadIds } from './beads-page';
 import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './delivery';
-import { type Convoy, type ConvoyBead, type ConvoyStatus, type ConvoySummary, toConvoyBead, toSummary } from './views';
+import { addToRigProgress, closeInRigProgress, closeInSketch, initialRigProgress } from './rig-progress';
+import {
+  type Convoy,
+  type ConvoyBead,
+  type ConvoyStatus,
+  type ConvoySummary,
+  type ConvoyWithBeadIds,
+  toConvoy,
+  toConvoyBead,
+  toSummary,
+} from './views';
 
 // Convoys: titled batches of beads spread over rigs, landing when every bead is closed. Multi-row
 // writes run in one `db.transaction` (statements go through `db`, the same DO SQLite connection).
@@ -88,12 +99,12 @@ function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: r
 }
 
 /** Creates a convoy and distributes its beads (one delivery per rig). The same idempotency key returns the first convoy. */
-export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput): Promise<Convoy> {
+export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput): Promise<ConvoyWithBeadIds> {
   const { db } = ctx;
-  const { convoyId, taskIds } = db.transaction(() => {
+  const { convoyId, taskIds, beadIds } = db.transaction(() => {
     if (input.idempotencyKey) {
       const existing = db.select({ id: convoys.id }).from(convoys).where(eq(convoys.idempotencyKey, input.idempotencyKey)).get();
-      if (existing) return { convoyId: existing.id, taskIds: [] };
+      if (existing) return { convoyId: existing.id, taskIds: [], beadIds: null };
     }
     requireRigs(ctx, input.beads);
     const id = crypto.randomUUID();
@@ -105,15 +116,17 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
         createdBy: input.createdBy ?? null,
         createdAt: iso(ctx.now()),
         idempotencyKey: input.idempotencyKey ?? null,
+        rigProgress: initialRigProgress(input.beads.map((b) => b.rigId)),
       })
       .run();
-    const { taskIds } = insertBeads(ctx, id, 0, input.beads);
+    const { added, taskIds } = insertBeads(ctx, id, 0, input.beads);
     appendEvent(ctx, { type: 'convoy.created', convoyId: id, data: { totalBeads: input.beads.length, rigs: taskIds.length } });
     logEvent('info', 'convoy.created', { townId: ctx.townId, convoyId: id, beads: input.beads.length, rigs: taskIds.length });
-    return { convoyId: id, taskIds };
+    return { convoyId: id, taskIds, beadIds: added.map((b) => b.id) };
   });
   await deliverNow(ctx, taskIds);
-  return getConvoy(ctx, convoyId);
+  // A repeat names the first create's beads: they hold its first positions.
+  return { ...getConvoy(ctx, convoyId), beadIds: beadIds ?? firstBeadIds(ctx, convoyId, input.beads.length) };
 }
 
 /** Bead ids derived from an `addBeads` idempotency key, so a retry names the same beads. */
@@ -134,7 +147,7 @@ async function beadIdsFor(convoyId: string, count: number, idempotencyKey: strin
 export async function addBeads(
   ctx: ConvoyContext,
   input: { convoyId: string; beads: NewBead[]; idempotencyKey?: string },
-): Promise<ConvoySummary & { added: ConvoyBead[] }> {
+): Promise<ConvoyWithBeadIds & { added: number }> {
   const { db } = ctx;
   const ids = input.idempotencyKey === undefined ? undefined : await beadIdsFor(input.convoyId, input.beads.length, input.idempotencyKey);
   const { convoy, added, taskIds } = db.transaction(() => {
@@ -145,7 +158,12 @@ export async function addBeads(
     if (added.length === 0) return { convoy: current, added, taskIds };
     const convoy = db
       .update(convoys)
-      .set({ totalBeads: sql`${convoys.totalBeads} + ${added.length}`, status: 'active', landedAt: null })
+      .set({
+        totalBeads: sql`${convoys.totalBeads} + ${added.length}`,
+        rigProgress: addToRigProgress(added.map((b) => b.rigId)),
+        status: 'active',
+        landedAt: null,
+      })
       .where(eq(convoys.id, current.id))
       .returning()
       .get();
@@ -162,7 +180,9 @@ export async function addBeads(
     return { convoy, added, taskIds };
   });
   await deliverNow(ctx, taskIds);
-  return { ...toSummary(convoy), added };
+  // With a key, the call's beads are the derived ids (a retry names the same beads); without, the new ones.
+  const beadIds = ids ?? added.map((b) => b.id);
+  return { ...toConvoy(convoy), beadIds, added: added.length };
 }
 
 /**
@@ -190,7 +210,12 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
     }
     const convoy = db
       .update(convoys)
-      .set({ closedBeads: sql`${convoys.closedBeads} + 1` })
+      // The rig's count and the close-time sketch ride on the same row update (no extra row written).
+      .set({
+        closedBeads: sql`${convoys.closedBeads} + 1`,
+        rigProgress: closeInRigProgress(closed.rigId),
+        closeMsSketch: closeInSketch(iso(ctx.now())),
+      })
       .where(eq(convoys.id, input.convoyId))
       .returning()
       .get();
@@ -244,15 +269,9 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
   return toSummary(convoy);
 }
 
+/** The summary and per-rig progress: one row, whatever the number of beads (those page through `convoy.beads`). */
 export function getConvoy(ctx: TownContext, convoyId: string): Convoy {
-  const convoy = requireConvoy(ctx, convoyId);
-  const beads = ctx.db
-    .select({ beadId: convoyBeads.beadId, rigId: convoyBeads.rigId, title: convoyBeads.title, status: convoyBeads.status })
-    .from(convoyBeads)
-    .where(eq(convoyBeads.convoyId, convoyId))
-    .orderBy(asc(convoyBeads.position))
-    .all();
-  return { ...toSummary(convoy), beads: beads.map(toConvoyBead) };
+  return toConvoy(requireConvoy(ctx, convoyId));
 }
 
 /** Newest first; the cursor is the last item's (createdAt, id), so pages stay stable as convoys are added. */

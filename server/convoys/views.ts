@@ -22,9 +22,34 @@ export interface ConvoyBead {
   status: 'open' | 'closed';
 }
 
-export interface Convoy extends ConvoySummary {
-  beads: ConvoyBead[];
+/** One rig's share of a convoy. */
+export interface RigProgress {
+  rigId: string;
+  totalBeads: number;
+  closedBeads: number;
 }
+
+/** `convoy.get`: the summary and per-rig progress, never the beads (those are paged by `convoy.beads`). */
+export interface Convoy extends ConvoySummary {
+  rigs: RigProgress[];
+}
+
+/**
+ * `convoy.create` / `convoy.addBeads`: the convoy, and the ids of the call's beads in the order given
+ * (`beadIds[i]` is `beads[i]`), so a caller can close them without paging the convoy.
+ */
+export interface ConvoyWithBeadIds extends Convoy {
+  beadIds: string[];
+}
+
+/** The wire form of the row's `rig_progress` ({rigId: [total, closed]}): one entry per rig, by rig id. */
+export function toRigProgress(column: Record<string, [number, number]>): RigProgress[] {
+  return Object.entries(column)
+    .map(([rigId, [totalBeads, closedBeads]]) => ({ rigId, totalBeads, closedBeads }))
+    .sort((a, b) => (a.rigId < b.rigId ? -1 : a.rigId > b.rigId ? 1 : 0));
+}
+
+export const toConvoy = (row: typeof convoys.$inferSelect): Convoy => ({ ...toSummary(row), rigs: toRigProgress(row.rigProgress) });
 
 export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {
   const { id, title, status, totalBeads, closedBeads, createdBy, createdAt, landedAt } = row;

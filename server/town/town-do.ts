@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { type ConvoyBeadsInput, listConvoyBeads } from '../convoys/beads-page';
 import * as convoys from '../convoys/convoys';
 import type { ConvoyContext } from '../convoys/delivery';
 import { convoyTaskHandlers } from '../convoys/delivery';
@@ -113,6 +114,10 @@ export class TownDO extends DurableObject<Env> {
 
   getConvoy(townId: string, convoyId: string) {
     return this.run(townId, (c) => convoys.getConvoy(c, convoyId));
+  }
+
+  listConvoyBeads(townId: string, input: ConvoyBeadsInput) {
+    return this.run(townId, (c) => listConvoyBeads(c, input));
   }
 
   listConvoys(townId: string, input: { status?: ConvoyStatus; limit?: number; cursor?: string }) {

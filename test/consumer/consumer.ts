@@ -7,7 +7,11 @@ const assert = <T extends true>(_proof?: T) => {};
 
 assert<Equal<RouterOutputs['rig']['get'], { id: string; name: string; rigDoId: string; createdAt: string }>>();
 assert<Equal<RouterInputs['rig']['register'], { townId: string; name: string }>>();
-assert<Equal<RouterOutputs['convoy']['get']['beads'][number], { id: string; rigId: string; title: string; status: 'open' | 'closed' }>>();
+assert<Equal<RouterOutputs['convoy']['get']['rigs'][number], { rigId: string; totalBeads: number; closedBeads: number }>>();
+assert<Equal<RouterOutputs['convoy']['create']['beadIds'], string[]>>();
+assert<Equal<RouterOutputs['convoy']['beads']['items'][number], { id: string; rigId: string; title: string; status: 'open' | 'closed' }>>();
+assert<Equal<RouterOutputs['convoy']['beads']['nextCursor'], string | null>>();
+assert<Equal<RouterInputs['convoy']['beads']['status'], 'open' | 'closed' | undefined>>();
 assert<Equal<RouterOutputs['convoy']['get']['status'], 'active' | 'landed' | 'cancelled'>>();
 assert<Equal<RouterInputs['escalation']['raise']['severity'], 'low' | 'medium' | 'high' | 'critical'>>();
 assert<Equal<RouterOutputs['mayor']['briefing']['activeConvoys']['items'][number]['progress'], number>>();
@@ -22,6 +26,8 @@ export async function example() {
   await town.rig.get.query({ townId: 't', rigId: 1 });
   // @ts-expect-error: beads need a rigId
   await town.convoy.create.mutate({ townId: 't', title: 'x', beads: [{ title: 'b' }] });
+  // @ts-expect-error: convoy.get no longer answers the beads (they page through convoy.beads)
+  (await town.convoy.get.query({ townId: 't', convoyId: 'c' })).beads;
   // @ts-expect-error: not a severity
   await town.escalation.raise.mutate({ townId: 't', sourceRigId: 'r', severity: 'urgent', message: 'm' });
   // @ts-expect-error: no such procedure

@@ -6,7 +6,7 @@ import { countingStorage } from '../../bench/sql-counter';
 import * as schema from '../../schema/town';
 import * as convoys from '../../server/convoys/convoys';
 import type { ConvoyContext } from '../../server/convoys/delivery';
-import { townStub } from '../helpers';
+import { allConvoyBeads, townStub } from '../helpers';
 import { outboxRows } from '../town-helpers';
 import { api, beadsFor, townWithRigs } from './convoy-helpers';
 
@@ -20,12 +20,13 @@ describe('convoy.beadClosed under concurrency', () => {
     });
     expect(convoy.totalBeads).toBe(500);
     const close = (beadId: string) => api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId });
-    const results = await Promise.all(convoy.beads.flatMap((b) => [close(b.id), close(b.id)]));
+    const results = await Promise.all(convoy.beadIds.flatMap((id) => [close(id), close(id)]));
 
     expect(results.filter((r) => r.status === 'landed').length).toBeGreaterThan(0);
     const final = await api.convoy.get.query({ townId, convoyId: convoy.id });
     expect(final).toMatchObject({ status: 'landed', closedBeads: 500, totalBeads: 500 });
-    expect(final.beads.filter((b) => b.status === 'closed')).toHaveLength(500);
+    expect(final.rigs).toEqual([rigs.north, rigs.south].sort().map((rigId) => ({ rigId, totalBeads: 250, closedBeads: 250 })));
+    expect(await allConvoyBeads({ townId, convoyId: convoy.id, status: 'closed' })).toHaveLength(500);
     const events = (await outboxRows(townId)).filter((r) => r.type === 'convoy.landed');
     expect(new Set(events.map((r) => r.eventId)).size).toBe(1);
     expect(events.map((r) => r.channel)).toEqual(['mayor']); // no webhook configured in this town
@@ -48,8 +49,8 @@ describe('convoy.beadClosed cost', () => {
     const small = await api.convoy.create.mutate({ townId, title: 'small', beads: beadsFor(rigs.alpha, 2) });
     const large = await api.convoy.create.mutate({ townId, title: 'large', beads: beadsFor(rigs.alpha, 800) });
 
-    const smallCost = await beadClosedCost(townId, small.id, small.beads[0]?.id as string);
-    const largeCost = await beadClosedCost(townId, large.id, large.beads[0]?.id as string);
+    const smallCost = await beadClosedCost(townId, small.id, small.beadIds[0] as string);
+    const largeCost = await beadClosedCost(townId, large.id, large.beadIds[0] as string);
     expect(largeCost.summary).toMatchObject({ closedBeads: 1, totalBeads: 800 });
     expect(largeCost.rowsRead).toBe(smallCost.rowsRead);
     expect(largeCost.rowsWritten).toBe(smallCost.rowsWritten);
@@ -57,12 +58,12 @@ describe('convoy.beadClosed cost', () => {
     expect(largeCost.rowsRead).toBeLessThanOrEqual(5);
     expect(largeCost.rowsWritten).toBeLessThanOrEqual(5);
     // A repeat (already closed) is as cheap.
-    const repeat = await beadClosedCost(townId, large.id, large.beads[0]?.id as string);
+    const repeat = await beadClosedCost(townId, large.id, large.beadIds[0] as string);
     expect(repeat.summary.closedBeads).toBe(1);
     expect(repeat.rowsRead).toBeLessThanOrEqual(5);
     expect(repeat.rowsWritten).toBe(0);
     // The landing close (counter, status, outbox rows, their tasks) is bounded too.
-    const landing = await beadClosedCost(townId, small.id, small.beads[1]?.id as string);
+    const landing = await beadClosedCost(townId, small.id, small.beadIds[1] as string);
     expect(landing.summary.status).toBe('landed');
     expect(landing.rowsRead).toBeLessThanOrEqual(20);
   });

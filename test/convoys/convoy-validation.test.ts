@@ -36,7 +36,7 @@ describe('convoy input validation', () => {
 
   it('rejects bad fields of the other convoy procedures', async () => {
     const { townId, rigs } = await townWithRigs('alpha');
-    const convoy = await api.convoy.create.mutate({ townId, title: 'c', beads: beadsFor(rigs.alpha, 1) });
+    const { beadIds: _ids, ...convoy } = await api.convoy.create.mutate({ townId, title: 'c', beads: beadsFor(rigs.alpha, 1) });
     const convoyId = convoy.id;
     // biome-ignore lint/suspicious/noExplicitAny: deliberately ill-typed input
     const bad = (call: (input: any) => Promise<unknown>, input: unknown, field: string) =>
@@ -46,6 +46,9 @@ describe('convoy input validation', () => {
     await bad(api.convoy.beadClosed.mutate, { townId, convoyId, beadId: '' }, 'beadId');
     await bad(api.convoy.cancel.mutate, { townId, convoyId: 'x'.repeat(129) }, 'convoyId');
     await bad(api.convoy.get.query, { townId }, 'convoyId');
+    await bad(api.convoy.beads.query, { townId, convoyId, limit: MAX_PAGE_SIZE + 1 }, 'limit');
+    await bad(api.convoy.beads.query, { townId, convoyId, status: 'in_progress' }, 'status');
+    await bad(api.convoy.beads.query, { townId, convoyId, cursor: 'garbage' }, 'cursor');
     await bad(api.convoy.list.query, { townId, limit: 0 }, 'limit');
     await bad(api.convoy.list.query, { townId, limit: MAX_PAGE_SIZE + 1 }, 'limit');
     await bad(api.convoy.list.query, { townId, limit: 1.5 }, 'limit');
@@ -69,8 +72,8 @@ describe('convoy input validation', () => {
     expect(await allRigBeads({ townId, rigId: alpha })).toEqual([]);
     expect(await townTasks(townId)).toEqual([]);
 
-    const convoy = await api.convoy.create.mutate({ townId, title: 'real', beads: beadsFor(alpha, 1) });
-    const beadId = convoy.beads[0]?.id as string;
+    const { beadIds, ...convoy } = await api.convoy.create.mutate({ townId, title: 'real', beads: beadsFor(alpha, 1) });
+    const beadId = beadIds[0] as string;
     await expectTrpcError(
       api.convoy.addBeads.mutate({ townId, convoyId: convoy.id, beads: [{ rigId: 'ghost-rig', title: 'y' }] }),
       'NOT_FOUND',
@@ -79,6 +82,7 @@ describe('convoy input validation', () => {
     // Thunks, run one at a time: each call starts only when awaited.
     for (const call of [
       () => api.convoy.get.query({ townId, convoyId: 'nope' }),
+      () => api.convoy.beads.query({ townId, convoyId: 'nope' }),
       () => api.convoy.cancel.mutate({ townId, convoyId: 'nope' }),
       () => api.convoy.addBeads.mutate({ townId, convoyId: 'nope', beads: beadsFor(alpha, 1) }),
       () => api.convoy.beadClosed.mutate({ townId, convoyId: 'nope', beadId }),

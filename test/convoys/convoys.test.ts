@@ -1,6 +1,6 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { allRigBeads, townStub } from '../helpers';
+import { allConvoyBeads, allRigBeads, townStub } from '../helpers';
 import { hookUrl } from '../receiver';
 import { outboxRows } from '../town-helpers';
 import { api, beadsFor, breakMethod, rigDo, townWithRigs } from './convoy-helpers';
@@ -27,22 +27,28 @@ describe('convoy lifecycle', () => {
       createdBy: 'mayor',
       createdAt: expect.any(String),
       landedAt: null,
-      beads: [
-        { id: expect.any(String), rigId: rigs.alpha, title: 'schema', status: 'open' },
-        { id: expect.any(String), rigId: rigs.beta, title: 'ui', status: 'open' },
-        { id: expect.any(String), rigId: rigs.alpha, title: 'api', status: 'open' },
-      ],
+      rigs: [
+        { rigId: rigs.alpha, totalBeads: 2, closedBeads: 0 },
+        { rigId: rigs.beta, totalBeads: 1, closedBeads: 0 },
+      ].sort((a, b) => a.rigId.localeCompare(b.rigId)),
+      beadIds: [expect.any(String), expect.any(String), expect.any(String)],
     });
     expect(new Date(convoy.createdAt).toISOString()).toBe(convoy.createdAt);
-    expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toEqual(convoy);
+    const { beadIds, ...got } = convoy;
+    expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toEqual(got);
+    expect(await allConvoyBeads({ townId, convoyId: convoy.id })).toEqual([
+      { id: beadIds[0], rigId: rigs.alpha, title: 'schema', status: 'open' },
+      { id: beadIds[1], rigId: rigs.beta, title: 'ui', status: 'open' },
+      { id: beadIds[2], rigId: rigs.alpha, title: 'api', status: 'open' },
+    ]);
 
     const alphaBeads = await allRigBeads({ townId, rigId: rigs.alpha });
     expect(alphaBeads.map((b) => [b.id, b.title, b.body, b.status, b.convoyId])).toEqual([
-      [convoy.beads[0]?.id, 'schema', 'add users table', 'open', convoy.id],
-      [convoy.beads[2]?.id, 'api', null, 'open', convoy.id],
+      [beadIds[0], 'schema', 'add users table', 'open', convoy.id],
+      [beadIds[2], 'api', null, 'open', convoy.id],
     ]);
     const betaBeads = await allRigBeads({ townId, rigId: rigs.beta });
-    expect(betaBeads.map((b) => [b.id, b.convoyId])).toEqual([[convoy.beads[1]?.id, convoy.id]]);
+    expect(betaBeads.map((b) => [b.id, b.convoyId])).toEqual([[beadIds[1], convoy.id]]);
   });
 
   it('lands when the rigs close every bead, enqueues one convoy.landed event, and reopens and lands again', async () => {
@@ -52,7 +58,7 @@ describe('convoy lifecycle', () => {
     const alpha = rigs.alpha;
     const beta = rigs.beta;
     const convoy = await api.convoy.create.mutate({ townId, title: 'Release', beads: [...beadsFor(alpha, 2), ...beadsFor(beta, 1)] });
-    const [a0, a1, b0] = convoy.beads.map((b) => b.id) as [string, string, string];
+    const [a0, a1, b0] = convoy.beadIds as [string, string, string];
 
     const closed = await api.rig.closeBead.mutate({ townId, rigId: alpha, beadId: a0 });
     expect(closed).toMatchObject({ id: a0, status: 'closed', closeReason: 'done', closedAt: expect.any(String) });
@@ -67,24 +73,27 @@ describe('convoy lifecycle', () => {
 
     const landed = await api.convoy.get.query({ townId, convoyId: convoy.id });
     expect(landed).toMatchObject({ status: 'landed', closedBeads: 3, totalBeads: 3, landedAt: expect.any(String) });
-    expect(landed.beads.every((b) => b.status === 'closed')).toBe(true);
+    expect((await allConvoyBeads({ townId, convoyId: convoy.id })).every((b) => b.status === 'closed')).toBe(true);
     const firstEvent = await outboxRows(townId);
     expect(firstEvent.map((r) => [r.type, r.channel]).sort()).toEqual([
       ['convoy.landed', 'mayor'],
       ['convoy.landed', 'webhook'],
     ]);
     expect(new Set(firstEvent.map((r) => r.eventId)).size).toBe(1);
-    const { beads: _beads, ...summary } = landed;
+    const { rigs: _rigs, ...summary } = landed;
     expect(firstEvent[0]?.payload).toMatchObject({ type: 'convoy.landed', data: summary });
 
     // Reopen: the added bead goes to its rig, the convoy is active again and lands again on its close.
     const reopened = await api.convoy.addBeads.mutate({ townId, convoyId: convoy.id, beads: [{ rigId: beta, title: 'hotfix' }] });
-    expect(reopened).toMatchObject({ status: 'active', totalBeads: 4, closedBeads: 3, landedAt: null });
-    const hotfix = reopened.added[0];
-    expect(hotfix).toEqual({ id: expect.any(String), rigId: beta, title: 'hotfix', status: 'open' });
+    expect(reopened).toMatchObject({ status: 'active', totalBeads: 4, closedBeads: 3, landedAt: null, added: 1 });
+    const [hotfix] = reopened.beadIds as [string];
+    expect(reopened.rigs.find((r) => r.rigId === beta)).toEqual({ rigId: beta, totalBeads: 2, closedBeads: 1 });
+    expect(await allConvoyBeads({ townId, convoyId: convoy.id, status: 'open' })).toEqual([
+      { id: hotfix, rigId: beta, title: 'hotfix', status: 'open' },
+    ]);
     await evictDurableObject(rigDo(townId, beta));
-    expect((await allRigBeads({ townId, rigId: beta, status: 'open' })).map((b) => b.id)).toEqual([hotfix?.id]);
-    await api.rig.closeBead.mutate({ townId, rigId: beta, beadId: hotfix?.id as string });
+    expect((await allRigBeads({ townId, rigId: beta, status: 'open' })).map((b) => b.id)).toEqual([hotfix]);
+    await api.rig.closeBead.mutate({ townId, rigId: beta, beadId: hotfix });
     expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toMatchObject({ status: 'landed', closedBeads: 4 });
     const events = new Set((await outboxRows(townId)).map((r) => r.eventId));
     expect(events.size).toBe(2);
@@ -93,7 +102,7 @@ describe('convoy lifecycle', () => {
   it('never double counts a repeated beadClosed', async () => {
     const { townId, rigs } = await townWithRigs('alpha');
     const convoy = await api.convoy.create.mutate({ townId, title: 'twice', beads: beadsFor(rigs.alpha, 2) });
-    const [b0, b1] = convoy.beads.map((b) => b.id) as [string, string];
+    const [b0, b1] = convoy.beadIds as [string, string];
     for (let i = 0; i < 3; i += 1) {
       expect(await api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId: b0 })).toMatchObject({
         status: 'active',
@@ -125,16 +134,17 @@ describe('convoy lifecycle', () => {
     const more = { townId, convoyId: convoy.id, beads: beadsFor(rigs.alpha, 2), idempotencyKey: 'add-1' };
     const first = await api.convoy.addBeads.mutate(more);
     const retry = await api.convoy.addBeads.mutate(more);
-    expect(first).toMatchObject({ totalBeads: 3 });
-    expect(first.added).toHaveLength(2);
-    expect(retry).toMatchObject({ totalBeads: 3, added: [] });
+    expect(first).toMatchObject({ totalBeads: 3, added: 2 });
+    expect(first.beadIds).toHaveLength(2);
+    // A retry names the same beads, and adds none of them again.
+    expect(retry).toMatchObject({ totalBeads: 3, added: 0, beadIds: first.beadIds });
     expect(await allRigBeads({ townId, rigId: rigs.alpha })).toHaveLength(3);
 
-    for (const bead of (await api.convoy.get.query({ townId, convoyId: convoy.id })).beads) {
+    for (const bead of await allConvoyBeads({ townId, convoyId: convoy.id })) {
       await api.rig.closeBead.mutate({ townId, rigId: rigs.alpha, beadId: bead.id });
     }
     expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toMatchObject({ status: 'landed', closedBeads: 3 });
-    expect(await api.convoy.addBeads.mutate(more)).toMatchObject({ status: 'landed', totalBeads: 3, added: [] });
+    expect(await api.convoy.addBeads.mutate(more)).toMatchObject({ status: 'landed', totalBeads: 3, added: 0 });
     // Another key adds more, and reopens.
     expect(await api.convoy.addBeads.mutate({ ...more, idempotencyKey: 'add-2' })).toMatchObject({ status: 'active', totalBeads: 5 });
   });

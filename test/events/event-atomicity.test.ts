@@ -39,7 +39,7 @@ const policy = { ...DEFAULT_WATCHDOG_OPTIONS, failureThreshold: 2 };
 
 async function landedConvoy(townId: string, rigId: string) {
   const convoy = await api.convoy.create.mutate({ townId, title: 'landed', beads: beadsFor(rigId, 1) });
-  await api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId: convoy.beads[0]?.id ?? '' });
+  await api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId: convoy.beadIds[0] ?? '' });
   return convoy;
 }
 
@@ -60,7 +60,7 @@ const ROWS: Row[] = [
     change: 'bead closed',
     setup: async ({ townId, rigId }) => {
       const convoy = await api.convoy.create.mutate({ townId, title: 't', beads: beadsFor(rigId, 2) });
-      return { convoyId: convoy.id, beadId: convoy.beads[0]?.id ?? '' };
+      return { convoyId: convoy.id, beadId: convoy.beadIds[0] ?? '' };
     },
     act: (c, ids) => convoys.beadClosed(c, { convoyId: ids.convoyId as string, beadId: ids.beadId as string }),
   },
@@ -68,7 +68,7 @@ const ROWS: Row[] = [
     change: 'landed (the last close)',
     setup: async ({ townId, rigId }) => {
       const convoy = await api.convoy.create.mutate({ townId, title: 't', beads: beadsFor(rigId, 1) });
-      return { convoyId: convoy.id, beadId: convoy.beads[0]?.id ?? '' };
+      return { convoyId: convoy.id, beadId: convoy.beadIds[0] ?? '' };
     },
     act: (c, ids) => convoys.beadClosed(c, { convoyId: ids.convoyId as string, beadId: ids.beadId as string }),
   },

@@ -27,10 +27,10 @@ export async function runFlow(
   await api.escalation.setRouting.mutate({ townId, staleAfterMinutes: 600 });
   // The convoy: created, delivered to its one rig, two closes, landed (Mayor notified), reopened, cancelled.
   const convoy = await api.convoy.create.mutate({ townId, title: 'flow', beads: beadsFor(north, 2) });
-  const [b0, b1] = convoy.beads;
+  const [b0, b1] = convoy.beadIds;
   if (!b0 || !b1) throw new Error('the convoy has no beads');
-  await api.rig.closeBead.mutate({ townId, rigId: north, beadId: b0.id });
-  await api.rig.closeBead.mutate({ townId, rigId: north, beadId: b1.id });
+  await api.rig.closeBead.mutate({ townId, rigId: north, beadId: b0 });
+  await api.rig.closeBead.mutate({ townId, rigId: north, beadId: b1 });
   await settle(townId);
   const more = await api.convoy.addBeads.mutate({ townId, convoyId: convoy.id, beads: beadsFor(north, 1, 'more') });
   await api.convoy.cancel.mutate({ townId, convoyId: convoy.id });
@@ -56,15 +56,15 @@ export async function runFlow(
   await api.rig.remove.mutate({ townId, rigId: south });
 
   const outage = (await api.escalation.list.query({ townId })).items.find((e) => e.sourceRigId === south);
-  if (!outage || !more.added[0]) throw new Error('the flow is missing its outage escalation or its added bead');
+  if (!outage || more.added !== 1) throw new Error('the flow is missing its outage escalation or its added bead');
   const c = { convoyId: convoy.id };
   const delivered = (ids: ExpectedEvent[1]): ExpectedEvent => ['notification.delivered', ids];
   return [
     ['routing.changed', {}],
     ['convoy.created', c],
     ['convoy.beads_delivered', { ...c, rigId: north }],
-    ['convoy.bead_closed', { ...c, rigId: north, beadId: b0.id }],
-    ['convoy.bead_closed', { ...c, rigId: north, beadId: b1.id }],
+    ['convoy.bead_closed', { ...c, rigId: north, beadId: b0 }],
+    ['convoy.bead_closed', { ...c, rigId: north, beadId: b1 }],
     ['convoy.landed', c],
     delivered(c),
     ['convoy.beads_added', c],

@@ -17,9 +17,9 @@ describe('mayor.briefing', () => {
       title: 'half done',
       beads: [...beadsFor(alpha.id, 1), ...beadsFor(beta.id, 1)],
     });
-    await api.rig.closeBead.mutate({ townId, rigId: alpha.id, beadId: active.beads[0]?.id as string });
+    await api.rig.closeBead.mutate({ townId, rigId: alpha.id, beadId: active.beadIds[0] as string });
     const landed = await api.convoy.create.mutate({ townId, title: 'done', beads: beadsFor(beta.id, 1) });
-    await api.rig.closeBead.mutate({ townId, rigId: beta.id, beadId: landed.beads[0]?.id as string });
+    await api.rig.closeBead.mutate({ townId, rigId: beta.id, beadId: landed.beadIds[0] as string });
 
     const open = await api.escalation.raise.mutate({ townId, sourceRigId: alpha.id, severity: 'medium', message: 'tests flaky' });
     const acked = await api.escalation.raise.mutate({ townId, sourceRigId: beta.id, severity: 'low', message: 'noted' });

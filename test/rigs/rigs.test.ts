@@ -59,7 +59,7 @@ describe('rig registry', () => {
     const convoy = await api.convoy.create.mutate({ townId, title: 'c', beads: [{ rigId: rig.id, title: 'b' }] });
     await expectTrpcError(api.rig.remove.mutate({ townId, rigId: rig.id }), 'CONFLICT', new RegExp(convoy.id));
     expect(await api.rig.list.query({ townId })).toEqual([rig]);
-    await api.rig.closeBead.mutate({ townId, rigId: rig.id, beadId: convoy.beads[0]?.id as string });
+    await api.rig.closeBead.mutate({ townId, rigId: rig.id, beadId: convoy.beadIds[0] as string });
     expect(await api.rig.remove.mutate({ townId, rigId: rig.id })).toEqual(rig);
   });
 });

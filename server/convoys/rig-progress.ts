@@ -1,0 +1,53 @@
+import { type SQL, sql } from 'drizzle-orm';
+import { convoys } from '../../schema/town';
+import { CLOSE_SKETCH_LOG_GAMMA } from './close-sketch';
+
+// Per-rig progress of a convoy and its close-time sketch live as JSON on the convoy's own row
+// (`rig_progress` {rigId: [total, closed]}, `close_ms_sketch` {bucket: count}). Every add and close
+// already updates that row, so keeping them costs no extra row written, and `convoy.get` reads one row
+// whatever the number of beads. These are SQL fragments for the adding and closing UPDATEs.
+
+export type RigProgressColumn = Record<string, [number, number]>;
+
+/** Beads per rig in `rigIds` (one entry per bead). */
+function countByRig(rigIds: readonly string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const rigId of rigIds) counts.set(rigId, (counts.get(rigId) ?? 0) + 1);
+  return counts;
+}
+
+/** A JSON path to one rig's entry (rig ids are the registry's UUIDs: nothing in them needs escaping). */
+const rigPath = (rigId: string, index?: 0 | 1) => `$.${JSON.stringify(rigId)}${index === undefined ? '' : `[${index}]`}`;
+
+/** `rig_progress` of a new convoy holding `rigIds` (one entry per bead). */
+export function initialRigProgress(rigIds: readonly string[]): RigProgressColumn {
+  return Object.fromEntries([...countByRig(rigIds)].map(([rigId, n]) => [rigId, [n, 0]]));
+}
+
+/** The new `rig_progress` after adding beads of `rigIds` (one entry per bead): one json_set over the rigs named. */
+export function addToRigProgress(rigIds: readonly string[]): SQL {
+  const column = convoys.rigProgress;
+  const pairs = [...countByRig(rigIds)].map(
+    ([rigId, n]) =>
+      sql`${rigPath(rigId)}, json_array(coalesce(json_extract(${column}, ${rigPath(rigId, 0)}), 0) + ${n}, coalesce(json_extract(${column}, ${rigPath(rigId, 1)}), 0))`,
+  );
+  return pairs.length === 0 ? sql`${column}` : sql`json_set(${column}, ${sql.join(pairs, sql`, `)})`;
+}
+
+/** The new `rig_progress` after one close of the rig's bead. */
+export function closeInRigProgress(rigId: string): SQL {
+  const column = convoys.rigProgress;
+  return sql`json_set(${column}, ${rigPath(rigId, 1)}, coalesce(json_extract(${column}, ${rigPath(rigId, 1)}), 0) + 1)`;
+}
+
+/**
+ * The new `close_ms_sketch` after one close at `closedAt`: the bucket of the time since the row's
+ * `created_at` is computed in the same UPDATE (the row is not read first), as sketchBucket() does.
+ */
+export function closeInSketch(closedAt: string): SQL {
+  const column = convoys.closeMsSketch;
+  const ms = sql`((julianday(${closedAt}) - julianday(${convoys.createdAt})) * 86400000.0)`;
+  const bucket = sql`(case when ${ms} >= 1 then cast(ceil(ln(${ms}) / ${CLOSE_SKETCH_LOG_GAMMA}) as integer) + 1 else 0 end)`;
+  const path = sql`'$."' || ${bucket} || '"'`;
+  return sql`json_set(${column}, ${path}, coalesce(json_extract(${column}, ${path}), 0) + 1)`;
+}
