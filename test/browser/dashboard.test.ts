@@ -67,7 +67,10 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
       severity: 'high',
       message: 'CI is red on main',
     });
-    return { townId, frontend, backend, convoy, escalation };
+    // convoy.create answers the bead ids in input order.
+    const rigOfBead = [frontend.id, frontend.id, backend.id];
+    const beads = convoy.beadIds.map((id, i) => ({ id, rigId: rigOfBead[i] ?? '' }));
+    return { townId, frontend, backend, convoy, beads, escalation };
   }
 
   test('GET / serves the page; /health and /trpc still reach the Worker', async () => {
@@ -100,7 +103,7 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
   });
 
   test('the town view: rig health, a convoy progress bar, an escalation acknowledged from the page', async () => {
-    const { townId, convoy, escalation } = await seedTown('view');
+    const { townId, beads, escalation } = await seedTown('view');
     const page = await openPage();
     await signIn(page, townId);
 
@@ -118,7 +121,7 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
     assert.equal(await bar.getAttribute('aria-valuenow'), '0');
     assert.equal(await bar.getAttribute('aria-valuemax'), '3');
 
-    const [first] = convoy.beads;
+    const [first] = beads;
     assert.ok(first);
     await api.rig.closeBead.mutate({ townId, rigId: first.rigId, beadId: first.id });
     await page.getByRole('button', { name: 'Refresh' }).click();
@@ -162,8 +165,8 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
   });
 
   test('a convoy page: its closes over time and its history, from the event log', async () => {
-    const { townId, convoy } = await seedTown('convoy');
-    for (const bead of convoy.beads.slice(0, 2)) await api.rig.closeBead.mutate({ townId, rigId: bead.rigId, beadId: bead.id });
+    const { townId, beads } = await seedTown('convoy');
+    for (const bead of beads.slice(0, 2)) await api.rig.closeBead.mutate({ townId, rigId: bead.rigId, beadId: bead.id });
     const page = await openPage();
     await signIn(page, townId);
     await page.getByRole('link', { name: 'Ship the login page' }).click();
@@ -177,6 +180,31 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
     const bar = page.getByRole('progressbar', { name: 'Ship the login page', exact: true });
     assert.equal(await bar.getAttribute('aria-valuenow'), '2');
     await page.screenshot({ path: join(OUTPUT_DIR, 'convoy-1280.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  test('a convoy page pages its beads from convoy.beads', async () => {
+    const townId = newTownId('pages');
+    const rig = await api.rig.register.mutate({ townId, name: 'big' });
+    const titles = Array.from({ length: 60 }, (_, i) => `bead ${String(i + 1).padStart(2, '0')}`);
+    const convoy = await api.convoy.create.mutate({
+      townId,
+      title: 'Sixty beads',
+      beads: titles.map((title) => ({ rigId: rig.id, title })),
+    });
+    const page = await openPage();
+    await signIn(page, townId);
+    await page.goto(`${dev.url}/#/convoys/${convoy.id}`);
+    const beads = page.getByRole('region', { name: 'Beads' });
+    await beads.getByRole('row', { name: /bead 01/ }).waitFor();
+    assert.equal(await beads.locator('tbody tr').count(), 50);
+    assert.equal(await beads.getByRole('button', { name: 'Previous page' }).isDisabled(), true);
+    await beads.getByRole('button', { name: 'Next page' }).click();
+    await beads.getByRole('row', { name: /bead 51/ }).waitFor();
+    assert.equal(await beads.locator('tbody tr').count(), 10);
+    assert.equal(await beads.getByRole('button', { name: 'Next page' }).isDisabled(), true);
+    await beads.getByRole('button', { name: 'Previous page' }).click();
+    await beads.getByRole('row', { name: /bead 01/ }).waitFor();
     await page.context().close();
   });
 

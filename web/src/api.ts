@@ -34,21 +34,6 @@ export function describeError(error: unknown): string {
   return String(error);
 }
 
-export interface RigProgress {
-  rigId: string;
-  totalBeads: number;
-  closedBeads: number;
-}
+export type RigProgress = Convoy['rigs'][number];
 
-/** A convoy's progress per rig, in the order its rigs first appear. */
-export function rigProgress(convoy: Convoy): RigProgress[] {
-  const byRig = new Map<string, RigProgress>();
-  for (const bead of convoy.beads) {
-    const progress = byRig.get(bead.rigId) ?? { rigId: bead.rigId, totalBeads: 0, closedBeads: 0 };
-    progress.totalBeads += 1;
-    if (bead.status === 'closed') progress.closedBeads += 1;
-    byRig.set(bead.rigId, progress);
-  }
-  return [...byRig.values()];
-}
 export type TownEvent = RouterOutputs['event']['list']['items'][number];

@@ -1,4 +1,6 @@
-import { rigProgress, type TownClient, type TownEvent } from './api';
+import { useState } from 'preact/hooks';
+import type { TownClient, TownEvent } from './api';
+import { BeadsTable } from './beads-table';
 import { type TownBus, useTownSignals } from './bus';
 import { PerRig, ProgressBar } from './convoys';
 import { EventFeed, type Names } from './events';
@@ -8,6 +10,7 @@ import type { Session } from './session';
 import { type ClosePoint, TimelineChart } from './timeline-chart';
 
 const HISTORY_PAGE = 200;
+const BEADS_PAGE = 50;
 /** Pages of the convoy's events read for its history (bounded: a huge convoy shows its first part). */
 const HISTORY_MAX_PAGES = 10;
 
@@ -52,10 +55,13 @@ export function ConvoyPage({
   const { townId } = session;
   const convoy = useLoad(() => client.convoy.get.query({ townId, convoyId }), [client, townId, convoyId]);
   const history = useLoad(() => convoyHistory(client, townId, convoyId), [client, townId, convoyId]);
+  // Bumped when the beads may have changed: the table re-reads the page it shows.
+  const [beadsVersion, setBeadsVersion] = useState(0);
   useTownSignals(bus, (signal) => {
     if (signal.kind === 'event' && signal.event.convoyId !== convoyId) return;
     convoy.reload();
     history.reload();
+    setBeadsVersion((v) => v + 1);
   });
   return (
     <div class="convoy-page">
@@ -76,7 +82,7 @@ export function ConvoyPage({
               )}
             </p>
             <ProgressBar labelledBy="convoy-page-title" closed={c.closedBeads} total={c.totalBeads} />
-            <PerRig rigs={rigProgress(c)} rigNames={names.rigs} />
+            <PerRig rigs={c.rigs} rigNames={names.rigs} />
             <div class="town-grid">
               <Section id="timeline" title="Closes over time">
                 <Show loaded={history.loaded}>
@@ -100,26 +106,11 @@ export function ConvoyPage({
               </Section>
             </div>
             <Section id="beads" title="Beads">
-              <table class="beads">
-                <thead>
-                  <tr>
-                    <th scope="col">Bead</th>
-                    <th scope="col">Rig</th>
-                    <th scope="col">Status</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {c.beads.map((bead) => (
-                    <tr key={bead.id}>
-                      <th scope="row">{bead.title}</th>
-                      <td>{names.rigs.get(bead.rigId) ?? bead.rigId}</td>
-                      <td>
-                        <span class={`badge bead-${bead.status}`}>{bead.status}</span>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+              <BeadsTable
+                loadPage={(cursor) => client.convoy.beads.query({ townId, convoyId, cursor, limit: BEADS_PAGE })}
+                rigNames={names.rigs}
+                version={beadsVersion}
+              />
             </Section>
           </>
         )}

@@ -1,5 +1,5 @@
 import { useEffect, useMemo } from 'preact/hooks';
-import { type Escalation, rigProgress, type TownClient } from './api';
+import type { Escalation, TownClient } from './api';
 import { type TownBus, touches, useTownSignals } from './bus';
 import { ConvoyList, type ConvoyProgress } from './convoys';
 import { EscalationList } from './escalations';
@@ -30,7 +30,7 @@ export function useTownData(client: TownClient, session: Session, bus: TownBus) 
       page.items.map(async (summary) => {
         // A convoy whose own read fails still shows its summary, without per-rig progress.
         const convoy = await client.convoy.get.query({ townId, convoyId: summary.id }).catch(() => null);
-        return convoy ? { convoy, rigs: rigProgress(convoy) } : { convoy: summary, rigs: null };
+        return convoy ? { convoy, rigs: convoy.rigs } : { convoy: summary, rigs: null };
       }),
     );
   }, [client, townId]);
