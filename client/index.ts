@@ -1,5 +1,6 @@
-import { createTRPCClient, httpLink, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { EventSource } from 'eventsource';
 import type { AppRouter } from '../server/router';
 
 export type { AppRouter };
@@ -7,23 +8,54 @@ export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
 export type TownClient = TRPCClient<AppRouter>;
 
+/** A fetch the client can be given, e.g. a service binding's or `ctx.exports.default.fetch` inside a Durable Object. */
+export type TownFetch = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+
 export interface TownClientOptions {
   /** Base URL of the town Worker, e.g. `http://localhost:8787`. `/trpc` is appended. */
   url: string;
-  /** The town API token (`dev-token` in local dev). */
+  /** The town API token (`dev-token` in local dev). Always sent as a header, never in a URL. */
   token: string;
   /** A custom fetch, e.g. a service binding's or `ctx.exports.default.fetch` inside a Durable Object. */
-  fetch?: (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
+  fetch?: TownFetch;
 }
 
-/** A fully typed client for the town API (plain JSON over HTTP, no transformer). */
+/** The longest GET a batch of queries makes; a longer batch is split into several requests. */
+const MAX_BATCH_URL_CHARS = 8_000;
+
+/**
+ * A fully typed client for the town API (plain JSON over HTTP, no transformer), over three links:
+ * - subscriptions (`event.subscribe`): Server-Sent Events through the `eventsource` package, whose
+ *   custom fetch sends the `Authorization` header (a browser's EventSource cannot), reconnecting with
+ *   the last event id;
+ * - queries: `httpBatchLink`, so reads made together (the Mayor's briefing: four) travel as one request;
+ * - mutations: one request each (`httpLink`): a batch would share one 1 MiB body limit, so two large
+ *   creates made together could be refused where each alone is fine.
+ */
 export function createTownClient({ url, token, fetch }: TownClientOptions): TownClient {
+  const endpoint = `${url.replace(/\/+$/, '')}/trpc`;
+  const authorization = `Bearer ${token}`;
+  const doFetch: TownFetch = fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const headers = () => ({ authorization });
+  const custom = fetch ? { fetch } : {};
   return createTRPCClient<AppRouter>({
     links: [
-      httpLink({
-        url: `${url.replace(/\/+$/, '')}/trpc`,
-        headers: () => ({ authorization: `Bearer ${token}` }),
-        ...(fetch ? { fetch } : {}),
+      splitLink({
+        condition: (op) => op.type === 'subscription',
+        true: httpSubscriptionLink({
+          url: endpoint,
+          EventSource,
+          eventSourceOptions: {
+            // Only the fields every runtime's fetch accepts (workerd refuses `mode` and `cache`).
+            fetch: (input, init) =>
+              doFetch(input, { headers: { ...init.headers, authorization }, signal: init.signal as AbortSignal | undefined }),
+          },
+        }),
+        false: splitLink({
+          condition: (op) => op.type === 'query',
+          true: httpBatchLink({ url: endpoint, headers, maxURLLength: MAX_BATCH_URL_CHARS, ...custom }),
+          false: httpLink({ url: endpoint, headers, ...custom }),
+        }),
       }),
     ],
   });

@@ -12,9 +12,18 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.length ? i.path.join('.') : '(input)'}: ${i.message}`).join('; ');
 }
 
+/** A comment-like `ping` event this often keeps proxies from cutting an idle event stream. */
+export const SSE_PING_INTERVAL_MS = 10_000;
+/** A client that hears nothing (not even a ping) this long reconnects, resuming from its last event id. */
+export const SSE_CLIENT_RECONNECT_AFTER_INACTIVITY_MS = 30_000;
+
 const t = initTRPC.context<Context>().create({
   // Stack traces never reach callers; unexpected errors are logged server-side instead.
   isDev: false,
+  sse: {
+    ping: { enabled: true, intervalMs: SSE_PING_INTERVAL_MS },
+    client: { reconnectAfterInactivityMs: SSE_CLIENT_RECONNECT_AFTER_INACTIVITY_MS },
+  },
   errorFormatter({ shape, error }) {
     const zodError = error.code === 'BAD_REQUEST' && error.cause instanceof z.ZodError ? error.cause : null;
     // An unexpected error's own message (an SQL statement, a peer's reply) stays in the logs; callers

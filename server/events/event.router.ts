@@ -1,9 +1,11 @@
+import { TRPCError, type TrackedEnvelope, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { unwrap } from '../errors';
 import { townStub } from '../town/stub';
 import { entityId, procedure, router, townInput } from '../trpc';
+import { eventLines } from './event-lines';
 import { EVENT_PAGE_MAX } from './log';
-import { EVENT_TYPES } from './shape';
+import { EVENT_TYPES, type TownEvent } from './shape';
 
 /** An event id as a cursor (its form, and that it is this town's, are checked by the log: BAD_REQUEST). */
 const eventCursor = z.string().min(1).max(32);
@@ -26,4 +28,33 @@ export const eventRouter = router({
       }),
     )
     .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).listEvents(townId, input))),
+  /**
+   * Server-Sent Events: each event as `tracked(id, event)`, pushed as it commits. `lastEventId` (sent by
+   * the client link on reconnect, or the `Last-Event-ID` header) replays what was missed first.
+   */
+  subscribe: procedure
+    .input(townInput.extend({ lastEventId: eventCursor.optional(), ...eventFilterInput }))
+    // Typed out: an inferred async generator's `next` type is `any`, which would leak into the client's types.
+    .subscription(async function* ({
+      ctx,
+      input: { townId, ...input },
+      signal,
+    }): AsyncGenerator<TrackedEnvelope<TownEvent>, void, unknown> {
+      const stream = unwrap(await townStub(ctx.env, townId).subscribeEvents(townId, input));
+      try {
+        for await (const event of eventLines(stream, signal)) yield tracked(event.id, event);
+      } catch (error) {
+        if (!signal?.aborted) throw streamEnded(error);
+      }
+      if (!signal?.aborted) throw streamEnded();
+    }),
 });
+
+/**
+ * The TownDO ended the stream (it restarted or was evicted, or dropped a subscriber that fell behind).
+ * SERVICE_UNAVAILABLE is one of the codes tRPC's client treats as retryable: it reconnects, sending its
+ * last event id, and misses nothing.
+ */
+function streamEnded(cause?: unknown) {
+  return new TRPCError({ code: 'SERVICE_UNAVAILABLE', message: 'the event stream ended; reconnect with lastEventId', cause });
+}

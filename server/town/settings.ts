@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { townSettings } from '../../schema/town';
+import { schedulePruneNow } from '../events/prune-schedule';
 import { logEvent } from '../log';
 import { iso, type TownContext } from './context';
 
@@ -32,11 +33,15 @@ export function getSettings({ db }: TownContext): TownSettings {
 export function setSettings(ctx: TownContext, update: TownSettingsUpdate): TownSettings {
   const set = FIELDS.filter((f) => update[f] !== undefined);
   const values = { ...Object.fromEntries(set.map((f) => [f, update[f]])), updatedAt: iso(ctx.now()) };
-  ctx.db
-    .insert(townSettings)
-    .values({ id: SETTINGS_ROW_ID, ...values })
-    .onConflictDoUpdate({ target: townSettings.id, set: values })
-    .run();
+  ctx.db.transaction(() => {
+    ctx.db
+      .insert(townSettings)
+      .values({ id: SETTINGS_ROW_ID, ...values })
+      .onConflictDoUpdate({ target: townSettings.id, set: values })
+      .run();
+    // A changed retention applies now, not at the next expiry computed under the old one.
+    if (update.eventRetentionDays !== undefined) schedulePruneNow(ctx);
+  });
   logEvent('info', 'town.settings_set', { townId: ctx.townId, fields: set });
   return getSettings(ctx);
 }

@@ -10,6 +10,9 @@ import { REESCALATE_TASK_KIND, reEscalateTask } from '../escalations/reescalatio
 import { setRouting } from '../escalations/routing-update';
 import * as eventLog from '../events/log';
 import { recordDeliveryEvent } from '../events/notification-events';
+import { ensurePruneScheduled, pruneTask } from '../events/prune';
+import { EVENT_PRUNE_TASK_KIND } from '../events/prune-schedule';
+import { EventHub } from '../events/stream';
 import { deliverOutboxTask } from '../notify/delivery';
 import { DELIVERY_TASK_KIND } from '../notify/outbox';
 import * as routing from '../notify/routing';
@@ -30,17 +33,24 @@ export class TownDO extends DurableObject<Env> {
   watchdogOptions: watchdog.WatchdogOptions = watchdog.DEFAULT_WATCHDOG_OPTIONS;
   // Outbox rows being delivered by this instance right now (see deliverOutboxTask).
   private readonly deliveriesInFlight = new Set<string>();
+  /** Live event subscribers of this instance; they end with it, and resume from the log. Tests drive it on the live instance. */
+  readonly eventHub = new EventHub(() => (this.townId ? this.context(this.townId) : null));
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       this.db = await openTownDb(ctx.storage);
       this.townId = storedTownId(this.db);
+      // A wake-up makes sure the event log's pruning is scheduled (a town that stopped its heartbeat too).
+      if (this.townId) {
+        ensurePruneScheduled(this.context(this.townId));
+        await rearm(ctx.storage, this.db);
+      }
     });
   }
 
   private context(townId: string): TownContext {
-    return { db: this.db, env: this.env, townId, now: () => new Date() };
+    return { db: this.db, env: this.env, townId, now: () => new Date(), eventAppended: () => this.eventHub.eventAppended() };
   }
 
   /** Binds the DO to its town on first use, runs `fn`, and re-arms the alarm for whatever it scheduled. */
@@ -48,6 +58,7 @@ export class TownDO extends DurableObject<Env> {
     if (this.townId !== townId) {
       claimTown(this.db, townId, new Date());
       this.townId = townId;
+      ensurePruneScheduled(this.context(townId));
     }
     try {
       return await outcome(() => fn(this.context(townId)));
@@ -63,6 +74,7 @@ export class TownDO extends DurableObject<Env> {
       [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
       [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight, recordDeliveryEvent),
       [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
+      [EVENT_PRUNE_TASK_KIND]: () => pruneTask(ctx),
     };
   }
 
@@ -171,6 +183,11 @@ export class TownDO extends DurableObject<Env> {
 
   listEvents(townId: string, input: eventLog.EventFilter & { after?: string; limit?: number }) {
     return this.run(townId, (c) => eventLog.listEvents(c, input));
+  }
+
+  /** A byte stream of NDJSON events for `event.subscribe` (see events/stream.ts). */
+  subscribeEvents(townId: string, input: eventLog.EventFilter & { lastEventId?: string }) {
+    return this.run(townId, (c) => this.eventHub.subscribe(c, input));
   }
 
   // Settings

@@ -1,4 +1,5 @@
 import { watchdogState } from '../../schema/town';
+import { ensurePruneScheduled } from '../events/prune';
 import { logEvent } from '../log';
 import { getRig, hasRigs, listRigs, type Rig } from '../rigs/registry';
 import type { TaskHandler } from '../scheduler';
@@ -115,6 +116,8 @@ async function beat(ctx: TownContext, options: WatchdogOptions): Promise<Heartbe
     // be read, the pulse goes on.
     const townHasRigs = step('has-rigs', null, () => hasRigs(ctx), true);
     step('reschedule', null, () => scheduleNextHeartbeat(ctx, townHasRigs), undefined);
+    // The pulse also keeps the event log's pruning scheduled (it stops itself when nothing can expire).
+    step('schedule-prune', null, () => ensurePruneScheduled(ctx), undefined);
   }
   const durationMs = Math.round(performance.now() - started);
   step('save-state', null, () => saveState(ctx, startedAt, durationMs, stepErrors.length), undefined);

@@ -15,6 +15,8 @@ assert<Equal<RouterInputs['convoy']['beads']['status'], 'open' | 'closed' | unde
 assert<Equal<RouterOutputs['convoy']['get']['status'], 'active' | 'landed' | 'cancelled'>>();
 assert<Equal<RouterInputs['escalation']['raise']['severity'], 'low' | 'medium' | 'high' | 'critical'>>();
 assert<Equal<RouterOutputs['mayor']['briefing']['activeConvoys']['items'][number]['progress'], number>>();
+assert<Equal<RouterOutputs['event']['list']['items'][number]['id'], string>>();
+assert<Equal<RouterInputs['event']['subscribe']['lastEventId'], string | undefined>>();
 
 export async function example() {
   const town = createTownClient({ url: 'http://localhost:8787', token: 'dev-token' });
@@ -32,5 +34,12 @@ export async function example() {
   await town.escalation.raise.mutate({ townId: 't', sourceRigId: 'r', severity: 'urgent', message: 'm' });
   // @ts-expect-error: no such procedure
   await town.rig.explode.mutate({ townId: 't' });
+  const live = town.event.subscribe.subscribe(
+    { townId: 't', types: ['convoy.bead_closed'] },
+    { onData: ({ id, data }) => void [id.length, data.convoyId, data.type === 'convoy.landed'] },
+  );
+  // @ts-expect-error: not an event type
+  town.event.subscribe.subscribe({ townId: 't', types: ['convoy.exploded'] }, {});
+  live.unsubscribe();
   return name;
 }

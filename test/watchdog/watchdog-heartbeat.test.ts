@@ -1,5 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EVENT_PRUNE_TASK_ID } from '../../server/events/prune-schedule';
 import { scheduledTask, scheduleTask } from '../../server/scheduler';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TASK_ID } from '../../server/watchdog/heartbeat-schedule';
 import { client, newTownId, townStub, withTownDb } from '../helpers';
@@ -137,7 +138,10 @@ describe('watchdog heartbeat', () => {
     const last = await api.watchdog.heartbeat.mutate({ townId });
     expect(last.nextHeartbeatAt).toBeNull();
     expect(await heartbeatRow(townId)).toBeNull();
-    expect(await alarmOf(townId)).toBeNull();
+    // What keeps the alarm now is only the event log's pruning, at the oldest event's expiry (days away).
+    const prune = await withTownDb(townId, (db) => scheduledTask(db, EVENT_PRUNE_TASK_ID));
+    expect(prune?.dueAt).toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    expect(await alarmOf(townId)).toBe(prune?.dueAt);
     expect((await api.watchdog.status.query({ townId })).nextHeartbeatAt).toBeNull();
   });
 

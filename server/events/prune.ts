@@ -1,0 +1,66 @@
+import { asc, lte } from 'drizzle-orm';
+import { events } from '../../schema/town';
+import { logEvent } from '../log';
+import { scheduledTask, scheduleTask, type TaskResult } from '../scheduler';
+import { iso, type TownContext } from '../town/context';
+import { getSettings } from '../town/settings';
+import { EVENT_PRUNE_TASK_ID, EVENT_PRUNE_TASK_KIND } from './prune-schedule';
+
+// Retention: events older than the town's `eventRetentionDays` are deleted by a scheduler task, in
+// bounded batches (one batch per alarm run, so a large backlog never holds the DO for long). The newest
+// event is always kept: new ids are max(seq) + 1, so keeping it keeps ids from ever going back.
+
+/** The most events one run deletes; a full batch runs again on the next alarm, at once. */
+export const EVENT_PRUNE_BATCH_ROWS = 500;
+const DAY_MS = 86_400_000;
+
+const retentionMs = (ctx: TownContext) => getSettings(ctx).eventRetentionDays * DAY_MS;
+
+/**
+ * Deletes up to `batchRows` of the oldest events that are past retention, never the newest. Reads at
+ * most `batchRows` rows: the log is in `seq` order and `at` grows with it, so what is expired is a
+ * prefix (the scan stops at the first event still kept).
+ */
+export function pruneEvents(ctx: TownContext, batchRows = EVENT_PRUNE_BATCH_ROWS): number {
+  const cutoff = iso(new Date(ctx.now().getTime() - retentionMs(ctx)));
+  const oldest = ctx.db
+    .select({ seq: events.seq, at: events.at })
+    .from(events)
+    .orderBy(asc(events.seq))
+    .limit(batchRows + 1)
+    .all();
+  const expired: number[] = [];
+  // Row `batchRows + 1`, when there, proves the ones before it are not the newest.
+  for (let i = 0; i < Math.min(oldest.length - 1, batchRows); i++) {
+    const row = oldest[i];
+    if (!row || row.at >= cutoff) break;
+    expired.push(row.seq);
+  }
+  const through = expired.at(-1);
+  if (through === undefined) return 0;
+  ctx.db.delete(events).where(lte(events.seq, through)).run();
+  return expired.length;
+}
+
+/** When the oldest event that may go (any but the newest) passes retention; null when only the newest is left. */
+function nextExpiryAt(ctx: TownContext): number | null {
+  const [oldest, next] = ctx.db.select({ at: events.at }).from(events).orderBy(asc(events.seq)).limit(2).all();
+  return oldest && next ? Date.parse(oldest.at) + retentionMs(ctx) : null;
+}
+
+/** Schedules the pruning at the next expiry unless it is scheduled already (on wake-up, first use, each heartbeat). */
+export function ensurePruneScheduled(ctx: TownContext): void {
+  if (scheduledTask(ctx.db, EVENT_PRUNE_TASK_ID)) return;
+  const at = nextExpiryAt(ctx);
+  if (at !== null) scheduleTask(ctx.db, { id: EVENT_PRUNE_TASK_ID, kind: EVENT_PRUNE_TASK_KIND, dueAt: at });
+}
+
+/** The `events.prune` task: one batch, then again at once (a full batch) or at the next expiry. */
+export function pruneTask(ctx: TownContext): TaskResult {
+  const pruned = pruneEvents(ctx);
+  const now = ctx.now().getTime();
+  if (pruned > 0) logEvent('info', 'events.pruned', { townId: ctx.townId, pruned });
+  if (pruned === EVENT_PRUNE_BATCH_ROWS) return { retryAt: now };
+  const next = nextExpiryAt(ctx);
+  return next === null ? undefined : { retryAt: Math.max(next, now) };
+}
