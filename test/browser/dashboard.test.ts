@@ -102,7 +102,7 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
     await page.context().close();
   });
 
-  test('the town view: rig health, a convoy progress bar, an escalation acknowledged from the page', async () => {
+  test('the town view, live: rig health, a progress bar moving and an escalation appearing without a reload, Acknowledge', async () => {
     const { townId, beads, escalation } = await seedTown('view');
     const page = await openPage();
     await signIn(page, townId);
@@ -123,10 +123,24 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
 
     const [first] = beads;
     assert.ok(first);
+    await page.getByRole('status').getByText('live', { exact: true }).waitFor();
+    await page.evaluate('window.notReloaded = true');
     await api.rig.closeBead.mutate({ townId, rigId: first.rigId, beadId: first.id });
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    // Pushed by the event stream: no reload, no Refresh.
     await bar.and(page.locator('[aria-valuenow="1"]')).waitFor();
+    assert.equal(await page.evaluate('window.notReloaded'), true);
+    await page.getByRole('region', { name: 'Recent events' }).getByText('Bead closed in frontend').waitFor();
     await page.getByRole('region', { name: 'Active convoys' }).getByText('1/2').waitFor(); // frontend's share
+
+    const { escalation: second } = await api.escalation.raise.mutate({
+      townId,
+      sourceRigId: first.rigId,
+      severity: 'medium',
+      message: 'Flaky test',
+    });
+    const raised = page.getByRole('listitem').filter({ hasText: 'Flaky test' });
+    await raised.getByRole('button', { name: 'Acknowledge' }).waitFor();
+    assert.ok(second.id);
 
     const item = page.getByRole('listitem').filter({ hasText: 'CI is red on main' });
     await item.getByText('open', { exact: true }).waitFor();
@@ -180,6 +194,51 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
     const bar = page.getByRole('progressbar', { name: 'Ship the login page', exact: true });
     assert.equal(await bar.getAttribute('aria-valuenow'), '2');
     await page.screenshot({ path: join(OUTPUT_DIR, 'convoy-1280.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  test('a dropped stream (the dev server restarts) shows "reconnecting", then resumes with lastEventId and catches up', async () => {
+    const { townId, beads } = await seedTown('resume');
+    const [first, second, third] = beads;
+    assert.ok(first && second && third);
+    const page = await openPage();
+    await signIn(page, townId);
+    const status = page.getByRole('status');
+    await status.getByText('live', { exact: true }).waitFor();
+    await page.evaluate('window.notReloaded = true');
+    const bar = page.getByRole('progressbar', { name: 'Ship the login page', exact: true });
+    await api.rig.closeBead.mutate({ townId, rigId: first.rigId, beadId: first.id });
+    await bar.and(page.locator('[aria-valuenow="1"]')).waitFor();
+
+    // Hold the page's reconnects back while things happen that it can only learn by resuming.
+    const blocked = /\/trpc\/event\.subscribe/;
+    await page.route(blocked, (route) => route.abort());
+    await dev.restart();
+    await status.getByText('reconnecting', { exact: false }).waitFor();
+    await api.rig.closeBead.mutate({ townId, rigId: second.rigId, beadId: second.id });
+    await api.escalation.raise.mutate({
+      townId,
+      sourceRigId: third.rigId,
+      severity: 'critical',
+      message: 'Raised while the page was away',
+    });
+    assert.equal(await bar.getAttribute('aria-valuenow'), '1');
+
+    const resumes: { url: string; lastEventId: string | undefined }[] = [];
+    page.on('request', (request) => {
+      if (blocked.test(request.url())) resumes.push({ url: request.url(), lastEventId: request.headers()['last-event-id'] });
+    });
+    await page.unroute(blocked);
+    await bar.and(page.locator('[aria-valuenow="2"]')).waitFor();
+    await page.getByRole('listitem').filter({ hasText: 'Raised while the page was away' }).waitFor();
+    await status.getByText('live', { exact: true }).waitFor();
+    assert.equal(await page.evaluate('window.notReloaded'), true);
+    // It resumed from the last event it had (in the input or the Last-Event-ID header), not from scratch.
+    assert.ok(resumes.length > 0);
+    assert.ok(
+      resumes.some((r) => /lastEventId/.test(decodeURIComponent(r.url)) || r.lastEventId),
+      JSON.stringify(resumes),
+    );
     await page.context().close();
   });
 

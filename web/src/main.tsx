@@ -3,10 +3,18 @@ import { useEffect, useMemo, useState } from 'preact/hooks';
 import { clientFor, type TownClient } from './api';
 import { TownBus } from './bus';
 import { ConvoyPage } from './convoy-page';
+import { type StreamState, useTownStream } from './live';
 import { clearSession, loadSession, type Session, saveSession } from './session';
 import { SignIn } from './sign-in';
 import { namesOf, TownView, useTownData } from './town-view';
 import './style.css';
+
+const STREAM_LABELS: Record<StreamState, string> = {
+  connecting: 'connecting…',
+  live: 'live',
+  reconnecting: 'reconnecting…',
+  stopped: 'not live',
+};
 
 type Route = { page: 'town' } | { page: 'convoy'; convoyId: string };
 
@@ -62,6 +70,7 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: () => 
   useEffect(() => {
     if (refused) onSignOut();
   }, [refused, onSignOut]);
+  const stream = useTownStream(client, session.townId, bus, onSignOut);
   const refresh = () => bus.emit({ kind: 'resync' });
   return (
     <>
@@ -75,6 +84,9 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: () => 
           {session.role === 'rig' ? `rig token${session.rigId ? ` (${session.rigId})` : ''}` : `${session.role} token`}
         </span>
         <span class="spacer" />
+        <span role="status" class={`conn conn-${stream.state}`} data-testid="stream-state">
+          {STREAM_LABELS[stream.state]}
+        </span>
         <button type="button" onClick={refresh}>
           Refresh
         </button>
@@ -86,7 +98,7 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: () => 
         {route.page === 'convoy' ? (
           <ConvoyPage client={client} session={session} bus={bus} convoyId={route.convoyId} names={namesOf(data)} />
         ) : (
-          <TownView client={client} session={session} data={data} />
+          <TownView client={client} session={session} data={data} recentEvents={stream.recent} />
         )}
       </main>
     </>

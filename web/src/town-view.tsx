@@ -1,9 +1,9 @@
 import { useEffect, useMemo } from 'preact/hooks';
-import type { Escalation, TownClient } from './api';
+import type { Escalation, TownClient, TownEvent } from './api';
 import { type TownBus, touches, useTownSignals } from './bus';
 import { ConvoyList, type ConvoyProgress } from './convoys';
 import { EscalationList } from './escalations';
-import type { Names } from './events';
+import { EventFeed, type Names } from './events';
 import { useLoad } from './load';
 import { type RigsData, RigsTable } from './rigs';
 import { Section } from './sections';
@@ -77,7 +77,17 @@ export function namesOf(data: TownData): Names {
 }
 
 /** The town at a glance: rigs and their health, active convoys, escalations needing attention. */
-export function TownView({ client, session, data }: { client: TownClient; session: Session; data: TownData }) {
+export function TownView({
+  client,
+  session,
+  data,
+  recentEvents,
+}: {
+  client: TownClient;
+  session: Session;
+  data: TownData;
+  recentEvents: TownEvent[];
+}) {
   const rigNames = useMemo(() => rigNamesOf(data), [data.rigs.loaded]);
   const acknowledge = canHandleEscalations(session.role)
     ? async (escalation: Escalation) => {
@@ -100,6 +110,9 @@ export function TownView({ client, session, data }: { client: TownClient; sessio
           <RigsTable loaded={data.rigs.loaded} />
         </Section>
       )}
+      <Section id="events" title="Recent events">
+        <EventFeed events={recentEvents} names={namesOf(data)} empty="No events since this page opened." />
+      </Section>
     </div>
   );
 }
