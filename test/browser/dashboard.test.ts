@@ -268,13 +268,19 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
   });
 
   test('usable at 1280 px and 390 px wide (screenshots under test-results/browser/)', async () => {
-    const { townId } = await seedTown('layout');
+    const { townId, beads } = await seedTown('layout');
     mkdirSync(OUTPUT_DIR, { recursive: true });
     for (const width of [1280, 390]) {
       const page = await openPage(width, width === 390 ? 844 : 900);
       await signIn(page, townId);
       await page.getByRole('progressbar', { name: 'Ship the login page', exact: true }).waitFor();
       await page.getByRole('region', { name: 'Rigs' }).getByText('healthy').first().waitFor();
+      // Something in the feed for the picture: one more close, arriving through the stream.
+      await page.getByRole('status').getByText('live', { exact: true }).waitFor();
+      const bead = beads[width === 390 ? 1 : 0];
+      assert.ok(bead);
+      await api.rig.closeBead.mutate({ townId, rigId: bead.rigId, beadId: bead.id });
+      await page.getByRole('region', { name: 'Recent events' }).getByText('Bead closed in frontend').waitFor();
       // Nothing wider than the window: no sideways scrolling on a phone.
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
       assert.ok(overflow <= 0, `the page is ${overflow}px wider than ${width}px`);
