@@ -93,6 +93,16 @@ async function main() {
   const landed = await town.convoy.get.query({ townId, convoyId: convoy.id });
   check(landed.status === 'landed' && landed.landedAt !== null, `convoy landed at ${landed.landedAt}`);
   check(landed.rigs.length === 3 && landed.rigs.every((r) => r.closedBeads === r.totalBeads), 'every rig closed all of its beads');
+  const timeline = await town.convoy.timeline.query({ townId, convoyId: convoy.id });
+  const { timeToLandMs, closeTimes } = timeline.figures;
+  say(`  timeline: ${timeline.items.map((e) => e.type.replace('convoy.', '')).join(' → ')}`);
+  say(`  landed ${timeToLandMs} ms after creation; closes p50 ${closeTimes.p50Ms} ms, p90 ${closeTimes.p90Ms} ms`);
+  check(
+    timeline.items[0]?.type === 'convoy.created' &&
+      timeline.items.some((e) => e.type === 'convoy.landed') &&
+      closeTimes.timed === beads.length,
+    'the timeline tells the story from creation to landing',
+  );
 
   say('\n3. Escalations, one of each severity');
   const hook = await startWebhookReceiver();

@@ -96,7 +96,7 @@ describe('town isolation (generated from the router)', () => {
 
   it('covers every read, and every write that names an id', () => {
     expect(queries.map((p) => p.path)).toEqual(
-      expect.arrayContaining(['rig.list', 'convoy.get', 'convoy.beads', 'escalation.list', 'mayor.mail.list']),
+      expect.arrayContaining(['rig.list', 'convoy.get', 'convoy.beads', 'convoy.timeline', 'escalation.list', 'mayor.mail.list']),
     );
     expect(mutationsWithIds.map((p) => p.path)).toEqual(expect.arrayContaining(['rig.remove', 'convoy.beadClosed', 'mayor.mail.markRead']));
   });

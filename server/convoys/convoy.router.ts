@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { unwrap } from '../errors';
+import { EVENT_TYPES } from '../events/shape';
 import { pageInput } from '../pagination';
 import { townStub } from '../town/stub';
 import { entityId, procedure, router, townInput } from '../trpc';
@@ -50,6 +51,16 @@ export const convoyRouter = router({
   beads: procedure
     .input(convoyRef.extend({ status: z.enum(['open', 'closed']).optional(), rigId: entityId.optional(), ...pageInput }))
     .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).listConvoyBeads(townId, input))),
+  // The convoy's story from the event log, a page at a time, with its figures (time to land, p50/p90 close times).
+  timeline: procedure
+    .input(
+      convoyRef.extend({
+        types: z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length).optional(),
+        limit: pageInput.limit,
+        cursor: z.string().min(1).max(32).optional(),
+      }),
+    )
+    .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).convoyTimeline(townId, input))),
   list: procedure
     .input(
       townInput.extend({

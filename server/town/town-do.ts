@@ -3,6 +3,7 @@ import { type ConvoyBeadsInput, listConvoyBeads } from '../convoys/beads-page';
 import * as convoys from '../convoys/convoys';
 import type { ConvoyContext } from '../convoys/delivery';
 import { convoyTaskHandlers } from '../convoys/delivery';
+import { type ConvoyTimelineInput, convoyTimeline } from '../convoys/timeline';
 import type { ConvoyStatus } from '../convoys/views';
 import { type Outcome, outcome } from '../errors';
 import * as escalations from '../escalations/escalations';
@@ -130,6 +131,10 @@ export class TownDO extends DurableObject<Env> {
 
   listConvoyBeads(townId: string, input: ConvoyBeadsInput) {
     return this.run(townId, (c) => listConvoyBeads(c, input));
+  }
+
+  convoyTimeline(townId: string, input: ConvoyTimelineInput) {
+    return this.run(townId, (c) => convoyTimeline(c, input));
   }
 
   listConvoys(townId: string, input: { status?: ConvoyStatus; limit?: number; cursor?: string }) {
