@@ -1,3 +1,4 @@
+import type { RouterOutputs } from '@town/client';
 import { useState } from 'preact/hooks';
 import type { TownClient, TownEvent } from './api';
 import { BeadsTable } from './beads-table';
@@ -11,24 +12,49 @@ import { type ClosePoint, TimelineChart } from './timeline-chart';
 
 const HISTORY_PAGE = 200;
 const BEADS_PAGE = 50;
-/** Pages of the convoy's events read for its history (bounded: a huge convoy shows its first part). */
+/** Pages of the convoy's story read (bounded: a huge convoy shows its first part). */
 const HISTORY_MAX_PAGES = 10;
+
+type Figures = RouterOutputs['convoy']['timeline']['figures'];
 
 interface History {
   events: TownEvent[];
+  figures: Figures;
+  /** The story does not start at `convoy.created` (pruned by retention, or older than the log). */
+  truncated: boolean;
   complete: boolean;
 }
 
+/** The convoy's story from `convoy.timeline`, oldest first, a bounded number of pages. */
 async function convoyHistory(client: TownClient, townId: string, convoyId: string): Promise<History> {
   const events: TownEvent[] = [];
-  let after: string | undefined;
-  for (let page = 0; page < HISTORY_MAX_PAGES; page++) {
-    const { items, nextCursor } = await client.event.list.query({ townId, convoyId, after, limit: HISTORY_PAGE });
-    events.push(...items);
-    if (!nextCursor) return { events, complete: true };
-    after = nextCursor;
+  let cursor: string | undefined;
+  for (let page = 0; ; page++) {
+    const timeline = await client.convoy.timeline.query({ townId, convoyId, cursor, limit: HISTORY_PAGE });
+    events.push(...timeline.items);
+    const done = !timeline.nextCursor;
+    if (done || page + 1 === HISTORY_MAX_PAGES) return { events, figures: timeline.figures, truncated: timeline.truncated, complete: done };
+    cursor = timeline.nextCursor ?? undefined;
   }
-  return { events, complete: false };
+}
+
+function duration(ms: number | null): string {
+  if (ms === null) return '—';
+  if (ms < 1_000) return `${ms} ms`;
+  const seconds = Math.round(ms / 1_000);
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 120 ? `${minutes} min` : `${(minutes / 60).toFixed(1)} h`;
+}
+
+function FiguresLine({ figures }: { figures: Figures }) {
+  const { timeToLandMs, closeTimes } = figures;
+  return (
+    <p class="muted small" data-testid="timeline-figures">
+      Time to land {duration(timeToLandMs)} · from creation to a close: p50 {duration(closeTimes.p50Ms)}, p90 {duration(closeTimes.p90Ms)} (
+      {closeTimes.timed} closes, ±{Math.round(closeTimes.relativeAccuracy * 100)} %)
+    </p>
+  );
 }
 
 function closePoints(events: TownEvent[]): ClosePoint[] {
@@ -94,6 +120,8 @@ export function ConvoyPage({
                         total={c.totalBeads}
                         points={closePoints(h.events)}
                       />
+                      <FiguresLine figures={h.figures} />
+                      {h.truncated && <p class="muted small">Its oldest events are no longer kept.</p>}
                       {!h.complete && <p class="muted small">The first {h.events.length} events of this convoy are shown.</p>}
                     </>
                   )}
