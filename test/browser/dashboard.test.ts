@@ -188,7 +188,10 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
     const chart = page.getByRole('img', { name: /^Closes over time: 2 of 3 beads closed/ });
     await chart.waitFor();
     assert.equal(await chart.locator('path.line').getAttribute('data-points'), '2');
-    await page.getByTestId('timeline-figures').getByText(/Time to land — · from creation to a close: p50 .+\(2 closes/).waitFor();
+    await page
+      .getByTestId('timeline-figures')
+      .getByText(/Time to land — · from creation to a close: p50 .+\(2 closes/)
+      .waitFor();
     const history = page.getByRole('region', { name: 'History' });
     await history.getByText('Bead closed in frontend: “Ship the login page” 2/3').waitFor();
     await history.getByText('Convoy “Ship the login page” created with 3 beads').waitFor();
