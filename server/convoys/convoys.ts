@@ -275,7 +275,7 @@ export function getConvoy(ctx: TownContext, convoyId: string): Convoy {
 }
 
 /** Newest first; the cursor is the last item's (createdAt, id), so pages stay stable as convoys are added. */
-export function listConvoys({ db }: TownContext, input: { status?: ConvoyStatus; limit?: number; cursor?: string }): Page<ConvoySummary> {
+export function listConvoys({ db }: TownContext, input: { status?: ConvoyStatus; limit?: number; cursor?: string }): Page<Convoy> {
   const limit = input.limit ?? DEFAULT_PAGE_SIZE;
   const rows = db
     .select()
@@ -284,5 +284,6 @@ export function listConvoys({ db }: TownContext, input: { status?: ConvoyStatus;
     .orderBy(desc(convoys.createdAt), desc(convoys.id))
     .limit(limit + 1)
     .all();
-  return toPage(rows, limit, (row) => ({ at: row.createdAt, id: row.id }), toSummary);
+  // Each item carries its per-rig progress: it is on the row already read, so it costs no read.
+  return toPage(rows, limit, (row) => ({ at: row.createdAt, id: row.id }), toConvoy);
 }

@@ -1,5 +1,5 @@
 import type { TownClient } from '../../client/index';
-import type { ConvoySummary } from '../convoys/views';
+import type { Convoy } from '../convoys/views';
 import type { Escalation } from '../escalations/shape';
 import type { Rig } from '../rigs/registry';
 import type { HealthRecord } from '../watchdog/health-records';
@@ -20,7 +20,8 @@ export interface Briefing {
   rigs: (Rig & { health: HealthRecord | null })[];
   container: HealthRecord | null;
   nextHeartbeatAt: string | null;
-  activeConvoys: { items: (ConvoySummary & { progress: number })[]; more: boolean };
+  /** Each with its per-rig progress (`rigs`), so the Mayor sees which rig holds a convoy back. */
+  activeConvoys: { items: (Convoy & { progress: number })[]; more: boolean };
   unacknowledgedEscalations: { items: Escalation[]; more: boolean };
   unreadMail: { items: Mail[]; more: boolean };
 }

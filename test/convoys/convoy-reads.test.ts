@@ -29,7 +29,8 @@ const BIG_CONVOY_BEADS = 10_000;
 const BEADS_PER_CALL = 1_000;
 
 describe('convoy.get', () => {
-  it('stays small for a 10,000-bead convoy: the summary and per-rig counts, O(rigs) rows read', async () => {
+  // Creating 10,000 beads takes seconds on a busy machine: a budget for the setup, not a bound on the reads.
+  it('stays small for a 10,000-bead convoy: the summary and per-rig counts, O(rigs) rows read', { timeout: 60_000 }, async () => {
     const { townId, rigs } = await townWithRigs('alpha', 'beta');
     const rigIds = [rigs.alpha, rigs.beta];
     const big = await api.convoy.create.mutate({ townId, title: 'big', beads: interleaved(rigIds, BEADS_PER_CALL, 'b0') });
@@ -86,7 +87,9 @@ describe('convoy.get', () => {
 });
 
 describe('convoy.beads', () => {
-  it('pages every bead once, in the order added, unfiltered and by status and rig; sparse filters answer short pages with a cursor', async () => {
+  it('pages every bead once, in the order added, unfiltered and by status and rig; sparse filters answer short pages with a cursor', {
+    timeout: 60_000,
+  }, async () => {
     const { townId, rigs } = await townWithRigs('alpha', 'beta', 'gamma');
     const rigIds = [rigs.alpha, rigs.beta, rigs.gamma];
     const TOTAL = 2_500;

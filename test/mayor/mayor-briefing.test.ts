@@ -40,7 +40,18 @@ describe('mayor.briefing', () => {
     expect(briefing.container).toMatchObject({ kind: 'container', status: 'unavailable' });
     expect(briefing.nextHeartbeatAt).toEqual(expect.any(String));
     expect(briefing.activeConvoys).toEqual({
-      items: [expect.objectContaining({ id: active.id, closedBeads: 1, totalBeads: 2, progress: 0.5 })],
+      items: [
+        expect.objectContaining({
+          id: active.id,
+          closedBeads: 1,
+          totalBeads: 2,
+          progress: 0.5,
+          rigs: [
+            { rigId: alpha.id, totalBeads: 1, closedBeads: 1 },
+            { rigId: beta.id, totalBeads: 1, closedBeads: 0 },
+          ].sort((a, b) => a.rigId.localeCompare(b.rigId)),
+        }),
+      ],
       more: false,
     });
     expect(briefing.unacknowledgedEscalations.items.map((e) => e.id)).toEqual([open.escalation.id]);
