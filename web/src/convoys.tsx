@@ -4,8 +4,7 @@ import { Show, Time } from './sections';
 
 export interface ConvoyProgress {
   convoy: ConvoySummary;
-  /** Null while unknown (the convoy's own read failed or is pending). */
-  rigs: RigProgress[] | null;
+  rigs: RigProgress[];
 }
 
 /**
@@ -48,7 +47,7 @@ export function ConvoyList({ loaded, rigNames }: { loaded: Loaded<ConvoyProgress
                   </span>
                 </div>
                 <ProgressBar labelledBy={`convoy-title-${convoy.id}`} closed={convoy.closedBeads} total={convoy.totalBeads} />
-                {rigs && <PerRig rigs={rigs} rigNames={rigNames} />}
+                <PerRig rigs={rigs} rigNames={rigNames} />
                 <p class="muted small">
                   Created <Time iso={convoy.createdAt} />
                   {convoy.createdBy ? ` by ${convoy.createdBy}` : ''}

@@ -25,14 +25,9 @@ export function useTownData(client: TownClient, session: Session, bus: TownBus) 
     return { rigs: rigList, watchdog };
   }, [client, townId]);
   const convoys = useLoad<ConvoyProgress[]>(async () => {
+    // One read: convoy.list's items carry their per-rig progress.
     const page = await client.convoy.list.query({ townId, status: 'active', limit: ACTIVE_CONVOYS_SHOWN });
-    return Promise.all(
-      page.items.map(async (summary) => {
-        // A convoy whose own read fails still shows its summary, without per-rig progress.
-        const convoy = await client.convoy.get.query({ townId, convoyId: summary.id }).catch(() => null);
-        return convoy ? { convoy, rigs: convoy.rigs } : { convoy: summary, rigs: null };
-      }),
-    );
+    return page.items.map((convoy) => ({ convoy, rigs: convoy.rigs }));
   }, [client, townId]);
   const escalations = useLoad<Escalation[] | null>(async () => {
     if (!townWide) return null;
