@@ -86,6 +86,13 @@ module.exports = {
       to: { path: '^server/', pathNot: '^server/router\\.ts$' },
     },
     {
+      name: 'web-reaches-the-api-through-the-client',
+      severity: 'error',
+      comment: 'The dashboard (web/) runs in the browser: it calls the API through the typed client only, never server code or the schema.',
+      from: { path: '^web/' },
+      to: { path: '^(server|schema)/' },
+    },
+    {
       name: 'schema-is-the-floor',
       severity: 'error',
       from: { path: '^schema/' },
@@ -94,7 +101,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '^(node_modules|client/dist|\\.wrangler)' },
+    exclude: { path: '^(node_modules|client/dist|web/dist|\\.wrangler)' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     moduleSystems: ['es6'],
