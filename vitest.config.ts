@@ -2,12 +2,15 @@ import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
 
 const wrangler = { configPath: './wrangler.jsonc', environment: 'dev' };
+// Grouped notifications are off by default in tests: most suites assert how each escalation is routed on
+// its own. The grouping suites (test/escalations/grouping*.test.ts) turn it on per town with setRouting.
+const bindings = { ESCALATION_GROUP_WAIT_SECONDS: '0' };
 
 export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler })],
+        plugins: [cloudflareTest({ wrangler, miniflare: { bindings } })],
         test: {
           name: 'workers',
           include: ['test/**/*.test.ts'],
@@ -23,6 +26,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler,
             miniflare: {
+              bindings,
               durableObjects: { TOWN_CONTAINER: { className: 'FakeTownContainer', scriptName: 'fake-town-container' } },
               workers: [
                 {

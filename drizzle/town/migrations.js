@@ -8,6 +8,7 @@ import m0006 from './0006_escalation_routing.sql';
 import m0007 from './0007_rig_delivery_watermark.sql';
 import m0008 from './0008_escalation_idempotency_key.sql';
 import m0009 from './0009_rig_open_beads_index.sql';
+import m0010 from './0010_escalation-lifecycle.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -23,5 +24,6 @@ export default {
     m0007,
     m0008,
     m0009,
+    m0010,
   },
 };

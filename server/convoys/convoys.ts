@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
+import { resolveForConvoy } from '../escalations/lifecycle';
 import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
@@ -187,6 +188,7 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
     if (!convoy) throw new Error(`convoy_beads row of missing convoy ${input.convoyId}`);
     const counts = { closedBeads: convoy.closedBeads, totalBeads: convoy.totalBeads };
     logEvent('info', 'convoy.bead_closed', { townId: ctx.townId, convoyId: convoy.id, beadId: input.beadId, ...counts });
+    resolveForConvoy(ctx, { convoyId: convoy.id, beadId: input.beadId, reason: `bead ${input.beadId} closed` });
     // A cancelled convoy still counts real closes but never lands.
     if (convoy.status === 'active' && convoy.totalBeads > 0 && convoy.closedBeads === convoy.totalBeads) return land(ctx, convoy.id);
     return toSummary(convoy);
@@ -204,6 +206,7 @@ function land(ctx: TownContext, convoyId: string): ConvoySummary {
   if (!row) throw new Error(`convoy ${convoyId} was not active when it landed`);
   const summary = toSummary(row);
   logEvent('info', 'convoy.landed', { townId: ctx.townId, convoyId, totalBeads: row.totalBeads });
+  resolveForConvoy(ctx, { convoyId, reason: 'convoy landed' });
   // One event per landing: a reopened convoy lands again with a larger total, hence a new event id.
   enqueueNotification(ctx, {
     eventId: `convoy.landed:${row.id}:${row.totalBeads}`,
@@ -222,6 +225,7 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
     if (current.status === 'cancelled') return { convoy: current, taskIds: [] };
     if (current.status === 'landed') throw new DomainError('CONFLICT', `convoy ${convoyId} has landed and cannot be cancelled`);
     db.update(convoys).set({ status: 'cancelled' }).where(eq(convoys.id, convoyId)).run();
+    resolveForConvoy(ctx, { convoyId, reason: 'convoy cancelled' });
     const convoy = { ...current, status: 'cancelled' as const };
     logEvent('info', 'convoy.cancelled', {
       townId: ctx.townId,

@@ -11,6 +11,17 @@ const channels = z
   .max(3)
   .refine((list) => new Set(list).size === list.length, 'must not repeat a channel');
 const escalationRef = townInput.extend({ escalationId: entityId });
+const category = z.string().trim().min(1).max(64);
+const dedupKey = z.string().min(1).max(256);
+const actor = z.string().trim().min(1).max(128);
+const matchers = z
+  .strictObject({
+    sourceRigId: entityId.optional(),
+    category: category.optional(),
+    severity: severity.optional(),
+    dedupKeyPrefix: dedupKey.optional(),
+  })
+  .refine((m) => Object.values(m).some((v) => v !== undefined), 'set at least one matcher');
 
 export const escalationRouter = router({
   raise: procedure
@@ -19,24 +30,48 @@ export const escalationRouter = router({
         sourceRigId: entityId,
         sourceAgentId: entityId.optional(),
         severity,
-        category: z.string().trim().min(1).max(64).optional(),
+        category: category.optional(),
         message: z.string().trim().min(1, 'must not be empty').max(8_000),
         idempotencyKey: z.string().min(1).max(128).optional(),
+        dedupKey: dedupKey.optional(),
+        convoyId: entityId.optional(),
+        beadId: entityId.optional(),
       }),
     )
     .mutation(async ({ ctx, input: { townId, ...raise } }) => unwrap(await townStub(ctx.env, townId).raiseEscalation(townId, raise))),
   acknowledge: procedure
-    .input(escalationRef.extend({ by: z.string().trim().min(1).max(128).optional() }))
+    .input(escalationRef.extend({ by: actor.optional() }))
     .mutation(async ({ ctx, input: { townId, ...ack } }) => unwrap(await townStub(ctx.env, townId).acknowledgeEscalation(townId, ack))),
+  resolve: procedure
+    .input(escalationRef.extend({ by: actor.optional(), reason: z.string().trim().min(1).max(1_000).optional() }))
+    .mutation(async ({ ctx, input: { townId, ...resolve } }) => unwrap(await townStub(ctx.env, townId).resolveEscalation(townId, resolve))),
   get: procedure
     .input(escalationRef)
     .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getEscalation(input.townId, input.escalationId))),
   list: procedure
-    .input(townInput.extend({ acknowledged: z.boolean().optional(), severity: severity.optional(), ...pageInput }))
+    .input(
+      townInput.extend({
+        status: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+        acknowledged: z.boolean().optional(),
+        severity: severity.optional(),
+        ...pageInput,
+      }),
+    )
     .query(async ({ ctx, input: { townId, ...filter } }) => unwrap(await townStub(ctx.env, townId).listEscalations(townId, filter))),
   deliveries: procedure
     .input(escalationRef)
     .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).escalationDeliveries(input.townId, input.escalationId))),
+  silence: procedure
+    .input(townInput.extend({ matchers, endsAt: z.iso.datetime(), reason: z.string().trim().min(1).max(1_000), by: actor.optional() }))
+    .mutation(async ({ ctx, input: { townId, ...silence } }) =>
+      unwrap(await townStub(ctx.env, townId).silenceEscalations(townId, silence)),
+    ),
+  silences: procedure
+    .input(townInput.extend({ active: z.boolean().optional() }))
+    .query(async ({ ctx, input: { townId, ...filter } }) => unwrap(await townStub(ctx.env, townId).listSilences(townId, filter))),
+  unsilence: procedure
+    .input(townInput.extend({ silenceId: entityId }))
+    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).unsilence(input.townId, input.silenceId))),
   getRouting: procedure
     .input(townInput)
     .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getEscalationRouting(input.townId))),
@@ -49,6 +84,8 @@ export const escalationRouter = router({
         routes: z.partialRecord(severity, channels).nullable().optional(),
         staleAfterMinutes: z.number().int().min(1).max(10_080).nullable().optional(),
         maxReEscalations: z.number().int().min(0).max(10).nullable().optional(),
+        groupWaitSeconds: z.number().int().min(0).max(3_600).nullable().optional(),
+        groupIntervalSeconds: z.number().int().min(1).max(86_400).nullable().optional(),
       }),
     )
     .mutation(async ({ ctx, input: { townId, ...update } }) =>

@@ -5,8 +5,11 @@ import { convoyTaskHandlers } from '../convoys/delivery';
 import type { ConvoyStatus } from '../convoys/views';
 import { type Outcome, outcome } from '../errors';
 import * as escalations from '../escalations/escalations';
+import { flushGroupTask, GROUP_FLUSH_TASK_KIND } from '../escalations/grouping';
+import * as lifecycle from '../escalations/lifecycle';
 import { REESCALATE_TASK_KIND, reEscalateTask } from '../escalations/reescalation-task';
 import { setRouting } from '../escalations/routing-update';
+import * as silences from '../escalations/silences';
 import { deliverOutboxTask } from '../notify/delivery';
 import { DELIVERY_TASK_KIND } from '../notify/outbox';
 import * as routing from '../notify/routing';
@@ -59,6 +62,8 @@ export class TownDO extends DurableObject<Env> {
       [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
       [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight),
       [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
+      [GROUP_FLUSH_TASK_KIND]: () => flushGroupTask(ctx),
+      [silences.SILENCE_END_TASK_KIND]: (task) => silences.silenceEndTask(ctx, task),
     };
   }
 
@@ -136,7 +141,23 @@ export class TownDO extends DurableObject<Env> {
   }
 
   acknowledgeEscalation(townId: string, input: { escalationId: string; by?: string }) {
-    return this.run(townId, (c) => escalations.acknowledgeEscalation(c, input));
+    return this.run(townId, (c) => lifecycle.acknowledgeEscalation(c, input));
+  }
+
+  resolveEscalation(townId: string, input: lifecycle.ResolveInput) {
+    return this.run(townId, (c) => lifecycle.resolveEscalation(c, input));
+  }
+
+  silenceEscalations(townId: string, input: Parameters<typeof silences.createSilence>[1]) {
+    return this.run(townId, (c) => silences.createSilence(c, input));
+  }
+
+  listSilences(townId: string, filter: { active?: boolean }) {
+    return this.run(townId, (c) => silences.listSilences(c, filter));
+  }
+
+  unsilence(townId: string, silenceId: string) {
+    return this.run(townId, (c) => silences.unsilence(c, silenceId));
   }
 
   getEscalation(townId: string, escalationId: string) {

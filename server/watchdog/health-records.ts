@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { type HealthStatus, healthChecks, healthTargets, type TargetKind } from '../../schema/town';
 import { raiseEscalation } from '../escalations/escalations';
+import { resolveEscalation } from '../escalations/lifecycle';
 import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
 import { iso, type TownContext } from '../town/context';
@@ -42,12 +43,17 @@ export interface RecordPolicy {
 }
 
 const SEVERITY_BY_KIND = { rig: 'high', container: 'critical' } as const;
+/** The dedup key of a target's outage escalation: however many heartbeats see the outage, one escalation. */
+export const watchdogDedupKey = (target: string) => `watchdog:${target}`;
+/** While the Town Container's outage is open, it covers the rigs' outages (they cannot be told apart from it). */
+const CONTAINER_DEDUP_KEY = watchdogDedupKey('town-container');
 
 /**
  * Records one check of one target, in one transaction: the target's record, a history row (pruned to
- * the cap), and what the check changed. An outage escalates once, when it reaches the threshold; the
- * first healthy check ends it, and is notified when the outage had been escalated. `unavailable` (nothing
- * to check) neither counts as a failure nor ends an outage.
+ * the cap), and what the check changed. From the threshold on, every failed check raises with the
+ * target's dedup key, so an outage is one escalation (counting its failed checks in `occurrences`); the
+ * first healthy check ends it, resolves its escalation (`by: 'watchdog'`) and is notified when the outage
+ * had been escalated. `unavailable` (nothing to check) neither counts as a failure nor ends an outage.
  */
 export function recordCheck(
   ctx: TownContext,
@@ -68,7 +74,10 @@ export function recordCheck(
     if (result.status === 'healthy') {
       if (failingSince !== null) {
         transition = 'recovered';
-        if (escalationId !== null) notifyRecovery(ctx, ref, { escalationId, failingSince, consecutiveFailures, recoveredAt: checkedAt });
+        if (escalationId !== null) {
+          resolveEscalation(ctx, { escalationId, by: 'watchdog', reason: `${ref.name} is healthy again` });
+          notifyRecovery(ctx, ref, { escalationId, failingSince, consecutiveFailures, recoveredAt: checkedAt });
+        }
       }
       consecutiveFailures = 0;
       failingSince = null;
@@ -80,9 +89,11 @@ export function recordCheck(
         failingSince = checkedAt;
         transition = 'failing';
       }
-      if (consecutiveFailures >= policy.failureThreshold && escalationId === null) {
-        escalationId = escalate(ctx, ref, consecutiveFailures, result.error);
-        transition = 'escalated';
+      if (consecutiveFailures >= policy.failureThreshold) {
+        const raised = escalate(ctx, ref, consecutiveFailures, result.error);
+        // A new escalation (the outage's first, or one after an operator resolved the last by hand).
+        if (raised.id !== escalationId) transition = 'escalated';
+        escalationId = raised.id;
       }
     }
 
@@ -119,15 +130,20 @@ export function recordCheck(
   });
 }
 
-function escalate(ctx: TownContext, ref: TargetRef, failures: number, error: string | null): string {
+function escalate(ctx: TownContext, ref: TargetRef, failures: number, error: string | null) {
   const what = ref.kind === 'rig' ? `Rig ${ref.name} (${ref.target})` : ref.name;
-  const { escalation } = raiseEscalation(ctx, {
-    sourceRigId: ref.target,
-    severity: SEVERITY_BY_KIND[ref.kind],
-    category: 'watchdog',
-    message: `${what} failed ${failures} consecutive health checks: ${error ?? 'no detail'}`,
-  });
-  return escalation.id;
+  const { escalation } = raiseEscalation(
+    ctx,
+    {
+      sourceRigId: ref.target,
+      severity: SEVERITY_BY_KIND[ref.kind],
+      category: 'watchdog',
+      message: `${what} failed ${failures} consecutive health checks: ${error ?? 'no detail'}`,
+      dedupKey: watchdogDedupKey(ref.target),
+    },
+    ref.kind === 'rig' ? { inhibitedUnder: CONTAINER_DEDUP_KEY } : {},
+  );
+  return escalation;
 }
 
 function notifyRecovery(

@@ -1,0 +1,140 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { escalationGroupState, escalationHeld, escalations } from '../../schema/town';
+import { logEvent } from '../log';
+import { CHANNEL_ORDER, type Channel } from '../notify/channel';
+import { enqueueNotification } from '../notify/outbox';
+import { channelsFor, type EffectiveRouting, effectiveRouting } from '../notify/routing';
+import { scheduleTask, type TaskResult } from '../scheduler';
+import { iso, type TownContext } from '../town/context';
+import { type EscalationEventType, logRouting, notifyEscalation, recordNotices, sourceRigName } from './escalation-notify';
+import { type EscalationRow, toEscalation } from './shape';
+
+// Grouped notifications (Alertmanager's group_wait / group_interval, one group per town). The first
+// non-critical routing of a quiet period is held `groupWaitSeconds`; whatever else is routed by then
+// goes out with it as one notification per channel. After a group went out, later routings wait until
+// `groupIntervalSeconds` after it. Critical escalations are never held. A held routing is a row in
+// `escalation_held` (one per escalation), and the flush is one scheduled task, so both survive eviction.
+
+export const GROUP_FLUSH_TASK_KIND = 'escalation.group_flush';
+const FLUSH_TASK_ID = 'escalation.group_flush';
+const GROUP_STATE_ROW_ID = 1;
+
+/** When the held routings go out, for a routing held at `nowMs`. Pure. */
+export function groupFlushDueAtMs(
+  nowMs: number,
+  lastFlushAtMs: number | null,
+  settings: Pick<EffectiveRouting, 'groupWaitSeconds' | 'groupIntervalSeconds'>,
+): number {
+  const intervalMs = settings.groupIntervalSeconds * 1_000;
+  // A quiet period: nothing went out within the interval, so this one opens a group and waits for company.
+  if (lastFlushAtMs === null || nowMs - lastFlushAtMs >= intervalMs) return nowMs + settings.groupWaitSeconds * 1_000;
+  return lastFlushAtMs + intervalMs;
+}
+
+function lastFlushAtMs({ db }: TownContext): number | null {
+  const at = db.select().from(escalationGroupState).where(eq(escalationGroupState.id, GROUP_STATE_ROW_ID)).get()?.lastFlushAt;
+  return at ? Date.parse(at) : null;
+}
+
+export interface Quiet {
+  /** Why nobody is told: the silence or the inhibiting escalation. */
+  silencedBy?: string | null;
+  inhibitedBy?: string | null;
+}
+
+/**
+ * Routes an escalation: nobody while it is silenced or inhibited; now when it is critical or grouping
+ * is off; otherwise held for the town's next group. Returns the channels it is (or will be) told on.
+ * Call inside the transaction that wrote it.
+ */
+export function routeEscalation(
+  ctx: TownContext,
+  row: EscalationRow,
+  type: EscalationEventType,
+  extra: Record<string, unknown> = {},
+): Channel[] {
+  if (row.silencedBy || row.inhibitedBy) {
+    logRouting(ctx, toEscalation(row), type, [], { ...extra, silencedBy: row.silencedBy, inhibitedBy: row.inhibitedBy });
+    return [];
+  }
+  const routing = effectiveRouting(ctx);
+  const channels = channelsFor(routing, row.severity);
+  if (row.severity === 'critical' || routing.groupWaitSeconds === 0 || channels.length === 0) {
+    return notifyEscalation(ctx, row, type, extra);
+  }
+  const now = ctx.now();
+  // The first routing held keeps its type: "raised" says more than a later bump of the same escalation.
+  ctx.db
+    .insert(escalationHeld)
+    .values({ escalationId: row.id, type, heldAt: iso(now) })
+    .onConflictDoNothing()
+    .run();
+  const dueAt = groupFlushDueAtMs(now.getTime(), lastFlushAtMs(ctx), routing);
+  // An existing flush keeps the earlier due time: joining a group never delays it.
+  scheduleTask(ctx.db, { id: FLUSH_TASK_ID, kind: GROUP_FLUSH_TASK_KIND, dueAt });
+  logRouting(ctx, toEscalation(row), type, channels, { ...extra, held: true, groupDueAt: iso(new Date(dueAt)) });
+  return channels;
+}
+
+/**
+ * The `escalation.group_flush` task: sends every held routing whose escalation is still unresolved and
+ * not silenced or inhibited. One alone goes out as its own notification; two or more as one
+ * `escalation.group` per channel, listing the escalations routed to that channel.
+ */
+export function flushGroupTask(ctx: TownContext): TaskResult {
+  ctx.db.transaction(() => {
+    const held = ctx.db.select().from(escalationHeld).all();
+    if (held.length === 0) return;
+    const typeOf = new Map(held.map((h) => [h.escalationId, h.type as EscalationEventType]));
+    // A join, not an id list: a group can hold more escalations than a statement can bind parameters.
+    const members = ctx.db
+      .select({ row: escalations })
+      .from(escalationHeld)
+      .innerJoin(escalations, eq(escalations.id, escalationHeld.escalationId))
+      .where(and(isNull(escalations.resolvedAt), isNull(escalations.silencedBy), isNull(escalations.inhibitedBy)))
+      .orderBy(escalations.createdAt, escalations.id)
+      .all()
+      .map((m) => m.row);
+    ctx.db.delete(escalationHeld).run();
+    if (members.length === 0) return;
+    const now = iso(ctx.now());
+    const state = { id: GROUP_STATE_ROW_ID, lastFlushAt: now };
+    ctx.db.insert(escalationGroupState).values(state).onConflictDoUpdate({ target: escalationGroupState.id, set: state }).run();
+    const [only] = members;
+    if (members.length === 1 && only) {
+      notifyEscalation(ctx, only, typeOf.get(only.id) ?? 'escalation.raised');
+      return;
+    }
+    sendGroup(ctx, members, typeOf);
+  });
+  return undefined;
+}
+
+function sendGroup(ctx: TownContext, members: EscalationRow[], typeOf: Map<string, EscalationEventType>): void {
+  const routing = effectiveRouting(ctx);
+  const eventId = `esc-group:${crypto.randomUUID()}`;
+  const byChannel = new Map<Channel, EscalationRow[]>();
+  for (const row of members) {
+    for (const channel of channelsFor(routing, row.severity)) byChannel.set(channel, [...(byChannel.get(channel) ?? []), row]);
+  }
+  const sent: Channel[] = [];
+  for (const channel of CHANNEL_ORDER) {
+    const rows = byChannel.get(channel);
+    if (!rows?.length) continue;
+    const listed = rows.map((row) => ({
+      ...toEscalation(row),
+      event: typeOf.get(row.id) ?? 'escalation.raised',
+      sourceRigName: sourceRigName(ctx, row),
+    }));
+    // One event id for the group on every channel (each channel's row lists what that channel is told).
+    enqueueNotification(ctx, {
+      eventId,
+      type: 'escalation.group',
+      data: { townId: ctx.townId, count: listed.length, escalations: listed },
+      channels: [channel],
+    });
+    for (const row of rows) recordNotices(ctx, row.id, eventId, [channel]);
+    sent.push(channel);
+  }
+  logEvent('info', 'escalation.group_sent', { townId: ctx.townId, eventId, escalations: members.length, routedTo: sent });
+}
