@@ -17,7 +17,7 @@ const B = newTownId('iso-b');
 /** Town A's ids, by the input field names that carry them. */
 const ids: Record<string, string> = {};
 /** The input fields that carry an id of a town's data (`beads` carries rig ids inside). */
-const ID_FIELDS = ['rigId', 'sourceRigId', 'target', 'convoyId', 'beadId', 'escalationId', 'mailId', 'beads'];
+const ID_FIELDS = ['rigId', 'sourceRigId', 'target', 'convoyId', 'beadId', 'escalationId', 'mailId', 'silenceId', 'beads'];
 /** Strings only town A's data contains. */
 const markers: string[] = [];
 
@@ -29,6 +29,12 @@ beforeAll(async () => {
   await api.escalation.setRouting.mutate({ townId: A, webhookUrl: hookUrl(`only-a-${A}`), emailTo: 'only-a@example.com' });
   const convoy = await api.convoy.create.mutate({ townId: A, title: 'only A', beads: [{ rigId: rig.id, title: 'bead of A' }] });
   const { escalation } = await api.escalation.raise.mutate({ townId: A, sourceRigId: rig.id, severity: 'medium', message: 'only A' });
+  const silence = await api.escalation.silence.mutate({
+    townId: A,
+    matchers: { category: 'only-a-category' },
+    endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    reason: 'only A silences',
+  });
   await settle(A);
   const mail = (await api.mayor.mail.list.query({ townId: A })).items[0];
   await api.watchdog.heartbeat.mutate({ townId: A });
@@ -41,8 +47,9 @@ beforeAll(async () => {
     beadId: convoy.beads[0].id,
     escalationId: escalation.id,
     mailId: mail.id,
+    silenceId: silence.id,
   });
-  markers.push(rig.id, name, convoy.id, convoy.beads[0].id, escalation.id, mail.id, `only-a-${A}`, 'only-a@example.com');
+  markers.push(rig.id, name, convoy.id, convoy.beads[0].id, escalation.id, mail.id, silence.id, `only-a-${A}`, 'only-a@example.com');
   // Town B has data of its own, so its lists are not trivially empty.
   const own = await api.rig.register.mutate({ townId: B, name: 'b-rig' });
   await api.convoy.create.mutate({ townId: B, title: 'only B', beads: [{ rigId: own.id, title: 'bead of B' }] });
