@@ -41,9 +41,6 @@ export const escalations = sqliteTable(
     // The active silence that keeps it quiet, or the open escalation that inhibits it (null when neither).
     silencedBy: text('silenced_by'),
     inhibitedBy: text('inhibited_by'),
-    // How many times it has been routed (raise, re-escalations, upgrades): the n of its next event id.
-    // Null on rows older than the column: those were routed re_escalation_count + 1 times.
-    routings: integer('routings'),
     // The re-escalation grid starts here (set when a silence or an inhibition lets it go); null = createdAt.
     clockFrom: text('clock_from'),
   },

@@ -1,4 +1,5 @@
-import { sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { sql } from 'drizzle-orm';
+import { check, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 // Tables of one TownDO's SQLite database, one file per concept. Timestamps are ISO-8601 text.
 
@@ -8,8 +9,26 @@ export const town = sqliteTable('town', {
   createdAt: text('created_at').notNull(),
 });
 
+/**
+ * A town's own settings (retention, storage budget): at most one row (`id = 1`). A null column means
+ * "the built-in default", so a town that never called `town.setSettings` follows the defaults.
+ */
+export const townSettings = sqliteTable(
+  'town_settings',
+  {
+    id: integer('id').primaryKey(),
+    eventRetentionDays: integer('event_retention_days'),
+    convoyRetentionDays: integer('convoy_retention_days'),
+    outboxRetentionDays: integer('outbox_retention_days'),
+    storageBudgetBytes: integer('storage_budget_bytes'),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (t) => [check('town_settings_singleton', sql`${t.id} = 1`)],
+);
+
 export * from './convoys';
 export * from './escalations';
+export * from './events';
 export * from './notify';
 export * from './rigs';
 export { schedule } from './schedule';

@@ -1,7 +1,9 @@
 import { convoyRouter } from './convoys/convoy.router';
 import { escalationRouter } from './escalations/escalation.router';
+import { eventRouter } from './events/event.router';
 import { mayorRouter } from './mayor/mayor.router';
 import { rigRouter } from './rigs/rig.router';
+import { townRouter } from './town/town.router';
 import { router } from './trpc';
 import { watchdogRouter } from './watchdog/watchdog.router';
 
@@ -11,6 +13,8 @@ export const appRouter = router({
   watchdog: watchdogRouter,
   escalation: escalationRouter,
   mayor: mayorRouter,
+  town: townRouter,
+  event: eventRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -18,6 +18,8 @@ const B = newTownId('iso-b');
 const ids: Record<string, string> = {};
 /** The input fields that carry an id of a town's data (`beads` carries rig ids inside). */
 const ID_FIELDS = ['rigId', 'sourceRigId', 'target', 'convoyId', 'beadId', 'escalationId', 'mailId', 'silenceId', 'beads'];
+/** A setting only town A has. */
+const A_STORAGE_BUDGET_BYTES = 987_654_321;
 /** Strings only town A's data contains. */
 const markers: string[] = [];
 
@@ -38,6 +40,7 @@ beforeAll(async () => {
   await settle(A);
   const mail = (await api.mayor.mail.list.query({ townId: A })).items[0];
   await api.watchdog.heartbeat.mutate({ townId: A });
+  await api.town.setSettings.mutate({ townId: A, storageBudgetBytes: A_STORAGE_BUDGET_BYTES });
   if (!mail || !convoy.beads[0]) throw new Error('town A is missing its data');
   Object.assign(ids, {
     rigId: rig.id,
@@ -49,7 +52,18 @@ beforeAll(async () => {
     mailId: mail.id,
     silenceId: silence.id,
   });
-  markers.push(rig.id, name, convoy.id, convoy.beads[0].id, escalation.id, mail.id, silence.id, `only-a-${A}`, 'only-a@example.com');
+  markers.push(
+    rig.id,
+    name,
+    convoy.id,
+    convoy.beads[0].id,
+    escalation.id,
+    mail.id,
+    silence.id,
+    `only-a-${A}`,
+    'only-a@example.com',
+    String(A_STORAGE_BUDGET_BYTES),
+  );
   // Town B has data of its own, so its lists are not trivially empty.
   const own = await api.rig.register.mutate({ townId: B, name: 'b-rig' });
   await api.convoy.create.mutate({ townId: B, title: 'only B', beads: [{ rigId: own.id, title: 'bead of B' }] });
@@ -65,12 +79,16 @@ function shapeOf(p: (typeof procedures)[number]): Record<string, z.core.$ZodType
 const optional = (s: z.core.$ZodType) => ['optional', 'default', 'prefault'].includes(s._zod.def.type);
 const idFields = (p: (typeof procedures)[number]) => Object.keys(shapeOf(p)).filter((k) => ID_FIELDS.includes(k));
 
+/** Queries whose id fields are filters that must all match: one id is given (all of them match nothing). */
+const ONE_ID_FILTER: Record<string, string> = { 'event.list': 'convoyId' };
+
 /** A query's input in `townId`: its required fields, plus every field that names one of A's ids. */
 function queryInput(p: (typeof procedures)[number], townId: string) {
   const hints: Hints = { townId: () => townId };
+  const namesId = (k: string) => (ONE_ID_FILTER[p.path] ? k === ONE_ID_FILTER[p.path] : k in ids);
   const entries = Object.entries(shapeOf(p))
-    .filter(([k, s]) => k in ids || k === 'townId' || !optional(s))
-    .map(([k, s]) => [k, k in ids ? ids[k] : sample(s, [k], hints)]);
+    .filter(([k, s]) => namesId(k) || k === 'townId' || !optional(s))
+    .map(([k, s]) => [k, namesId(k) ? ids[k] : sample(s, [k], hints)]);
   return Object.fromEntries(entries);
 }
 

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
 import { resolveForConvoy } from '../escalations/lifecycle';
+import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
@@ -108,6 +109,7 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
       })
       .run();
     const { taskIds } = insertBeads(ctx, id, 0, input.beads);
+    appendEvent(ctx, { type: 'convoy.created', convoyId: id, data: { totalBeads: input.beads.length, rigs: taskIds.length } });
     logEvent('info', 'convoy.created', { townId: ctx.townId, convoyId: id, beads: input.beads.length, rigs: taskIds.length });
     return { convoyId: id, taskIds };
   });
@@ -150,6 +152,14 @@ export async function addBeads(
       .get();
     if (!convoy) throw new Error(`convoy ${current.id} vanished inside its own transaction`);
     logEvent('info', 'convoy.beads_added', { townId: ctx.townId, convoyId: convoy.id, added: added.length, totalBeads: convoy.totalBeads });
+    appendEvent(ctx, { type: 'convoy.beads_added', convoyId: convoy.id, data: { added: added.length, totalBeads: convoy.totalBeads } });
+    if (current.status === 'landed') {
+      appendEvent(ctx, {
+        type: 'convoy.reopened',
+        convoyId: convoy.id,
+        data: { closedBeads: convoy.closedBeads, totalBeads: convoy.totalBeads },
+      });
+    }
     return { convoy, added, taskIds };
   });
   await deliverNow(ctx, taskIds);
@@ -167,7 +177,7 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
       .update(convoyBeads)
       .set({ status: 'closed' })
       .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId), eq(convoyBeads.status, 'open')))
-      .returning({ beadId: convoyBeads.beadId })
+      .returning({ rigId: convoyBeads.rigId })
       .get();
     if (!closed) {
       const convoy = requireConvoy(ctx, input.convoyId);
@@ -188,6 +198,7 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
     if (!convoy) throw new Error(`convoy_beads row of missing convoy ${input.convoyId}`);
     const counts = { closedBeads: convoy.closedBeads, totalBeads: convoy.totalBeads };
     logEvent('info', 'convoy.bead_closed', { townId: ctx.townId, convoyId: convoy.id, beadId: input.beadId, ...counts });
+    appendEvent(ctx, { type: 'convoy.bead_closed', convoyId: convoy.id, beadId: input.beadId, rigId: closed.rigId, data: counts });
     resolveForConvoy(ctx, { convoyId: convoy.id, beadId: input.beadId, reason: `bead ${input.beadId} closed` });
     // A cancelled convoy still counts real closes but never lands.
     if (convoy.status === 'active' && convoy.totalBeads > 0 && convoy.closedBeads === convoy.totalBeads) return land(ctx, convoy.id);
@@ -206,10 +217,11 @@ function land(ctx: TownContext, convoyId: string): ConvoySummary {
   if (!row) throw new Error(`convoy ${convoyId} was not active when it landed`);
   const summary = toSummary(row);
   logEvent('info', 'convoy.landed', { townId: ctx.townId, convoyId, totalBeads: row.totalBeads });
+  // One event per landing (a reopened convoy lands again: a new event); its notifications carry its id.
+  const eventId = appendEvent(ctx, { type: 'convoy.landed', convoyId, data: { totalBeads: row.totalBeads } });
   resolveForConvoy(ctx, { convoyId, reason: 'convoy landed' });
-  // One event per landing: a reopened convoy lands again with a larger total, hence a new event id.
   enqueueNotification(ctx, {
-    eventId: `convoy.landed:${row.id}:${row.totalBeads}`,
+    eventId,
     type: 'convoy.landed',
     data: { ...summary },
     channels: ['mayor', 'webhook'],
@@ -225,14 +237,11 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
     if (current.status === 'cancelled') return { convoy: current, taskIds: [] };
     if (current.status === 'landed') throw new DomainError('CONFLICT', `convoy ${convoyId} has landed and cannot be cancelled`);
     db.update(convoys).set({ status: 'cancelled' }).where(eq(convoys.id, convoyId)).run();
-    resolveForConvoy(ctx, { convoyId, reason: 'convoy cancelled' });
     const convoy = { ...current, status: 'cancelled' as const };
-    logEvent('info', 'convoy.cancelled', {
-      townId: ctx.townId,
-      convoyId,
-      closedBeads: current.closedBeads,
-      totalBeads: current.totalBeads,
-    });
+    const counts = { closedBeads: current.closedBeads, totalBeads: current.totalBeads };
+    logEvent('info', 'convoy.cancelled', { townId: ctx.townId, convoyId, ...counts });
+    appendEvent(ctx, { type: 'convoy.cancelled', convoyId, data: counts });
+    resolveForConvoy(ctx, { convoyId, reason: 'convoy cancelled' });
     return { convoy, taskIds: scheduleCancelDeliveries(ctx, convoyId, convoyRigIds(ctx, convoyId)) };
   });
   await deliverNow(ctx, taskIds);

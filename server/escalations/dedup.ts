@@ -4,6 +4,7 @@ import { logEvent } from '../log';
 import type { Channel } from '../notify/channel';
 import { SEVERITIES, type Severity } from '../severity';
 import { iso, type TownContext } from '../town/context';
+import { appendEscalationEvent } from './escalation-notify';
 import { routeEscalation } from './grouping';
 import { scheduleReEscalation } from './reescalation-task';
 import { type Escalation, type EscalationRow, toEscalation } from './shape';
@@ -42,6 +43,11 @@ export function repeatRaise(
     .returning()
     .get();
   if (!updated) throw new Error(`escalation ${open.id} vanished while counting a repeat`);
+  appendEscalationEvent(ctx, updated, 'escalation.deduplicated', {
+    occurrences: updated.occurrences,
+    severity: updated.severity,
+    upgradedFrom: upgrade ? open.severity : null,
+  });
   let routedTo: Channel[] = [];
   if (upgrade) {
     routedTo = routeEscalation(ctx, updated, 'escalation.upgraded', { previousSeverity: open.severity });

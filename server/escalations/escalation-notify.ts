@@ -1,22 +1,32 @@
 import { eq } from 'drizzle-orm';
-import { escalationHeld, escalationNotices, escalations, rigs } from '../../schema/town';
+import type { JsonObject } from '../../schema/json';
+import { escalationHeld, escalationNotices, rigs } from '../../schema/town';
+import { appendEvent } from '../events/log';
+import type { EventType } from '../events/shape';
 import { logEvent } from '../log';
 import { CHANNEL_ORDER, type Channel } from '../notify/channel';
 import { enqueueNotification } from '../notify/outbox';
 import { channelsFor, effectiveRouting } from '../notify/routing';
 import type { TownContext } from '../town/context';
-import { type Escalation, type EscalationRow, routingsOf, toEscalation } from './shape';
+import { type Escalation, type EscalationRow, toEscalation } from './shape';
 
-export type EscalationEventType = 'escalation.raised' | 'escalation.reescalated' | 'escalation.upgraded';
+/** The routings of an escalation: each is an event, and the notifications it causes carry that event's id. */
+export type EscalationEventType = 'escalation.raised' | 'escalation.reescalated' | 'escalation.upgraded' | 'escalation.resumed';
 
-/** The outbox event id of an escalation's n-th routing (0 = raised): stable, so retries de-duplicate. */
-export const escalationEventId = (escalationId: string, routing: number) => `esc:${escalationId}:${routing}`;
-/** The event id of its `escalation.resolved` notice: one per escalation, as it resolves once. */
-export const resolvedEventId = (escalationId: string) => `esc:${escalationId}:resolved`;
+/** Event ids of rows routed before the event log (`esc:<id>:<n>`, n = 0 for the raise, then per bump). */
+export const legacyEventIds = (row: Pick<EscalationRow, 'id' | 'reEscalationCount'>) =>
+  Array.from({ length: row.reEscalationCount + 1 }, (_, n) => `esc:${row.id}:${n}`);
 
 /** The name of the escalation's source rig (the watchdog raises for sources that are not rigs: the id). */
 export function sourceRigName(ctx: TownContext, escalation: Pick<Escalation, 'sourceRigId'>): string {
   return ctx.db.select({ name: rigs.name }).from(rigs).where(eq(rigs.id, escalation.sourceRigId)).get()?.name ?? escalation.sourceRigId;
+}
+
+const isRig = (ctx: TownContext, id: string) => ctx.db.select({ id: rigs.id }).from(rigs).where(eq(rigs.id, id)).get() !== undefined;
+
+/** Appends an event about one escalation (its rig as `rigId` when the source is a registered rig). */
+export function appendEscalationEvent(ctx: TownContext, row: EscalationRow, type: EventType, data: JsonObject): string {
+  return appendEvent(ctx, { type, escalationId: row.id, rigId: isRig(ctx, row.sourceRigId) ? row.sourceRigId : null, data });
 }
 
 /** Records that `eventId` told `escalationId` on each of `channels` (for deliveries and the resolved notice). */
@@ -30,7 +40,7 @@ export function logRouting(
   escalation: Escalation,
   type: EscalationEventType,
   routedTo: readonly Channel[],
-  extra: Record<string, unknown> = {},
+  extra: JsonObject = {},
 ): void {
   const level = escalation.severity === 'low' || escalation.severity === 'medium' ? 'info' : 'warn';
   logEvent(level, type, {
@@ -47,30 +57,23 @@ export function logRouting(
 }
 
 /**
- * Routes an escalation at its current severity, now: one structured log line always, plus an outbox
- * notification (`esc:<id>:<n>`) for each channel its severity is routed to. Call inside the transaction
- * that wrote it. grouping.ts decides whether a routing goes out now or waits for a group.
+ * Tells an escalation, now, at its current severity: an outbox notification carrying `eventId` (the
+ * event that caused it) for each channel its severity is routed to. Call inside the transaction that
+ * wrote it; grouping.ts decides whether a routing goes out now or waits for a group.
  */
 export function notifyEscalation(
   ctx: TownContext,
   row: EscalationRow,
   type: EscalationEventType,
-  extra: Record<string, unknown> = {},
+  eventId: string,
+  extra: JsonObject = {},
 ): Channel[] {
   const escalation = toEscalation(row);
   const channels = channelsFor(effectiveRouting(ctx), escalation.severity);
-  const routing = routingsOf(row);
-  const eventId = escalationEventId(escalation.id, routing);
   const data = { townId: ctx.townId, escalation, sourceRigName: sourceRigName(ctx, escalation), ...extra };
   enqueueNotification(ctx, { eventId, type, data, channels });
   recordNotices(ctx, escalation.id, eventId, channels);
-  ctx.db
-    .update(escalations)
-    .set({ routings: routing + 1 })
-    .where(eq(escalations.id, escalation.id))
-    .run();
   ctx.db.delete(escalationHeld).where(eq(escalationHeld.escalationId, escalation.id)).run();
-  logRouting(ctx, escalation, type, channels, extra);
   return channels;
 }
 
@@ -88,18 +91,15 @@ export function toldChannels(ctx: TownContext, escalationId: string): Channel[] 
 }
 
 /**
- * `escalation.resolved` to the channels that were told of it, so a pager or a chat can clear it; a
- * routing still held for a group is dropped (nobody was told, nobody needs clearing). Call in the
- * transaction that resolved it.
+ * `escalation.resolved` (carrying the resolve event's id) to the channels that were told of it, so a
+ * pager or a chat can clear it; a routing still held for a group is dropped (nobody was told, nobody
+ * needs clearing). Call in the transaction that resolved it.
  */
-export function notifyResolved(ctx: TownContext, row: EscalationRow): Channel[] {
+export function notifyResolved(ctx: TownContext, row: EscalationRow, eventId: string, channels: readonly Channel[]): void {
   ctx.db.delete(escalationHeld).where(eq(escalationHeld.escalationId, row.id)).run();
-  const channels = toldChannels(ctx, row.id);
-  if (channels.length === 0) return channels;
+  if (channels.length === 0) return;
   const escalation = toEscalation(row);
-  const eventId = resolvedEventId(row.id);
   const data = { townId: ctx.townId, escalation, sourceRigName: sourceRigName(ctx, escalation) };
   enqueueNotification(ctx, { eventId, type: 'escalation.resolved', data, channels });
   recordNotices(ctx, row.id, eventId, channels);
-  return channels;
 }

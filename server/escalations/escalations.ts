@@ -9,10 +9,10 @@ import { getRig } from '../rigs/registry';
 import type { Severity } from '../severity';
 import { iso, type TownContext } from '../town/context';
 import { openByDedupKey, repeatRaise } from './dedup';
-import { escalationEventId, toldChannels } from './escalation-notify';
+import { legacyEventIds, toldChannels } from './escalation-notify';
 import { routeEscalation } from './grouping';
 import { scheduleReEscalation } from './reescalation-task';
-import { type Escalation, type EscalationRow, type EscalationStatus, routingsOf, toEscalation } from './shape';
+import { type Escalation, type EscalationRow, type EscalationStatus, toEscalation } from './shape';
 import { matchingSilence } from './silences';
 
 export type { Escalation } from './shape';
@@ -87,7 +87,6 @@ export function raiseEscalation(ctx: TownContext, input: RaiseEscalationInput, o
       beadId: input.beadId ?? null,
       silencedBy: null,
       inhibitedBy: options.inhibitedUnder ? (openByDedupKey(ctx, options.inhibitedUnder)?.id ?? null) : null,
-      routings: 0,
       clockFrom: null,
     };
     row.silencedBy = matchingSilence(ctx, row);
@@ -115,7 +114,7 @@ function findByKey(ctx: TownContext, key: string): RaiseResult | undefined {
   const row = ctx.db.select().from(escalations).where(eq(escalations.idempotencyKey, key)).get();
   if (!row) return undefined;
   const channels = new Set([
-    ...deliveriesOf(ctx, [escalationEventId(row.id, 0)]).map((d) => d.channel),
+    ...deliveriesOf(ctx, legacyEventIds({ id: row.id, reEscalationCount: 0 })).map((d) => d.channel),
     ...toldChannels(ctx, row.id),
     ...(ctx.db.select().from(escalationHeld).where(eq(escalationHeld.escalationId, row.id)).get()
       ? channelsFor(effectiveRouting(ctx), row.severity)
@@ -176,8 +175,8 @@ export function escalationDeliveries(ctx: TownContext, escalationId: string): De
   const row = findRow(ctx, escalationId);
   const notices = ctx.db.select().from(escalationNotices).where(eq(escalationNotices.escalationId, row.id)).all();
   const told = new Set(notices.map((n) => `${n.eventId}|${n.channel}`));
-  // Rows from before notices were recorded: their own event ids, on every channel.
-  const own = Array.from({ length: routingsOf(row) }, (_, n) => escalationEventId(row.id, n));
+  // Rows routed before notices were recorded: their own event ids, on every channel.
+  const own = legacyEventIds(row);
   const eventIds = [...new Set([...own, ...notices.map((n) => n.eventId)])];
   return deliveriesOf(ctx, eventIds).filter((d) => told.has(`${d.eventId}|${d.channel}`) || own.includes(d.eventId));
 }

@@ -1,12 +1,21 @@
 import { and, eq, isNull } from 'drizzle-orm';
+import type { JsonObject } from '../../schema/json';
 import { escalationGroupState, escalationHeld, escalations } from '../../schema/town';
+import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { CHANNEL_ORDER, type Channel } from '../notify/channel';
 import { enqueueNotification } from '../notify/outbox';
 import { channelsFor, type EffectiveRouting, effectiveRouting } from '../notify/routing';
 import { scheduleTask, type TaskResult } from '../scheduler';
 import { iso, type TownContext } from '../town/context';
-import { type EscalationEventType, logRouting, notifyEscalation, recordNotices, sourceRigName } from './escalation-notify';
+import {
+  appendEscalationEvent,
+  type EscalationEventType,
+  logRouting,
+  notifyEscalation,
+  recordNotices,
+  sourceRigName,
+} from './escalation-notify';
 import { type EscalationRow, toEscalation } from './shape';
 
 // Grouped notifications (Alertmanager's group_wait / group_interval, one group per town). The first
@@ -36,31 +45,34 @@ function lastFlushAtMs({ db }: TownContext): number | null {
   return at ? Date.parse(at) : null;
 }
 
-export interface Quiet {
-  /** Why nobody is told: the silence or the inhibiting escalation. */
-  silencedBy?: string | null;
-  inhibitedBy?: string | null;
-}
-
 /**
  * Routes an escalation: nobody while it is silenced or inhibited; now when it is critical or grouping
- * is off; otherwise held for the town's next group. Returns the channels it is (or will be) told on.
- * Call inside the transaction that wrote it.
+ * is off; otherwise held for the town's next group. Either way the routing is an event (`type`), and
+ * notifications sent now carry its id. Returns the channels it is (or will be) told on. Call inside the
+ * transaction that wrote it.
  */
-export function routeEscalation(
-  ctx: TownContext,
-  row: EscalationRow,
-  type: EscalationEventType,
-  extra: Record<string, unknown> = {},
-): Channel[] {
+export function routeEscalation(ctx: TownContext, row: EscalationRow, type: EscalationEventType, extra: JsonObject = {}): Channel[] {
+  const escalation = toEscalation(row);
+  const facts = {
+    severity: row.severity,
+    originalSeverity: escalation.originalSeverity,
+    reEscalationCount: row.reEscalationCount,
+    category: row.category,
+    ...extra,
+  };
   if (row.silencedBy || row.inhibitedBy) {
-    logRouting(ctx, toEscalation(row), type, [], { ...extra, silencedBy: row.silencedBy, inhibitedBy: row.inhibitedBy });
+    const quiet = { ...facts, routedTo: [], silencedBy: row.silencedBy, inhibitedBy: row.inhibitedBy };
+    appendEscalationEvent(ctx, row, type, quiet);
+    logRouting(ctx, escalation, type, [], quiet);
     return [];
   }
   const routing = effectiveRouting(ctx);
   const channels = channelsFor(routing, row.severity);
   if (row.severity === 'critical' || routing.groupWaitSeconds === 0 || channels.length === 0) {
-    return notifyEscalation(ctx, row, type, extra);
+    const eventId = appendEscalationEvent(ctx, row, type, { ...facts, routedTo: channels });
+    notifyEscalation(ctx, row, type, eventId, extra);
+    logRouting(ctx, escalation, type, channels, extra);
+    return channels;
   }
   const now = ctx.now();
   // The first routing held keeps its type: "raised" says more than a later bump of the same escalation.
@@ -72,14 +84,17 @@ export function routeEscalation(
   const dueAt = groupFlushDueAtMs(now.getTime(), lastFlushAtMs(ctx), routing);
   // An existing flush keeps the earlier due time: joining a group never delays it.
   scheduleTask(ctx.db, { id: FLUSH_TASK_ID, kind: GROUP_FLUSH_TASK_KIND, dueAt });
-  logRouting(ctx, toEscalation(row), type, channels, { ...extra, held: true, groupDueAt: iso(new Date(dueAt)) });
+  const held = { ...facts, routedTo: channels, heldUntil: iso(new Date(dueAt)) };
+  appendEscalationEvent(ctx, row, type, held);
+  logRouting(ctx, escalation, type, channels, held);
   return channels;
 }
 
 /**
  * The `escalation.group_flush` task: sends every held routing whose escalation is still unresolved and
- * not silenced or inhibited. One alone goes out as its own notification; two or more as one
- * `escalation.group` per channel, listing the escalations routed to that channel.
+ * not silenced or inhibited, as one `escalation.grouped` event. One alone goes out as its own
+ * notification; two or more as one `escalation.group` per channel, listing the escalations routed to
+ * that channel. Either way the notifications carry the grouped event's id.
  */
 export function flushGroupTask(ctx: TownContext): TaskResult {
   ctx.db.transaction(() => {
@@ -97,12 +112,15 @@ export function flushGroupTask(ctx: TownContext): TaskResult {
       .map((m) => m.row);
     ctx.db.delete(escalationHeld).run();
     if (members.length === 0) return;
-    const now = iso(ctx.now());
-    const state = { id: GROUP_STATE_ROW_ID, lastFlushAt: now };
+    const state = { id: GROUP_STATE_ROW_ID, lastFlushAt: iso(ctx.now()) };
     ctx.db.insert(escalationGroupState).values(state).onConflictDoUpdate({ target: escalationGroupState.id, set: state }).run();
     const [only] = members;
     if (members.length === 1 && only) {
-      notifyEscalation(ctx, only, typeOf.get(only.id) ?? 'escalation.raised');
+      const type = typeOf.get(only.id) ?? 'escalation.raised';
+      const channels = channelsFor(effectiveRouting(ctx), only.severity);
+      const eventId = appendEscalationEvent(ctx, only, 'escalation.grouped', { count: 1, routedTo: channels });
+      notifyEscalation(ctx, only, type, eventId);
+      logEvent('info', 'escalation.group_sent', { townId: ctx.townId, eventId, escalations: 1, routedTo: channels });
       return;
     }
     sendGroup(ctx, members, typeOf);
@@ -112,15 +130,15 @@ export function flushGroupTask(ctx: TownContext): TaskResult {
 
 function sendGroup(ctx: TownContext, members: EscalationRow[], typeOf: Map<string, EscalationEventType>): void {
   const routing = effectiveRouting(ctx);
-  const eventId = `esc-group:${crypto.randomUUID()}`;
   const byChannel = new Map<Channel, EscalationRow[]>();
   for (const row of members) {
     for (const channel of channelsFor(routing, row.severity)) byChannel.set(channel, [...(byChannel.get(channel) ?? []), row]);
   }
-  const sent: Channel[] = [];
-  for (const channel of CHANNEL_ORDER) {
-    const rows = byChannel.get(channel);
-    if (!rows?.length) continue;
+  const sent = CHANNEL_ORDER.filter((c) => byChannel.get(c)?.length);
+  // Counts only: the log stays small however large the group (the escalations list their notices).
+  const eventId = appendEvent(ctx, { type: 'escalation.grouped', data: { count: members.length, routedTo: sent } });
+  for (const channel of sent) {
+    const rows = byChannel.get(channel) ?? [];
     const listed = rows.map((row) => ({
       ...toEscalation(row),
       event: typeOf.get(row.id) ?? 'escalation.raised',
@@ -134,7 +152,6 @@ function sendGroup(ctx: TownContext, members: EscalationRow[], typeOf: Map<strin
       channels: [channel],
     });
     for (const row of rows) recordNotices(ctx, row.id, eventId, [channel]);
-    sent.push(channel);
   }
   logEvent('info', 'escalation.group_sent', { townId: ctx.townId, eventId, escalations: members.length, routedTo: sent });
 }

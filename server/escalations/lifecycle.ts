@@ -3,7 +3,7 @@ import { escalations } from '../../schema/town';
 import { notFound } from '../errors';
 import { logEvent } from '../log';
 import { iso, type TownContext } from '../town/context';
-import { notifyResolved } from './escalation-notify';
+import { appendEscalationEvent, notifyResolved, toldChannels } from './escalation-notify';
 import { cancelReEscalation } from './reescalation-task';
 import { type Escalation, type EscalationRow, toEscalation } from './shape';
 import { resume } from './silences';
@@ -29,6 +29,7 @@ export function acknowledgeEscalation(ctx: TownContext, input: { escalationId: s
       .get();
     if (!updated) return toEscalation(findRow(ctx, input.escalationId));
     cancelReEscalation(ctx, updated.id);
+    appendEscalationEvent(ctx, updated, 'escalation.acknowledged', { severity: updated.severity, by: updated.acknowledgedBy });
     logEvent('info', 'escalation.acknowledged', { townId: ctx.townId, escalationId: updated.id, by: updated.acknowledgedBy });
     return toEscalation(updated);
   });
@@ -56,7 +57,14 @@ export function resolveEscalation(ctx: TownContext, input: ResolveInput): Escala
       .get();
     if (!updated) return toEscalation(findRow(ctx, input.escalationId));
     cancelReEscalation(ctx, updated.id);
-    const routedTo = notifyResolved(ctx, updated);
+    const routedTo = toldChannels(ctx, updated.id);
+    const eventId = appendEscalationEvent(ctx, updated, 'escalation.resolved', {
+      severity: updated.severity,
+      by: updated.resolvedBy,
+      reason: updated.resolveReason,
+      routedTo,
+    });
+    notifyResolved(ctx, updated, eventId, routedTo);
     const inhibited = ctx.db
       .select()
       .from(escalations)

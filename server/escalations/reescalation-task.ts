@@ -5,7 +5,7 @@ import { cancelTask, scheduleTask, type Task, type TaskResult } from '../schedul
 import { iso, type TownContext } from '../town/context';
 import { routeEscalation } from './grouping';
 import { decideReEscalation, policyFrom, type ReEscalationPolicy } from './reescalation';
-import { type EscalationRow, routingsOf } from './shape';
+import type { EscalationRow } from './shape';
 
 // Re-escalation runs on the TownDO's one alarm: each open escalation has one scheduled task, due at
 // its next bump. The task re-reads the escalation and the town's policy when it runs, so an
@@ -99,8 +99,6 @@ export function reEscalateTask(ctx: TownContext, task: Task): TaskResult {
         severity: decision.to,
         reEscalationCount: row.reEscalationCount + 1,
         lastReEscalatedAt: iso(ctx.now()),
-        // Pinned before the count moves: a row older than the column derives its routings from the count.
-        routings: routingsOf(row),
       })
       .where(eq(escalations.id, row.id))
       .returning()

@@ -46,9 +46,6 @@ export function statusOf(row: Pick<EscalationRow, 'resolvedAt' | 'acknowledged'>
   return row.acknowledged ? 'acknowledged' : 'open';
 }
 
-/** How often it has been routed: rows older than the `routings` column were routed once plus once per bump. */
-export const routingsOf = (row: Pick<EscalationRow, 'routings' | 'reEscalationCount'>) => row.routings ?? row.reEscalationCount + 1;
-
 export function toEscalation(row: EscalationRow): Escalation {
   return {
     id: row.id,

@@ -1,6 +1,7 @@
 import { and, desc, eq, gt, isNull, lte } from 'drizzle-orm';
 import { escalationSilences, escalations } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
+import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { cancelTask, scheduleTask, type Task, type TaskResult } from '../scheduler';
 import type { Severity } from '../severity';
@@ -76,6 +77,7 @@ export function createSilence(
   };
   ctx.db.transaction(() => {
     ctx.db.insert(escalationSilences).values(row).run();
+    appendEvent(ctx, { type: 'escalation.silenced', data: { silenceId: row.id, endsAt: row.endsAt, by: row.createdBy } });
     scheduleTask(ctx.db, { id: endTaskId(row.id), kind: SILENCE_END_TASK_KIND, dueAt: endsAtMs, payload: { silenceId: row.id } });
   });
   logEvent('info', 'escalation.silenced', { townId: ctx.townId, silenceId: row.id, endsAt: row.endsAt, by: row.createdBy });
@@ -97,7 +99,7 @@ export function unsilence(ctx: TownContext, silenceId: string): Silence {
   if (row.endedAt !== null || Date.parse(row.endsAt) <= now.getTime()) return toSilence(row, now.getTime());
   const ended = ctx.db.transaction(() => {
     cancelTask(ctx.db, endTaskId(silenceId));
-    return endSilence(ctx, row, now);
+    return endSilence(ctx, row, now, 'escalation.unsilenced');
   });
   logEvent('info', 'escalation.unsilenced', { townId: ctx.townId, silenceId, resumed: ended.resumed });
   return toSilence(ended.row, now.getTime());
@@ -110,12 +112,17 @@ export function silenceEndTask(ctx: TownContext, task: Task): TaskResult {
   if (!row || row.endedAt !== null) return undefined;
   const endsAt = new Date(row.endsAt);
   if (endsAt.getTime() > ctx.now().getTime()) return { retryAt: endsAt.getTime() };
-  const { resumed } = ctx.db.transaction(() => endSilence(ctx, row, endsAt));
+  const { resumed } = ctx.db.transaction(() => endSilence(ctx, row, endsAt, 'escalation.silence_expired'));
   logEvent('info', 'escalation.silence_expired', { townId: ctx.townId, silenceId, resumed });
   return undefined;
 }
 
-function endSilence(ctx: TownContext, row: SilenceRow, at: Date): { row: SilenceRow; resumed: number } {
+function endSilence(
+  ctx: TownContext,
+  row: SilenceRow,
+  at: Date,
+  type: 'escalation.unsilenced' | 'escalation.silence_expired',
+): { row: SilenceRow; resumed: number } {
   const ended = { ...row, endedAt: iso(at) };
   ctx.db.update(escalationSilences).set({ endedAt: ended.endedAt }).where(eq(escalationSilences.id, row.id)).run();
   const held = ctx.db
@@ -123,6 +130,7 @@ function endSilence(ctx: TownContext, row: SilenceRow, at: Date): { row: Silence
     .from(escalations)
     .where(and(eq(escalations.silencedBy, row.id), isNull(escalations.resolvedAt)))
     .all();
+  appendEvent(ctx, { type, data: { silenceId: row.id, resumed: held.length } });
   for (const escalation of held) resume(ctx, escalation, { silencedBy: null }, at);
   return { row: ended, resumed: held.length };
 }
@@ -164,6 +172,6 @@ export function resume(ctx: TownContext, row: EscalationRow, cleared: { silenced
     .returning()
     .get();
   if (!updated) return;
-  if (!updated.silencedBy && !updated.inhibitedBy) routeEscalation(ctx, updated, 'escalation.raised', { resumed: true });
+  if (!updated.silencedBy && !updated.inhibitedBy) routeEscalation(ctx, updated, 'escalation.resumed');
   scheduleReEscalation(ctx, updated);
 }

@@ -36,6 +36,7 @@ function escalationHeadline(type: string, escalation: EscalationFields): string 
   if (type === 'escalation.reescalated') return `Re-escalated to ${level} (raised as ${escalation.originalSeverity}, unacknowledged)`;
   if (type === 'escalation.upgraded') return `Upgraded to ${level} (raised again at a higher severity)`;
   if (type === 'escalation.resolved') return `Resolved: ${level} escalation`;
+  if (type === 'escalation.resumed') return `${level} escalation (its silence or inhibition ended)`;
   return `${level} escalation`;
 }
 

@@ -10,6 +10,8 @@ import * as lifecycle from '../escalations/lifecycle';
 import { REESCALATE_TASK_KIND, reEscalateTask } from '../escalations/reescalation-task';
 import { setRouting } from '../escalations/routing-update';
 import * as silences from '../escalations/silences';
+import * as eventLog from '../events/log';
+import { recordDeliveryEvent } from '../events/notification-events';
 import { deliverOutboxTask } from '../notify/delivery';
 import { DELIVERY_TASK_KIND } from '../notify/outbox';
 import * as routing from '../notify/routing';
@@ -20,6 +22,7 @@ import * as watchdog from '../watchdog/watchdog';
 import type { TownContext } from './context';
 import { openTownDb, type TownDb } from './db';
 import { claimTown, storedTownId } from './identity';
+import * as settings from './settings';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
 export class TownDO extends DurableObject<Env> {
@@ -60,7 +63,7 @@ export class TownDO extends DurableObject<Env> {
     return {
       ...convoyTaskHandlers(ctx),
       [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
-      [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight),
+      [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight, recordDeliveryEvent),
       [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
       [GROUP_FLUSH_TASK_KIND]: () => flushGroupTask(ctx),
       [silences.SILENCE_END_TASK_KIND]: (task) => silences.silenceEndTask(ctx, task),
@@ -178,5 +181,21 @@ export class TownDO extends DurableObject<Env> {
 
   setEscalationRouting(townId: string, update: routing.RoutingUpdate) {
     return this.run(townId, (c) => setRouting(c, update));
+  }
+
+  // The event log
+
+  listEvents(townId: string, input: eventLog.EventFilter & { after?: string; limit?: number }) {
+    return this.run(townId, (c) => eventLog.listEvents(c, input));
+  }
+
+  // Settings
+
+  getSettings(townId: string) {
+    return this.run(townId, (c) => settings.getSettings(c));
+  }
+
+  setSettings(townId: string, update: settings.TownSettingsUpdate) {
+    return this.run(townId, (c) => settings.setSettings(c, update));
   }
 }

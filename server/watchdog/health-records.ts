@@ -1,7 +1,9 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { type HealthStatus, healthChecks, healthTargets, type TargetKind } from '../../schema/town';
+import { toldChannels } from '../escalations/escalation-notify';
 import { raiseEscalation } from '../escalations/escalations';
 import { resolveEscalation } from '../escalations/lifecycle';
+import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
 import { iso, type TownContext } from '../town/context';
@@ -74,9 +76,12 @@ export function recordCheck(
     if (result.status === 'healthy') {
       if (failingSince !== null) {
         transition = 'recovered';
+        const outage = { escalationId, failingSince, consecutiveFailures, recoveredAt: checkedAt };
+        const eventId = appendWatchdogEvent(ctx, 'watchdog.recovered', ref, outage);
         if (escalationId !== null) {
           resolveEscalation(ctx, { escalationId, by: 'watchdog', reason: `${ref.name} is healthy again` });
-          notifyRecovery(ctx, ref, { escalationId, failingSince, consecutiveFailures, recoveredAt: checkedAt });
+          // Only when someone was told of the outage: an inhibited or silenced one recovers quietly.
+          if (toldChannels(ctx, escalationId).length > 0) notifyRecovery(ctx, ref, eventId, { ...outage, escalationId });
         }
       }
       consecutiveFailures = 0;
@@ -88,11 +93,15 @@ export function recordCheck(
       if (failingSince === null) {
         failingSince = checkedAt;
         transition = 'failing';
+        appendWatchdogEvent(ctx, 'watchdog.failing', ref, { escalationId: null, consecutiveFailures });
       }
       if (consecutiveFailures >= policy.failureThreshold) {
         const raised = escalate(ctx, ref, consecutiveFailures, result.error);
         // A new escalation (the outage's first, or one after an operator resolved the last by hand).
-        if (raised.id !== escalationId) transition = 'escalated';
+        if (raised.id !== escalationId) {
+          transition = 'escalated';
+          appendWatchdogEvent(ctx, 'watchdog.escalated', ref, { escalationId: raised.id, consecutiveFailures });
+        }
         escalationId = raised.id;
       }
     }
@@ -146,14 +155,30 @@ function escalate(ctx: TownContext, ref: TargetRef, failures: number, error: str
   return escalation;
 }
 
+/** A watchdog transition in the event log: the target (a rig's id as `rigId`) and the outage's escalation. */
+function appendWatchdogEvent(
+  ctx: TownContext,
+  type: 'watchdog.failing' | 'watchdog.escalated' | 'watchdog.recovered',
+  ref: TargetRef,
+  outage: { escalationId: string | null; consecutiveFailures: number },
+): string {
+  return appendEvent(ctx, {
+    type,
+    rigId: ref.kind === 'rig' ? ref.target : null,
+    escalationId: outage.escalationId,
+    data: { target: ref.target, kind: ref.kind, consecutiveFailures: outage.consecutiveFailures },
+  });
+}
+
 function notifyRecovery(
   ctx: TownContext,
   ref: TargetRef,
+  eventId: string,
   outage: { escalationId: string; failingSince: string; consecutiveFailures: number; recoveredAt: string },
 ): void {
   enqueueNotification(ctx, {
-    // One recovery per escalated outage, whatever retries happen.
-    eventId: `watchdog.recovered:${outage.escalationId}`,
+    // One recovery per escalated outage: the recovery event's id, the same on every retry.
+    eventId,
     type: 'watchdog.recovered',
     data: { ...ref, ...outage },
     channels: ['mayor', 'webhook'],

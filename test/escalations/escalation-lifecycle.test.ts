@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { client, expectTrpcError } from '../helpers';
+import { allEvents, client, expectTrpcError } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { outboxRows, settle, townWithRig } from '../town-helpers';
 import { escalationsOf } from '../watchdog/watchdog-helpers';
@@ -65,9 +65,11 @@ describe('escalation lifecycle', () => {
     await api.escalation.resolve.mutate({ townId, escalationId: low.id, by: 'ops' });
     await settle(townId);
     const resolved = (await outboxRows(townId)).filter((r) => r.type === 'escalation.resolved');
+    const [resolvedEvent] = await allEvents({ townId, escalationId: high.id, types: ['escalation.resolved'] });
+    expect(resolvedEvent?.data).toMatchObject({ by: 'ops', routedTo: ['mayor', 'webhook'] });
     expect(resolved.map((r) => [r.eventId, r.channel])).toEqual([
-      [`esc:${high.id}:resolved`, 'mayor'],
-      [`esc:${high.id}:resolved`, 'webhook'],
+      [resolvedEvent?.id, 'mayor'],
+      [resolvedEvent?.id, 'webhook'],
     ]);
     const hooks = (await receivedHooks(townId)).map((h) => JSON.parse(h.body));
     expect(hooks.map((h) => h.type)).toEqual(['escalation.raised', 'escalation.resolved']);

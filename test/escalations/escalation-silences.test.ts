@@ -2,7 +2,7 @@ import { evictDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { client, expectTrpcError, townStub } from '../helpers';
 import { dumpTown } from '../town-dump';
-import { outboxRows, settle, townWithRig } from '../town-helpers';
+import { outboxOf, outboxRows, settle, townWithRig } from '../town-helpers';
 
 const api = client();
 const MINUTE_MS = 60_000;
@@ -51,13 +51,13 @@ describe('silences', () => {
     await at(90 * MINUTE_MS); // past the 60 min stale threshold, still silenced
     const get = () => api.escalation.get.query({ townId, escalationId: quiet.escalation.id });
     expect(await get()).toMatchObject({ severity: 'medium', reEscalationCount: 0, silencedBy: silence.id });
-    expect((await outboxRows(townId)).filter((r) => r.eventId.includes(quiet.escalation.id))).toEqual([]);
+    expect(await outboxOf(townId, quiet.escalation.id)).toEqual([]);
 
     // Survives an eviction: the silence and its end are rows.
     await evictDurableObject(townStub(townId));
     await at(2 * HOUR_MS); // the silence ends: routed now, re-escalation clock from here
     expect(await get()).toMatchObject({ silencedBy: null, reEscalationCount: 0 });
-    expect((await outboxRows(townId)).filter((r) => r.eventId === `esc:${quiet.escalation.id}:0`).map((r) => r.channel)).toEqual(['mayor']);
+    expect((await outboxOf(townId, quiet.escalation.id)).map((r) => [r.type, r.channel])).toEqual([['escalation.resumed', 'mayor']]);
     await at(2 * HOUR_MS + 59 * MINUTE_MS);
     expect(await get()).toMatchObject({ reEscalationCount: 0 });
     await at(3 * HOUR_MS);
@@ -86,7 +86,9 @@ describe('silences', () => {
     expect(ended).toMatchObject({ active: false, endedAt: new Date(Date.now()).toISOString() });
     expect(await api.escalation.unsilence.mutate({ townId, silenceId: silence.id })).toEqual(ended);
     expect(await api.escalation.get.query({ townId, escalationId: escalation.id })).toMatchObject({ silencedBy: null });
-    expect((await outboxRows(townId)).map((r) => r.eventId)).toEqual([`esc:${escalation.id}:0`]);
+    expect((await outboxRows(townId)).map((r) => [r.type, (r.payload.data as { escalation: unknown }).escalation])).toEqual([
+      ['escalation.resumed', expect.objectContaining({ id: escalation.id })],
+    ]);
     await expectTrpcError(api.escalation.unsilence.mutate({ townId, silenceId: 'nope' }), 'NOT_FOUND');
   });
 

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { client, newTownId } from '../../helpers';
-import { outboxRows } from '../../town-helpers';
+import { outboxOf, outboxRows } from '../../town-helpers';
 import { setRigHealth } from '../watchdog-helpers';
 
 // Inhibition and auto-resolve, with a Town Container that can fail (this project's fake one).
@@ -34,8 +34,9 @@ describe('watchdog escalations: dedup, inhibition and auto-resolve', () => {
     // One escalation per outage however many heartbeats saw it (the threshold is 2: checks 2, 3, 4).
     expect(container).toMatchObject({ severity: 'critical', dedupKey: 'watchdog:town-container', occurrences: 3, inhibitedBy: null });
     expect(rigOutage).toMatchObject({ severity: 'high', dedupKey: `watchdog:${rig.id}`, occurrences: 3, inhibitedBy: container?.id });
-    const told = (await outboxRows(townId)).map((r) => r.eventId);
-    expect(told).toEqual([`esc:${container?.id}:0`]); // the container's critical one only
+    const told = await outboxRows(townId);
+    expect(told).toEqual(await outboxOf(townId, container?.id ?? '')); // the container's critical one only
+    expect(told).toHaveLength(1);
 
     // The rig recovers first: its escalation resolves, told to nobody as nobody was told of it.
     await setRigHealth(rig.rigDoId, 'heal');
@@ -50,8 +51,11 @@ describe('watchdog escalations: dedup, inhibition and auto-resolve', () => {
       status: 'resolved',
       resolvedBy: 'watchdog',
     });
-    const types = (await outboxRows(townId)).filter((r) => r.eventId.includes(container?.id ?? '')).map((r) => r.type);
-    expect(types.sort()).toEqual(['escalation.raised', 'escalation.resolved', 'watchdog.recovered']);
+    const types = (await outboxOf(townId, container?.id ?? '')).map((r) => r.type);
+    expect(types.sort()).toEqual(['escalation.raised', 'escalation.resolved']);
+    // The rig's recovery tells nobody: nobody was told of its outage.
+    const recoveries = (await outboxRows(townId)).filter((r) => r.type === 'watchdog.recovered');
+    expect(recoveries.map((r) => (r.payload.data as { target: string }).target)).toEqual(['town-container']);
   });
 
   it('a rig outage still open when the container recovers is told then', async () => {
@@ -64,6 +68,6 @@ describe('watchdog escalations: dedup, inhibition and auto-resolve', () => {
     await api.watchdog.heartbeat.mutate({ townId });
     const rigOutage = (await api.escalation.list.query({ townId })).items.find((e) => e.sourceRigId === rig.id);
     expect(rigOutage).toMatchObject({ status: 'open', inhibitedBy: null });
-    expect((await outboxRows(townId)).filter((r) => r.eventId === `esc:${rigOutage?.id}:0`).map((r) => r.channel)).toEqual(['mayor']);
+    expect((await outboxOf(townId, rigOutage?.id ?? '')).map((r) => [r.type, r.channel])).toEqual([['escalation.resumed', 'mayor']]);
   });
 });

@@ -42,7 +42,6 @@ ALTER TABLE `escalations` ADD `convoy_id` text;--> statement-breakpoint
 ALTER TABLE `escalations` ADD `bead_id` text;--> statement-breakpoint
 ALTER TABLE `escalations` ADD `silenced_by` text;--> statement-breakpoint
 ALTER TABLE `escalations` ADD `inhibited_by` text;--> statement-breakpoint
-ALTER TABLE `escalations` ADD `routings` integer;--> statement-breakpoint
 ALTER TABLE `escalations` ADD `clock_from` text;--> statement-breakpoint
 CREATE INDEX `escalations_status_created_idx` ON `escalations` (`status`,`created_at`,`id`);--> statement-breakpoint
 CREATE UNIQUE INDEX `escalations_open_dedup_key_unique` ON `escalations` (`dedup_key`) WHERE "escalations"."resolved_at" is null;--> statement-breakpoint

@@ -1,0 +1,42 @@
+import { eq } from 'drizzle-orm';
+import { townSettings } from '../../schema/town';
+import { logEvent } from '../log';
+import { iso, type TownContext } from './context';
+
+// A town's settings: how long it keeps history and how much storage it may use. Stored per town; a
+// field the town has not set is the built-in default below.
+
+export const DEFAULT_SETTINGS = {
+  /** Events older than this are pruned from the event log. */
+  eventRetentionDays: 30,
+  /** A landed or cancelled convoy older than this is compacted (its bead rows go, its figures stay). */
+  convoyRetentionDays: 30,
+  /** Delivered notifications older than this leave the outbox. */
+  outboxRetentionDays: 30,
+  /** The watchdog escalates when the town's database passes 80 % of this. */
+  storageBudgetBytes: 10 * 1024 ** 3,
+} as const;
+
+export type TownSettings = { [K in keyof typeof DEFAULT_SETTINGS]: number };
+/** Each field omitted = unchanged; `null` = back to the default. */
+export type TownSettingsUpdate = { [K in keyof TownSettings]?: number | null };
+
+const SETTINGS_ROW_ID = 1;
+const FIELDS = Object.keys(DEFAULT_SETTINGS) as (keyof TownSettings)[];
+
+export function getSettings({ db }: TownContext): TownSettings {
+  const stored = db.select().from(townSettings).where(eq(townSettings.id, SETTINGS_ROW_ID)).get();
+  return Object.fromEntries(FIELDS.map((f) => [f, stored?.[f] ?? DEFAULT_SETTINGS[f]])) as TownSettings;
+}
+
+export function setSettings(ctx: TownContext, update: TownSettingsUpdate): TownSettings {
+  const set = FIELDS.filter((f) => update[f] !== undefined);
+  const values = { ...Object.fromEntries(set.map((f) => [f, update[f]])), updatedAt: iso(ctx.now()) };
+  ctx.db
+    .insert(townSettings)
+    .values({ id: SETTINGS_ROW_ID, ...values })
+    .onConflictDoUpdate({ target: townSettings.id, set: values })
+    .run();
+  logEvent('info', 'town.settings_set', { townId: ctx.townId, fields: set });
+  return getSettings(ctx);
+}

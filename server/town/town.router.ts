@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { unwrap } from '../errors';
+import { procedure, router, townInput } from '../trpc';
+import { townStub } from './stub';
+
+export const MAX_RETENTION_DAYS = 3650;
+export const MIN_STORAGE_BUDGET_BYTES = 1024 ** 2;
+export const MAX_STORAGE_BUDGET_BYTES = 10 * 1024 ** 3;
+
+const retentionDays = z.number().int().min(1).max(MAX_RETENTION_DAYS).nullable().optional();
+
+export const townRouter = router({
+  settings: procedure
+    .input(townInput)
+    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getSettings(input.townId))),
+  setSettings: procedure
+    .input(
+      townInput.extend({
+        eventRetentionDays: retentionDays,
+        convoyRetentionDays: retentionDays,
+        outboxRetentionDays: retentionDays,
+        storageBudgetBytes: z.number().int().min(MIN_STORAGE_BUDGET_BYTES).max(MAX_STORAGE_BUDGET_BYTES).nullable().optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input: { townId, ...update } }) => unwrap(await townStub(ctx.env, townId).setSettings(townId, update))),
+});
