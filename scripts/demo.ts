@@ -1,6 +1,7 @@
 // `npm run demo`: the main job, end to end, against a running town (`npm run dev` in another shell).
 // Registers rigs, runs a convoy until it lands, raises an escalation of each severity and shows where
-// each went, then prints the watchdog status and the Mayor's briefing. Exits non-zero if anything is off.
+// each went, prints the watchdog status and the Mayor's briefing, then raises a storm of repeated
+// escalations that ends as one digest per channel. Exits non-zero if anything is off.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTownClient } from '../client/index.ts';
@@ -87,7 +88,8 @@ async function main() {
   say('\n3. Escalations, one of each severity');
   const hook = await startWebhookReceiver();
   try {
-    await town.escalation.setRouting.mutate({ townId, webhookUrl: hook.url, emailTo: 'oncall@example.com' });
+    // Grouping off here, so each severity shows its own route (step 6 turns it on).
+    await town.escalation.setRouting.mutate({ townId, webhookUrl: hook.url, emailTo: 'oncall@example.com', groupWaitSeconds: 0 });
     const expected = { low: [], medium: ['mayor'], high: ['email', 'mayor', 'webhook'], critical: ['email', 'mayor', 'webhook'] };
     for (const severity of ['low', 'medium', 'high', 'critical'] as const) {
       const { escalation, routedTo } = await town.escalation.raise.mutate({
@@ -138,8 +140,66 @@ async function main() {
   say(`  ${briefing.unacknowledgedEscalations.items.length} unacknowledged escalations, ${briefing.unreadMail.items.length} unread mails`);
   check(briefing.unacknowledgedEscalations.items.length === 4, 'four escalations await acknowledgement');
 
+  await storm(rigs[0]?.id ?? '');
+
   say(problems === 0 ? '\nAll good.' : `\n${problems} problem(s).`);
   process.exitCode = problems === 0 ? 0 : 1;
+}
+
+/** Step 6: 60 raises over 6 dedup keys (a flapping CI) end as 6 escalations and one digest per channel. */
+async function storm(rigId: string) {
+  say('\n6. A storm that ends as one digest');
+  const hook = await startWebhookReceiver();
+  try {
+    await town.escalation.setRouting.mutate({ townId, webhookUrl: hook.url, groupWaitSeconds: 2, groupIntervalSeconds: 300 });
+    const keys = ['ci:build', 'ci:lint', 'ci:e2e', 'disk:worker-1', 'disk:worker-2', 'deploy:staging'];
+    const raised = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        town.escalation.raise.mutate({
+          townId,
+          sourceRigId: rigId,
+          severity: 'high',
+          message: `${keys[i % keys.length]} is failing`,
+          dedupKey: keys[i % keys.length],
+        }),
+      ),
+    );
+    const ids = new Set(raised.map((r) => r.escalation.id));
+    say(`  60 raises → ${ids.size} escalations (${raised.filter((r) => r.deduplicated).length} folded into them by dedupKey)`);
+    check(ids.size === keys.length, 'one escalation per dedup key');
+    const digests = await until(
+      'the group goes out after its 2 s wait',
+      async () => hook.received.filter((h) => h.type.startsWith('escalation')),
+      (got) => got.length > 0,
+    );
+    say(`  webhook: ${digests.map((d) => d.type).join(', ')}`);
+    check(digests.length === 1 && digests[0]?.type === 'escalation.group' && digests[0].signed, 'one signed escalation.group');
+    const open = (await town.escalation.list.query({ townId, status: 'open' })).items.filter((e) => ids.has(e.id));
+    say(`  ${open.map((e) => `${e.dedupKey}×${e.occurrences}`).join('  ')}`);
+    const silence = await town.escalation.silence.mutate({
+      townId,
+      matchers: { dedupKeyPrefix: 'ci:' },
+      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+      reason: 'CI is being migrated',
+      by: 'demo',
+    });
+    for (const e of open.filter((x) => x.dedupKey?.startsWith('ci:'))) {
+      await town.escalation.resolve.mutate({ townId, escalationId: e.id, by: 'demo', reason: 'CI fixed' });
+    }
+    const quiet = await town.escalation.raise.mutate({
+      townId,
+      sourceRigId: rigId,
+      severity: 'high',
+      message: 'flaky',
+      dedupKey: 'ci:build',
+    });
+    check(
+      quiet.escalation.silencedBy === silence.id && quiet.routedTo.length === 0,
+      'a raise under a silence is recorded and tells nobody',
+    );
+  } finally {
+    hook.close();
+  }
 }
 
 main().catch((error: unknown) => {
