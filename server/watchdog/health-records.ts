@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { type HealthStatus, healthChecks, healthTargets, type TargetKind } from '../../schema/town';
+import { escalations, type HealthStatus, healthChecks, healthTargets, type TargetKind } from '../../schema/town';
 import { toldChannels } from '../escalations/escalation-notify';
 import { raiseEscalation } from '../escalations/escalations';
 import { resolveEscalation } from '../escalations/lifecycle';
@@ -95,7 +95,7 @@ export function recordCheck(
         transition = 'failing';
         appendWatchdogEvent(ctx, 'watchdog.failing', ref, { escalationId: null, consecutiveFailures });
       }
-      if (consecutiveFailures >= policy.failureThreshold) {
+      if (consecutiveFailures >= policy.failureThreshold && !escalatedWithoutKey(ctx, escalationId)) {
         const raised = escalate(ctx, ref, consecutiveFailures, result.error);
         // A new escalation (the outage's first, or one after an operator resolved the last by hand).
         if (raised.id !== escalationId) {
@@ -137,6 +137,20 @@ export function recordCheck(
     }
     return { ...record, transition };
   });
+}
+
+/**
+ * An outage escalated before the watchdog raised with dedup keys, still unresolved: it stays the
+ * outage's escalation (raising with the key now would open a second one for the same outage).
+ */
+function escalatedWithoutKey({ db }: TownContext, escalationId: string | null): boolean {
+  if (escalationId === null) return false;
+  const row = db
+    .select({ dedupKey: escalations.dedupKey, resolvedAt: escalations.resolvedAt })
+    .from(escalations)
+    .where(eq(escalations.id, escalationId))
+    .get();
+  return row !== undefined && row.dedupKey === null && row.resolvedAt === null;
 }
 
 function escalate(ctx: TownContext, ref: TargetRef, failures: number, error: string | null) {
