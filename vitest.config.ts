@@ -5,12 +5,15 @@ const wrangler = { configPath: './wrangler.jsonc', environment: 'dev' };
 // No test asserts time through its timeout: the load tests take 6–14 s on a busy 2-core machine (5 s is
 // Vitest's default), so a generous bound only stops a hung test.
 const timeouts = { testTimeout: 60_000, hookTimeout: 60_000 };
+// Grouped notifications are off by default in tests: most suites assert how each escalation is routed on
+// its own. The grouping suites (test/escalations/grouping*.test.ts) turn it on per town with setRouting.
+const bindings = { ESCALATION_GROUP_WAIT_SECONDS: '0' };
 
 export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [cloudflareTest({ wrangler })],
+        plugins: [cloudflareTest({ wrangler, miniflare: { bindings } })],
         test: {
           name: 'workers',
           ...timeouts,
@@ -30,8 +33,7 @@ export default defineConfig({
           cloudflareTest({
             wrangler,
             miniflare: {
-              // The fake is there to be called (wrangler's dev environment says containers are off).
-              bindings: { TOWN_CONTAINER_ENABLED: 'true' },
+              bindings: { ...bindings, TOWN_CONTAINER_ENABLED: 'true' },
               durableObjects: { TOWN_CONTAINER: { className: 'FakeTownContainer', scriptName: 'fake-town-container' } },
               workers: [
                 {

@@ -17,6 +17,9 @@ export const escalationRouting = sqliteTable(
     >(),
     staleAfterMinutes: integer('stale_after_minutes'),
     maxReEscalations: integer('max_re_escalations'),
+    // Grouped notifications: how long the first of a quiet period waits, and how often later ones go out.
+    groupWaitSeconds: integer('group_wait_seconds'),
+    groupIntervalSeconds: integer('group_interval_seconds'),
     // Set when the webhook endpoint answered 410 Gone: nothing more is sent to it until the URL is set again.
     webhookDisabledAt: text('webhook_disabled_at'),
     webhookDisabledReason: text('webhook_disabled_reason'),

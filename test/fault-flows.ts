@@ -244,6 +244,27 @@ const escalationRaise: Flow = async (faults) => {
   return { run, end: await endState(run) };
 };
 
+/** four medium raises over three dedup keys, held for the group wait → one digest to Mayor, webhook and email. */
+const groupedRaises: Flow = async (faults) => {
+  const run = await startRun(['alpha']);
+  const { townId, rigs } = run;
+  await api.escalation.setRouting.mutate({
+    townId,
+    webhookUrl: hookUrl(townId),
+    emailTo: 'oncall@example.com',
+    routes: { medium: ['mayor', 'webhook', 'email'] },
+    groupWaitSeconds: 30,
+  });
+  await faults.setup?.(run);
+  for (const key of ['ci', 'disk', 'ci', 'deploy']) {
+    const raise = { townId, sourceRigId: rigs.alpha as string, severity: 'medium' as const, message: `${key} failing`, dedupKey: key };
+    await call(run, () => api.escalation.raise.mutate(raise));
+  }
+  await faults.held?.(run);
+  await recover(run, 0); // its first round (40 min on) is past the 30 s wait: the group goes out, then is delivered
+  return { run, end: await endState(run) };
+};
+
 /** heartbeats from the alarm: a rig fails twice → escalation (Mayor, webhook) → it heals → recovery notice. */
 const heartbeatToEscalation: Flow = async (faults) => {
   const run = await startRun(['alpha', 'beta']);
@@ -269,5 +290,6 @@ export const FLOWS = {
   'rig close → town count → landing → notification': closeToNotification,
   'escalation raise → outbox → Mayor/webhook/email': escalationRaise,
   'heartbeat → escalation': heartbeatToEscalation,
+  'grouped raises → digest → Mayor/webhook/email': groupedRaises,
 } as const;
 export type FlowName = keyof typeof FLOWS;

@@ -240,6 +240,26 @@ const FAULT_TABLE: Row[] = [
     fault: 'TownDO evicted between the escalation and the recovery',
     faults: { escalated: evict(town) },
   },
+  // grouped raises → held → one digest per channel
+  {
+    flow: 'grouped raises → digest → Mayor/webhook/email',
+    step: 'routings held for the group wait (rows + one flush task)',
+    fault: 'TownDO evicted while they are held',
+    faults: { held: evict(town) },
+  },
+  {
+    flow: 'grouped raises → digest → Mayor/webhook/email',
+    step: 'digest delivery',
+    // Faults that outlast the first alarm (recovery undoes the broken-method ones before the group goes out).
+    fault: 'the webhook answers 503 twice, the email binding throws once',
+    faults: { setup: both(webhookFails(2, 503), emailFails) },
+  },
+  {
+    flow: 'grouped raises → digest → Mayor/webhook/email',
+    step: 'group flush',
+    fault: 'an escalation resolved while held',
+    coveredBy: 'escalation-grouping.test.ts › drops a held escalation that is resolved before its group goes out',
+  },
 ];
 
 beforeEach(() => {

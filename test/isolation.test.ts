@@ -17,7 +17,7 @@ const B = newTownId('iso-b');
 /** Town A's ids, by the input field names that carry them. */
 const ids: Record<string, string> = {};
 /** The input fields that carry an id of a town's data (`beads` carries rig ids inside). */
-const ID_FIELDS = ['rigId', 'sourceRigId', 'target', 'convoyId', 'beadId', 'escalationId', 'mailId', 'tokenId', 'beads'];
+const ID_FIELDS = ['rigId', 'sourceRigId', 'target', 'convoyId', 'beadId', 'escalationId', 'mailId', 'tokenId', 'silenceId', 'beads'];
 /** A setting only town A has. */
 const A_STORAGE_BUDGET_BYTES = 987_654_321;
 /** Strings only town A's data contains. */
@@ -31,6 +31,12 @@ beforeAll(async () => {
   await api.escalation.setRouting.mutate({ townId: A, webhookUrl: hookUrl(`only-a-${A}`), emailTo: 'only-a@example.com' });
   const convoy = await api.convoy.create.mutate({ townId: A, title: 'only A', beads: [{ rigId: rig.id, title: 'bead of A' }] });
   const { escalation } = await api.escalation.raise.mutate({ townId: A, sourceRigId: rig.id, severity: 'medium', message: 'only A' });
+  const silence = await api.escalation.silence.mutate({
+    townId: A,
+    matchers: { category: 'only-a-category' },
+    endsAt: new Date(Date.now() + 3_600_000).toISOString(),
+    reason: 'only A silences',
+  });
   await settle(A);
   const mail = (await api.mayor.mail.list.query({ townId: A })).items[0];
   await api.watchdog.heartbeat.mutate({ townId: A });
@@ -47,6 +53,7 @@ beforeAll(async () => {
     escalationId: escalation.id,
     mailId: mail.id,
     tokenId: token.tokenId,
+    silenceId: silence.id,
   });
   markers.push(
     rig.id,
@@ -55,6 +62,7 @@ beforeAll(async () => {
     beadId,
     escalation.id,
     mail.id,
+    silence.id,
     `only-a-${A}`,
     'only-a@example.com',
     String(A_STORAGE_BUDGET_BYTES),

@@ -38,7 +38,9 @@ const REQUIRED_FIELDS: [RegExp, string[]][] = [
   [/^convoy\./, ['townId', 'convoyId']],
   [/^rig\.(beads_received|bead_closed|convoy_cancelled)/, ['townId', 'rigId', 'convoyId']],
   [/^rig\.(registered|removed)$/, ['townId', 'rigId']],
-  [/^escalation\.(raised|reescalated|acknowledged)$/, ['townId', 'escalationId']],
+  [/^escalation\.(raised|reescalated|upgraded|resumed|deduplicated|acknowledged|resolved)$/, ['townId', 'escalationId']],
+  [/^escalation\.(silenced|unsilenced|silence_expired)$/, ['townId', 'silenceId']],
+  [/^escalation\.group_sent$/, ['townId', 'eventId', 'escalations']],
   [/^outbox\./, ['townId', 'eventId', 'channel', 'attempts', 'durationMs']],
   [/^mayor\./, ['townId', 'mailId']],
   [/^watchdog\.heartbeat$/, ['townId', 'durationMs']],
@@ -120,6 +122,64 @@ describe('operator logs', () => {
       ['outbox.retry', 1],
       ['outbox.delivered', 2],
     ]);
+  });
+
+  it('the escalation lifecycle (dedup, upgrade, groups, silences, resolve) logs as documented', async () => {
+    const { townId, rigs } = await townWithRigs('north');
+    const rigId = rigs.north;
+    const lines = await logLines(async () => {
+      await api.escalation.setRouting.mutate({ townId, groupWaitSeconds: 30 });
+      vi.useFakeTimers({ toFake: ['Date'] });
+      const t0 = Date.now();
+      const raise = (severity: 'medium' | 'high', dedupKey: string) =>
+        api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity, message: 'x', dedupKey });
+      const first = await raise('medium', 'k1');
+      await raise('medium', 'k1');
+      await raise('high', 'k1'); // upgraded
+      await raise('medium', 'k2');
+      vi.setSystemTime(t0 + 30_000);
+      await settle(townId); // the group goes out
+      const silence = await api.escalation.silence.mutate({
+        townId,
+        matchers: { dedupKeyPrefix: 'quiet' },
+        endsAt: new Date(t0 + 3_600_000).toISOString(),
+        reason: 'r',
+      });
+      await raise('medium', 'quiet-1');
+      await api.escalation.unsilence.mutate({ townId, silenceId: silence.id }); // resumes quiet-1
+      const short = await api.escalation.silence.mutate({
+        townId,
+        matchers: { dedupKeyPrefix: 'hush' },
+        endsAt: new Date(t0 + 60_000).toISOString(),
+        reason: 'r',
+      });
+      await raise('medium', 'hush-1');
+      vi.setSystemTime(t0 + 60_000);
+      await settle(townId); // it expires
+      await api.escalation.resolve.mutate({ townId, escalationId: first.escalation.id, by: 'ops' });
+      expect(short.id).toEqual(expect.any(String));
+    });
+    const emitted = new Set(lines.map((l) => l.event));
+    expect([...emitted].filter((e) => !documentedEvents().has(e))).toEqual([]);
+    expect([...emitted]).toEqual(
+      expect.arrayContaining([
+        'escalation.raised',
+        'escalation.deduplicated',
+        'escalation.upgraded',
+        'escalation.group_sent',
+        'escalation.silenced',
+        'escalation.unsilenced',
+        'escalation.silence_expired',
+        'escalation.resumed',
+        'escalation.resolved',
+      ]),
+    );
+    for (const line of lines) {
+      for (const [pattern, fields] of REQUIRED_FIELDS) {
+        if (!pattern.test(line.event)) continue;
+        for (const field of fields) expect(line[field], `${line.event} without ${field}: ${JSON.stringify(line)}`).toBeDefined();
+      }
+    }
   });
 
   it('documents each event once', () => {

@@ -34,3 +34,9 @@ export async function settle(townId: string): Promise<void> {
 export function outboxRows(townId: string) {
   return withTownDb(townId, (db) => db.select().from(schema.outbox).all());
 }
+
+/** The outbox rows of one escalation's own notifications (raised, bumps, upgrades, resumed, resolved; not groups). */
+export async function outboxOf(townId: string, escalationId: string) {
+  const rows = await outboxRows(townId);
+  return rows.filter((r) => (r.payload.data as { escalation?: { id?: string } } | undefined)?.escalation?.id === escalationId);
+}

@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
+import { resolveForConvoy } from '../escalations/lifecycle';
 import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
@@ -223,6 +224,7 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
     const counts = { closedBeads: convoy.closedBeads, totalBeads: convoy.totalBeads };
     logEvent('info', 'convoy.bead_closed', { townId: ctx.townId, convoyId: convoy.id, beadId: input.beadId, ...counts });
     appendEvent(ctx, { type: 'convoy.bead_closed', convoyId: convoy.id, beadId: input.beadId, rigId: closed.rigId, data: counts });
+    resolveForConvoy(ctx, { convoyId: convoy.id, beadId: input.beadId, reason: `bead ${input.beadId} closed` });
     // A cancelled convoy still counts real closes but never lands.
     if (convoy.status === 'active' && convoy.totalBeads > 0 && convoy.closedBeads === convoy.totalBeads) return land(ctx, convoy.id);
     return toSummary(convoy);
@@ -242,6 +244,7 @@ function land(ctx: TownContext, convoyId: string): ConvoySummary {
   logEvent('info', 'convoy.landed', { townId: ctx.townId, convoyId, totalBeads: row.totalBeads });
   // One event per landing (a reopened convoy lands again: a new event); its notifications carry its id.
   const eventId = appendEvent(ctx, { type: 'convoy.landed', convoyId, data: { totalBeads: row.totalBeads } });
+  resolveForConvoy(ctx, { convoyId, reason: 'convoy landed' });
   enqueueNotification(ctx, {
     eventId,
     type: 'convoy.landed',
@@ -263,6 +266,7 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
     const counts = { closedBeads: current.closedBeads, totalBeads: current.totalBeads };
     logEvent('info', 'convoy.cancelled', { townId: ctx.townId, convoyId, ...counts });
     appendEvent(ctx, { type: 'convoy.cancelled', convoyId, data: counts });
+    resolveForConvoy(ctx, { convoyId, reason: 'convoy cancelled' });
     return { convoy, taskIds: scheduleCancelDeliveries(ctx, convoyId, convoyRigIds(ctx, convoyId)) };
   });
   await deliverNow(ctx, taskIds);

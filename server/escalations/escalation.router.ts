@@ -12,6 +12,17 @@ const channels = z
   .max(3)
   .refine((list) => new Set(list).size === list.length, 'must not repeat a channel');
 const escalationRef = townInput.extend({ escalationId: entityId });
+const category = z.string().trim().min(1).max(64);
+const dedupKey = z.string().min(1).max(256);
+const actor = z.string().trim().min(1).max(128);
+const matchers = z
+  .strictObject({
+    sourceRigId: entityId.optional(),
+    category: category.optional(),
+    severity: severity.optional(),
+    dedupKeyPrefix: dedupKey.optional(),
+  })
+  .refine((m) => Object.values(m).some((v) => v !== undefined), 'set at least one matcher');
 
 export const escalationRouter = router({
   raise: procedure
@@ -22,9 +33,12 @@ export const escalationRouter = router({
         sourceRigId: entityId,
         sourceAgentId: entityId.optional(),
         severity,
-        category: z.string().trim().min(1).max(64).optional(),
+        category: category.optional(),
         message: z.string().trim().min(1, 'must not be empty').max(8_000),
         idempotencyKey: z.string().min(1).max(128).optional(),
+        dedupKey: dedupKey.optional(),
+        convoyId: entityId.optional(),
+        beadId: entityId.optional(),
       }),
     )
     .mutation(async ({ ctx, input: { townId, ...raise } }) =>
@@ -32,9 +46,15 @@ export const escalationRouter = router({
     ),
   acknowledge: procedure
     .meta(access.town)
-    .input(escalationRef.extend({ by: z.string().trim().min(1).max(128).optional() }))
+    .input(escalationRef.extend({ by: actor.optional() }))
     .mutation(async ({ ctx, input: { townId, ...ack } }) =>
       unwrap(await townStub(ctx.env, townId).acknowledgeEscalation(ctx.caller(townId), ack)),
+    ),
+  resolve: procedure
+    .meta(access.town)
+    .input(escalationRef.extend({ by: actor.optional(), reason: z.string().trim().min(1).max(1_000).optional() }))
+    .mutation(async ({ ctx, input: { townId, ...resolve } }) =>
+      unwrap(await townStub(ctx.env, townId).resolveEscalation(ctx.caller(townId), resolve)),
     ),
   get: procedure
     .meta(access.rigOwned('sourceRigId'))
@@ -44,7 +64,14 @@ export const escalationRouter = router({
     ),
   list: procedure
     .meta(access.town)
-    .input(townInput.extend({ acknowledged: z.boolean().optional(), severity: severity.optional(), ...pageInput }))
+    .input(
+      townInput.extend({
+        status: z.enum(['open', 'acknowledged', 'resolved']).optional(),
+        acknowledged: z.boolean().optional(),
+        severity: severity.optional(),
+        ...pageInput,
+      }),
+    )
     .query(async ({ ctx, input: { townId, ...filter } }) =>
       unwrap(await townStub(ctx.env, townId).listEscalations(ctx.caller(townId), filter)),
     ),
@@ -54,6 +81,22 @@ export const escalationRouter = router({
     .query(async ({ ctx, input }) =>
       unwrap(await townStub(ctx.env, input.townId).escalationDeliveries(ctx.caller(input.townId), input.escalationId)),
     ),
+  silence: procedure
+    .meta(access.town)
+    .input(townInput.extend({ matchers, endsAt: z.iso.datetime(), reason: z.string().trim().min(1).max(1_000), by: actor.optional() }))
+    .mutation(async ({ ctx, input: { townId, ...silence } }) =>
+      unwrap(await townStub(ctx.env, townId).silenceEscalations(ctx.caller(townId), silence)),
+    ),
+  silences: procedure
+    .meta(access.town)
+    .input(townInput.extend({ active: z.boolean().optional() }))
+    .query(async ({ ctx, input: { townId, ...filter } }) =>
+      unwrap(await townStub(ctx.env, townId).listSilences(ctx.caller(townId), filter)),
+    ),
+  unsilence: procedure
+    .meta(access.town)
+    .input(townInput.extend({ silenceId: entityId }))
+    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).unsilence(ctx.caller(input.townId), input.silenceId))),
   getRouting: procedure
     .meta(access.town)
     .input(townInput)
@@ -68,6 +111,8 @@ export const escalationRouter = router({
         routes: z.partialRecord(severity, channels).nullable().optional(),
         staleAfterMinutes: z.number().int().min(1).max(10_080).nullable().optional(),
         maxReEscalations: z.number().int().min(0).max(10).nullable().optional(),
+        groupWaitSeconds: z.number().int().min(0).max(3_600).nullable().optional(),
+        groupIntervalSeconds: z.number().int().min(1).max(86_400).nullable().optional(),
       }),
     )
     .mutation(async ({ ctx, input: { townId, ...update } }) =>

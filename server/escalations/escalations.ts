@@ -1,18 +1,19 @@
-import { and, asc, desc, eq, inArray } from 'drizzle-orm';
-import { escalations, events } from '../../schema/town';
+import { and, desc, eq } from 'drizzle-orm';
+import { convoyBeads, convoys, escalationHeld, escalationNotices, escalations } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
-import { appendEvent } from '../events/log';
-import { eventIdOf } from '../events/shape';
-import { logEvent } from '../log';
 import { CHANNEL_ORDER, type Channel } from '../notify/channel';
 import { type Delivery, deliveriesOf } from '../notify/delivery';
+import { channelsFor, effectiveRouting } from '../notify/routing';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
 import { getRig } from '../rigs/registry';
 import type { Severity } from '../severity';
 import { iso, type TownContext } from '../town/context';
-import { notifyEscalation } from './escalation-notify';
-import { cancelReEscalation, scheduleReEscalation } from './reescalation-task';
-import { type Escalation, type EscalationRow, toEscalation } from './shape';
+import { openByDedupKey, repeatRaise } from './dedup';
+import { legacyEventIds, toldChannels } from './escalation-notify';
+import { routeEscalation } from './grouping';
+import { scheduleReEscalation } from './reescalation-task';
+import { type Escalation, type EscalationRow, type EscalationStatus, toEscalation } from './shape';
+import { matchingSilence } from './silences';
 
 export type { Escalation } from './shape';
 
@@ -24,53 +25,106 @@ export interface RaiseEscalationInput {
   message: string;
   /** The same key returns the first escalation raised with it (a caller's retry after a lost answer). */
   idempotencyKey?: string;
+  /** While an unresolved escalation holds this key, the raise counts on it instead (see dedup.ts). */
+  dedupKey?: string;
+  /** Resolved when this convoy lands or is cancelled; with `beadId`, when that bead closes. */
+  convoyId?: string;
+  beadId?: string;
+}
+
+export interface RaiseOptions {
+  /** The dedup key of an escalation that covers this one: while that is open, this one tells nobody. */
+  inhibitedUnder?: string;
+}
+
+export interface RaiseResult {
+  escalation: Escalation;
+  routedTo: Channel[];
+  /** True when the raise was folded into an open escalation with the same `dedupKey`. */
+  deduplicated: boolean;
 }
 
 /**
- * Records an escalation, routes it by severity (its outbox notifications are written in the same
- * transaction) and schedules its re-escalation. Does not check that the source is a registered rig:
- * the watchdog raises for the Town Container (`sourceRigId: 'town-container'`).
+ * Records an escalation (or counts a repeat of an open one with the same dedup key), routes it by
+ * severity — now, held for a group, or to nobody while silenced or inhibited — and schedules its
+ * re-escalation, in one transaction. Does not check that the source is a registered rig: the watchdog
+ * raises for the Town Container (`sourceRigId: 'town-container'`).
  */
-export function raiseEscalation(ctx: TownContext, input: RaiseEscalationInput): { escalation: Escalation; routedTo: Channel[] } {
+export function raiseEscalation(ctx: TownContext, input: RaiseEscalationInput, options: RaiseOptions = {}): RaiseResult {
   const message = input.message.trim();
   if (!message) throw new DomainError('BAD_REQUEST', 'message: must not be empty');
-  const row: EscalationRow = {
-    id: crypto.randomUUID(),
-    sourceRigId: input.sourceRigId,
-    sourceAgentId: input.sourceAgentId ?? null,
-    severity: input.severity,
-    originalSeverity: input.severity,
-    category: input.category ?? null,
-    message,
-    acknowledged: false,
-    reEscalationCount: 0,
-    createdAt: iso(ctx.now()),
-    acknowledgedAt: null,
-    acknowledgedBy: null,
-    lastReEscalatedAt: null,
-    idempotencyKey: input.idempotencyKey ?? null,
-  };
-  const escalation = toEscalation(row);
+  if (input.beadId !== undefined && input.convoyId === undefined) throw new DomainError('BAD_REQUEST', 'beadId: needs a convoyId');
   return ctx.db.transaction(() => {
     const first = input.idempotencyKey ? findByKey(ctx, input.idempotencyKey) : undefined;
     if (first) return first;
-    ctx.db.insert(escalations).values(row).run();
-    const routedTo = notifyEscalation(ctx, escalation, 'escalation.raised');
-    scheduleReEscalation(ctx, escalation);
-    return { escalation, routedTo };
+    if (input.convoyId !== undefined) requireConvoyBead(ctx, input.convoyId, input.beadId);
+    const open = input.dedupKey ? openByDedupKey(ctx, input.dedupKey) : undefined;
+    if (open) return repeatRaise(ctx, open, input.severity);
+    const now = iso(ctx.now());
+    const row: EscalationRow = {
+      id: crypto.randomUUID(),
+      sourceRigId: input.sourceRigId,
+      sourceAgentId: input.sourceAgentId ?? null,
+      severity: input.severity,
+      originalSeverity: input.severity,
+      category: input.category ?? null,
+      message,
+      acknowledged: false,
+      reEscalationCount: 0,
+      createdAt: now,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+      lastReEscalatedAt: null,
+      idempotencyKey: input.idempotencyKey ?? null,
+      dedupKey: input.dedupKey ?? null,
+      occurrences: 1,
+      lastSeenAt: now,
+      resolvedAt: null,
+      resolvedBy: null,
+      resolveReason: null,
+      status: 'open',
+      convoyId: input.convoyId ?? null,
+      beadId: input.beadId ?? null,
+      silencedBy: null,
+      inhibitedBy: options.inhibitedUnder ? (openByDedupKey(ctx, options.inhibitedUnder)?.id ?? null) : null,
+      clockFrom: null,
+    };
+    row.silencedBy = matchingSilence(ctx, row);
+    const { status: _generated, ...values } = row;
+    ctx.db.insert(escalations).values(values).run();
+    const routedTo = routeEscalation(ctx, row, 'escalation.raised');
+    scheduleReEscalation(ctx, row);
+    return { escalation: toEscalation(row), routedTo, deduplicated: false };
   });
 }
 
-/** The escalation first raised with `key`, and the channels it was routed to (from its outbox rows). */
-function findByKey(ctx: TownContext, key: string): { escalation: Escalation; routedTo: Channel[] } | undefined {
+function requireConvoyBead({ db }: TownContext, convoyId: string, beadId: string | undefined): void {
+  if (!db.select({ id: convoys.id }).from(convoys).where(eq(convoys.id, convoyId)).get()) throw notFound('convoy', convoyId);
+  if (beadId === undefined) return;
+  const bead = db
+    .select({ id: convoyBeads.beadId })
+    .from(convoyBeads)
+    .where(and(eq(convoyBeads.convoyId, convoyId), eq(convoyBeads.beadId, beadId)))
+    .get();
+  if (!bead) throw new DomainError('NOT_FOUND', `bead ${beadId} not found in convoy ${convoyId}`);
+}
+
+/** The escalation first raised with `key`, and the channels it was (or, held for a group, will be) routed to. */
+function findByKey(ctx: TownContext, key: string): RaiseResult | undefined {
   const row = ctx.db.select().from(escalations).where(eq(escalations.idempotencyKey, key)).get();
   if (!row) return undefined;
-  const channels = new Set(deliveriesOf(ctx, routingEventIds(ctx, row.id).slice(0, 1)).map((d) => d.channel));
-  return { escalation: toEscalation(row), routedTo: CHANNEL_ORDER.filter((c) => channels.has(c)) };
+  const channels = new Set([
+    ...deliveriesOf(ctx, legacyEventIds({ id: row.id, reEscalationCount: 0 })).map((d) => d.channel),
+    ...toldChannels(ctx, row.id),
+    ...(ctx.db.select().from(escalationHeld).where(eq(escalationHeld.escalationId, row.id)).get()
+      ? channelsFor(effectiveRouting(ctx), row.severity)
+      : []),
+  ]);
+  return { escalation: toEscalation(row), routedTo: CHANNEL_ORDER.filter((c) => channels.has(c)), deduplicated: false };
 }
 
 /** `escalation.raise`: as raiseEscalation, for a rig that must be registered in this town (else NOT_FOUND). */
-export function raiseFromRig(ctx: TownContext, input: RaiseEscalationInput) {
+export function raiseFromRig(ctx: TownContext, input: RaiseEscalationInput): RaiseResult {
   getRig(ctx, input.sourceRigId);
   return raiseEscalation(ctx, input);
 }
@@ -85,24 +139,8 @@ export function getEscalation(ctx: TownContext, escalationId: string): Escalatio
   return toEscalation(findRow(ctx, escalationId));
 }
 
-/** Acknowledges once: later calls change nothing and return the first `acknowledgedAt` and `acknowledgedBy`. */
-export function acknowledgeEscalation(ctx: TownContext, input: { escalationId: string; by?: string }): Escalation {
-  return ctx.db.transaction(() => {
-    const updated = ctx.db
-      .update(escalations)
-      .set({ acknowledged: true, acknowledgedAt: iso(ctx.now()), acknowledgedBy: input.by ?? null })
-      .where(and(eq(escalations.id, input.escalationId), eq(escalations.acknowledged, false)))
-      .returning()
-      .get();
-    if (!updated) return getEscalation(ctx, input.escalationId);
-    cancelReEscalation(ctx, updated.id);
-    appendEvent(ctx, { type: 'escalation.acknowledged', escalationId: updated.id, data: { severity: updated.severity } });
-    logEvent('info', 'escalation.acknowledged', { townId: ctx.townId, escalationId: updated.id, by: updated.acknowledgedBy });
-    return toEscalation(updated);
-  });
-}
-
 export interface EscalationFilter {
+  status?: EscalationStatus;
   acknowledged?: boolean;
   severity?: Severity;
   limit?: number;
@@ -117,6 +155,7 @@ export function listEscalations({ db }: TownContext, filter: EscalationFilter): 
     .from(escalations)
     .where(
       and(
+        filter.status === undefined ? undefined : eq(escalations.status, filter.status),
         filter.acknowledged === undefined ? undefined : eq(escalations.acknowledged, filter.acknowledged),
         filter.severity === undefined ? undefined : eq(escalations.severity, filter.severity),
         olderThanCursor(escalations.createdAt, escalations.id, filter.cursor),
@@ -128,22 +167,16 @@ export function listEscalations({ db }: TownContext, filter: EscalationFilter): 
   return toPage(rows, limit, (r) => ({ at: r.createdAt, id: r.id }), toEscalation);
 }
 
-/** Every notification sent for an escalation (its raise and each re-escalation), with delivery state. */
+/**
+ * Every notification that told this escalation something: its own routings (raise, bumps, upgrades),
+ * the group digests it was listed in (only on the channels it was listed for), and its resolve notice.
+ */
 export function escalationDeliveries(ctx: TownContext, escalationId: string): Delivery[] {
   const row = findRow(ctx, escalationId);
-  return deliveriesOf(ctx, routingEventIds(ctx, row.id));
-}
-
-/**
- * The ids of the escalation's routings (its raise, then each re-escalation), oldest first: the events
- * whose notifications carry them. Read through the log's escalation index; pruned events are gone.
- */
-function routingEventIds({ db }: TownContext, escalationId: string): string[] {
-  return db
-    .select({ seq: events.seq })
-    .from(events)
-    .where(and(eq(events.escalationId, escalationId), inArray(events.type, ['escalation.raised', 'escalation.reescalated'])))
-    .orderBy(asc(events.seq))
-    .all()
-    .map((r) => eventIdOf(r.seq));
+  const notices = ctx.db.select().from(escalationNotices).where(eq(escalationNotices.escalationId, row.id)).all();
+  const told = new Set(notices.map((n) => `${n.eventId}|${n.channel}`));
+  // Rows routed before notices were recorded: their own event ids, on every channel.
+  const own = legacyEventIds(row);
+  const eventIds = [...new Set([...own, ...notices.map((n) => n.eventId)])];
+  return deliveriesOf(ctx, eventIds).filter((d) => told.has(`${d.eventId}|${d.channel}`) || own.includes(d.eventId));
 }

@@ -12,7 +12,10 @@ export interface ReEscalationPolicy {
 export interface ReEscalationState {
   severity: Severity;
   acknowledged: boolean;
+  /** Resolved, silenced or inhibited: it does not move (a silence or inhibition that ends restarts the clock). */
+  quiet?: boolean;
   reEscalationCount: number;
+  /** Where the grid starts: its creation, or the end of the silence or inhibition that held it. */
   createdAtMs: number;
 }
 
@@ -27,9 +30,10 @@ export function nextBumpDueAtMs(state: ReEscalationState, policy: ReEscalationPo
   return state.createdAtMs + (state.reEscalationCount + 1) * policy.staleAfterMs;
 }
 
-/** Acknowledged, critical, or capped escalations never move; others wait for their next bump or are due now. */
+/** Acknowledged, resolved, silenced, inhibited, critical, or capped escalations never move; others wait for their next bump or are due now. */
 export function decideReEscalation(state: ReEscalationState, policy: ReEscalationPolicy, nowMs: number): ReEscalationDecision {
-  if (state.acknowledged || state.severity === 'critical' || state.reEscalationCount >= policy.maxReEscalations) return { kind: 'never' };
+  if (state.acknowledged || state.quiet || state.severity === 'critical' || state.reEscalationCount >= policy.maxReEscalations)
+    return { kind: 'never' };
   const dueAtMs = nextBumpDueAtMs(state, policy);
   return nowMs >= dueAtMs ? { kind: 'bump', to: nextSeverity(state.severity) } : { kind: 'wait', untilMs: dueAtMs };
 }

@@ -36,7 +36,7 @@ export async function buildBriefing(
     town.rig.list.query({ townId }),
     town.watchdog.status.query({ townId }),
     town.convoy.list.query({ townId, status: 'active', limit: BRIEFING_LIST_LIMIT }),
-    town.escalation.list.query({ townId, acknowledged: false, limit: BRIEFING_LIST_LIMIT }),
+    town.escalation.list.query({ townId, status: 'open', limit: BRIEFING_LIST_LIMIT }),
   ]);
   const health = new Map(watchdog.targets.map((t) => [t.target, t]));
   return {

@@ -31,14 +31,37 @@ function firstLine(message: string): string {
   return line.length > SUBJECT_MESSAGE_CHARS ? `${line.slice(0, SUBJECT_MESSAGE_CHARS - 1)}…` : line;
 }
 
+function escalationHeadline(type: string, escalation: EscalationFields): string {
+  const level = escalation.severity.toUpperCase();
+  if (type === 'escalation.reescalated') return `Re-escalated to ${level} (raised as ${escalation.originalSeverity}, unacknowledged)`;
+  if (type === 'escalation.upgraded') return `Upgraded to ${level} (raised again at a higher severity)`;
+  if (type === 'escalation.resolved') return `Resolved: ${level} escalation`;
+  if (type === 'escalation.resumed') return `${level} escalation (its silence or inhibition ended)`;
+  return `${level} escalation`;
+}
+
+/** A group digest: one line per escalation, most severe first. */
+function describeGroup(townId: string, data: Record<string, unknown>): NotificationText {
+  const listed = [...(data.escalations as (EscalationFields & { sourceRigName?: string })[])].sort(
+    (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity),
+  );
+  const counts = SEVERITY_ORDER.map((s) => [s, listed.filter((e) => e.severity === s).length] as const).filter(([, n]) => n > 0);
+  const summary = counts.map(([s, n]) => `${n} ${s}`).join(', ');
+  const lines = listed.map(
+    (e) => `- ${e.severity.toUpperCase()} from ${e.sourceRigName ?? e.sourceRigId}: ${firstLine(e.message)} (${e.id})`,
+  );
+  return {
+    subject: `[town ${townId}] ${listed.length} escalations (${summary})`,
+    text: [`${listed.length} escalations in town ${townId} (${summary}):`, '', ...lines].join('\n'),
+  };
+}
+
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'];
+
 function describeEscalation(townId: string, type: string, data: Record<string, unknown>): NotificationText {
   const escalation = data.escalation as EscalationFields;
   const rig = typeof data.sourceRigName === 'string' ? data.sourceRigName : escalation.sourceRigId;
-  const level = escalation.severity.toUpperCase();
-  const headline =
-    type === 'escalation.reescalated'
-      ? `Re-escalated to ${level} (raised as ${escalation.originalSeverity}, unacknowledged)`
-      : `${level} escalation`;
+  const headline = escalationHeadline(type, escalation);
   const lines = [
     `${headline} from ${rig} in town ${townId}.`,
     '',
@@ -50,7 +73,9 @@ function describeEscalation(townId: string, type: string, data: Record<string, u
     `Raised at:   ${escalation.createdAt}`,
     `Escalation:  ${escalation.id}`,
     '',
-    `Acknowledge it with escalation.acknowledge({ townId: "${townId}", escalationId: "${escalation.id}" }).`,
+    ...(type === 'escalation.resolved'
+      ? []
+      : [`Acknowledge it with escalation.acknowledge({ townId: "${townId}", escalationId: "${escalation.id}" }).`]),
   ];
   return { subject: `[town ${townId}] ${headline} from ${rig}: ${firstLine(escalation.message)}`, text: lines.join('\n') };
 }
@@ -76,6 +101,7 @@ function describeEvent(townId: string, payload: NotificationPayload): Notificati
 }
 
 export function describeNotification(townId: string, payload: NotificationPayload): NotificationText {
+  if (payload.type === 'escalation.group' && Array.isArray(payload.data.escalations)) return describeGroup(townId, payload.data);
   if (payload.type.startsWith('escalation.') && payload.data.escalation) return describeEscalation(townId, payload.type, payload.data);
   return describeEvent(townId, payload);
 }

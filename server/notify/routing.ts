@@ -20,6 +20,8 @@ export const DEFAULT_ROUTES: Readonly<Record<Severity, readonly Channel[]>> = {
 };
 export const DEFAULT_STALE_AFTER_MINUTES = 240;
 export const DEFAULT_MAX_RE_ESCALATIONS = 3;
+export const DEFAULT_GROUP_WAIT_SECONDS = 30;
+export const DEFAULT_GROUP_INTERVAL_SECONDS = 300;
 const ROUTING_ROW_ID = 1;
 
 /** What routing and delivery work with: the town's settings over the environment's defaults. */
@@ -32,6 +34,10 @@ export interface EffectiveRouting {
   routes: Record<Severity, Channel[]>;
   staleAfterMinutes: number;
   maxReEscalations: number;
+  /** How long the first non-critical escalation of a quiet period is held for others to join it; 0 = off. */
+  groupWaitSeconds: number;
+  /** After a group went out, later ones are batched until this long after it. */
+  groupIntervalSeconds: number;
 }
 
 /**
@@ -46,6 +52,8 @@ export interface RoutingUpdate {
   routes?: Partial<Record<Severity, Channel[]>> | null;
   staleAfterMinutes?: number | null;
   maxReEscalations?: number | null;
+  groupWaitSeconds?: number | null;
+  groupIntervalSeconds?: number | null;
 }
 
 const blankToNull = (value: string | undefined) => (value?.trim() ? value.trim() : null);
@@ -91,6 +99,9 @@ export function effectiveRouting(ctx: TownContext): EffectiveRouting {
     routes: Object.fromEntries(SEVERITIES.map((s) => [s, [...(stored?.routes?.[s] ?? DEFAULT_ROUTES[s])]])) as Record<Severity, Channel[]>,
     staleAfterMinutes: stored?.staleAfterMinutes ?? envInteger(env.ESCALATION_STALE_AFTER_MINUTES, 1, DEFAULT_STALE_AFTER_MINUTES),
     maxReEscalations: stored?.maxReEscalations ?? envInteger(env.ESCALATION_MAX_RE_ESCALATIONS, 0, DEFAULT_MAX_RE_ESCALATIONS),
+    groupWaitSeconds: stored?.groupWaitSeconds ?? envInteger(env.ESCALATION_GROUP_WAIT_SECONDS, 0, DEFAULT_GROUP_WAIT_SECONDS),
+    groupIntervalSeconds:
+      stored?.groupIntervalSeconds ?? envInteger(env.ESCALATION_GROUP_INTERVAL_SECONDS, 1, DEFAULT_GROUP_INTERVAL_SECONDS),
   };
 }
 
@@ -153,6 +164,8 @@ export function writeRouting(ctx: TownContext, update: RoutingUpdate): void {
     ...(update.routes !== undefined && { routes }),
     ...(update.staleAfterMinutes !== undefined && { staleAfterMinutes: update.staleAfterMinutes }),
     ...(update.maxReEscalations !== undefined && { maxReEscalations: update.maxReEscalations }),
+    ...(update.groupWaitSeconds !== undefined && { groupWaitSeconds: update.groupWaitSeconds }),
+    ...(update.groupIntervalSeconds !== undefined && { groupIntervalSeconds: update.groupIntervalSeconds }),
     updatedAt: iso(ctx.now()),
   };
   ctx.db

@@ -9,8 +9,11 @@ import { type ConvoyTimelineInput, convoyTimeline } from '../convoys/timeline';
 import type { ConvoyStatus } from '../convoys/views';
 import { type Outcome, outcome } from '../errors';
 import * as escalations from '../escalations/escalations';
+import { flushGroupTask, GROUP_FLUSH_TASK_KIND } from '../escalations/grouping';
+import * as lifecycle from '../escalations/lifecycle';
 import { REESCALATE_TASK_KIND, reEscalateTask } from '../escalations/reescalation-task';
 import { setRouting } from '../escalations/routing-update';
+import * as silences from '../escalations/silences';
 import type * as eventLog from '../events/log';
 import { recordDeliveryEvent } from '../events/notification-events';
 import { ensurePruneScheduled, pruneTask } from '../events/prune';
@@ -89,6 +92,8 @@ export class TownDO extends DurableObject<Env> {
       [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight, recordDeliveryEvent),
       [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
       [EVENT_PRUNE_TASK_KIND]: () => pruneTask(ctx),
+      [GROUP_FLUSH_TASK_KIND]: () => flushGroupTask(ctx),
+      [silences.SILENCE_END_TASK_KIND]: (task) => silences.silenceEndTask(ctx, task),
     };
   }
 
@@ -174,7 +179,23 @@ export class TownDO extends DurableObject<Env> {
   }
 
   acknowledgeEscalation(call: TownCall, input: { escalationId: string; by?: string }) {
-    return this.run(call, (c) => escalations.acknowledgeEscalation(c, input));
+    return this.run(call, (c) => lifecycle.acknowledgeEscalation(c, input));
+  }
+
+  resolveEscalation(call: TownCall, input: lifecycle.ResolveInput) {
+    return this.run(call, (c) => lifecycle.resolveEscalation(c, input));
+  }
+
+  silenceEscalations(call: TownCall, input: Parameters<typeof silences.createSilence>[1]) {
+    return this.run(call, (c) => silences.createSilence(c, input));
+  }
+
+  listSilences(call: TownCall, filter: { active?: boolean }) {
+    return this.run(call, (c) => silences.listSilences(c, filter));
+  }
+
+  unsilence(call: TownCall, silenceId: string) {
+    return this.run(call, (c) => silences.unsilence(c, silenceId));
   }
 
   getEscalation(call: TownCall, escalationId: string) {

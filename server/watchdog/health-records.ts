@@ -1,6 +1,8 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { type HealthStatus, healthChecks, healthTargets, type TargetKind } from '../../schema/town';
+import { escalations, type HealthStatus, healthChecks, healthTargets, type TargetKind } from '../../schema/town';
+import { toldChannels } from '../escalations/escalation-notify';
 import { raiseEscalation } from '../escalations/escalations';
+import { resolveEscalation } from '../escalations/lifecycle';
 import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
@@ -43,12 +45,17 @@ export interface RecordPolicy {
 }
 
 const SEVERITY_BY_KIND = { rig: 'high', container: 'critical' } as const;
+/** The dedup key of a target's outage escalation: however many heartbeats see the outage, one escalation. */
+export const watchdogDedupKey = (target: string) => `watchdog:${target}`;
+/** While the Town Container's outage is open, it covers the rigs' outages (they cannot be told apart from it). */
+const CONTAINER_DEDUP_KEY = watchdogDedupKey('town-container');
 
 /**
  * Records one check of one target, in one transaction: the target's record, a history row (pruned to
- * the cap), and what the check changed. An outage escalates once, when it reaches the threshold; the
- * first healthy check ends it, and is notified when the outage had been escalated. `unavailable` (nothing
- * to check) neither counts as a failure nor ends an outage.
+ * the cap), and what the check changed. From the threshold on, every failed check raises with the
+ * target's dedup key, so an outage is one escalation (counting its failed checks in `occurrences`); the
+ * first healthy check ends it, resolves its escalation (`by: 'watchdog'`) and is notified when the outage
+ * had been escalated. `unavailable` (nothing to check) neither counts as a failure nor ends an outage.
  */
 export function recordCheck(
   ctx: TownContext,
@@ -71,7 +78,11 @@ export function recordCheck(
         transition = 'recovered';
         const outage = { escalationId, failingSince, consecutiveFailures, recoveredAt: checkedAt };
         const eventId = appendWatchdogEvent(ctx, 'watchdog.recovered', ref, outage);
-        if (escalationId !== null) notifyRecovery(ctx, ref, eventId, { ...outage, escalationId });
+        if (escalationId !== null) {
+          resolveEscalation(ctx, { escalationId, by: 'watchdog', reason: `${ref.name} is healthy again` });
+          // Only when someone was told of the outage: an inhibited or silenced one recovers quietly.
+          if (toldChannels(ctx, escalationId).length > 0) notifyRecovery(ctx, ref, eventId, { ...outage, escalationId });
+        }
       }
       consecutiveFailures = 0;
       failingSince = null;
@@ -84,10 +95,14 @@ export function recordCheck(
         transition = 'failing';
         appendWatchdogEvent(ctx, 'watchdog.failing', ref, { escalationId: null, consecutiveFailures });
       }
-      if (consecutiveFailures >= policy.failureThreshold && escalationId === null) {
-        escalationId = escalate(ctx, ref, consecutiveFailures, result.error);
-        transition = 'escalated';
-        appendWatchdogEvent(ctx, 'watchdog.escalated', ref, { escalationId, consecutiveFailures });
+      if (consecutiveFailures >= policy.failureThreshold && !escalatedWithoutKey(ctx, escalationId)) {
+        const raised = escalate(ctx, ref, consecutiveFailures, result.error);
+        // A new escalation (the outage's first, or one after an operator resolved the last by hand).
+        if (raised.id !== escalationId) {
+          transition = 'escalated';
+          appendWatchdogEvent(ctx, 'watchdog.escalated', ref, { escalationId: raised.id, consecutiveFailures });
+        }
+        escalationId = raised.id;
       }
     }
 
@@ -124,15 +139,34 @@ export function recordCheck(
   });
 }
 
-function escalate(ctx: TownContext, ref: TargetRef, failures: number, error: string | null): string {
+/**
+ * An outage escalated before the watchdog raised with dedup keys, still unresolved: it stays the
+ * outage's escalation (raising with the key now would open a second one for the same outage).
+ */
+function escalatedWithoutKey({ db }: TownContext, escalationId: string | null): boolean {
+  if (escalationId === null) return false;
+  const row = db
+    .select({ dedupKey: escalations.dedupKey, resolvedAt: escalations.resolvedAt })
+    .from(escalations)
+    .where(eq(escalations.id, escalationId))
+    .get();
+  return row !== undefined && row.dedupKey === null && row.resolvedAt === null;
+}
+
+function escalate(ctx: TownContext, ref: TargetRef, failures: number, error: string | null) {
   const what = ref.kind === 'rig' ? `Rig ${ref.name} (${ref.target})` : ref.name;
-  const { escalation } = raiseEscalation(ctx, {
-    sourceRigId: ref.target,
-    severity: SEVERITY_BY_KIND[ref.kind],
-    category: 'watchdog',
-    message: `${what} failed ${failures} consecutive health checks: ${error ?? 'no detail'}`,
-  });
-  return escalation.id;
+  const { escalation } = raiseEscalation(
+    ctx,
+    {
+      sourceRigId: ref.target,
+      severity: SEVERITY_BY_KIND[ref.kind],
+      category: 'watchdog',
+      message: `${what} failed ${failures} consecutive health checks: ${error ?? 'no detail'}`,
+      dedupKey: watchdogDedupKey(ref.target),
+    },
+    ref.kind === 'rig' ? { inhibitedUnder: CONTAINER_DEDUP_KEY } : {},
+  );
+  return escalation;
 }
 
 /** A watchdog transition in the event log: the target (a rig's id as `rigId`) and the outage's escalation. */

@@ -96,16 +96,21 @@ async function beat(ctx: TownContext, options: WatchdogOptions): Promise<Heartbe
       checkContainer(ctx.env, ctx.townId, options.containerTimeoutMs),
     ]);
     const results = [...rigResults, containerResult];
-    refs.forEach((ref, i) => {
+    // The container is recorded first: its outage, opened in this same heartbeat, inhibits the rigs'.
+    const recordOrder = [refs.length - 1, ...refs.keys()].slice(0, refs.length);
+    const reports: TargetReport[] = [];
+    for (const i of recordOrder) {
+      const ref = refs[i] as TargetRef;
       const result = results[i] as CheckResult;
       const recorded = step('record', ref.target, () => recordCheck(ctx, ref, result, options), null);
-      targets.push({
+      reports[i] = {
         ...ref,
         ...result,
         consecutiveFailures: recorded?.consecutiveFailures ?? null,
         transition: recorded?.transition ?? null,
-      });
-    });
+      };
+    }
+    targets.push(...reports);
     if (rigs !== null) step('forget-removed-rigs', null, () => forgetRemovedRigs(ctx), []);
   } catch (error) {
     stepErrors.push({ step: 'heartbeat', target: null, message: describeError(error) });

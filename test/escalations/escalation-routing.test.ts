@@ -119,6 +119,8 @@ describe('routing settings', () => {
       routes: { low: [], medium: ['mayor'], high: ['mayor', 'webhook', 'email'], critical: ['mayor', 'webhook', 'email'] },
       staleAfterMinutes: 240,
       maxReEscalations: 3,
+      groupWaitSeconds: 0, // the test environment's ESCALATION_GROUP_WAIT_SECONDS (vitest.config.ts); deployed: 30
+      groupIntervalSeconds: 300,
       signingSecretConfigured: true,
       signingSecretRotatedAt: null,
     });

@@ -6,6 +6,7 @@ import * as schema from '../../schema/town';
 import * as convoys from '../../server/convoys/convoys';
 import { type ConvoyContext, convoyTaskHandlers, DELIVER_BEADS_TASK_KIND } from '../../server/convoys/delivery';
 import * as escalations from '../../server/escalations/escalations';
+import * as lifecycle from '../../server/escalations/lifecycle';
 import { reEscalateTask } from '../../server/escalations/reescalation-task';
 import { setRouting } from '../../server/escalations/routing-update';
 import { recordDeliveryEvent } from '../../server/events/notification-events';
@@ -116,7 +117,7 @@ const ROWS: Row[] = [
     setup: async ({ townId, rigId }) => ({
       escalationId: (await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'low', message: 'm' })).escalation.id,
     }),
-    act: (c, { escalationId }) => escalations.acknowledgeEscalation(c, { escalationId: escalationId as string }),
+    act: (c, { escalationId }) => lifecycle.acknowledgeEscalation(c, { escalationId: escalationId as string }),
   },
   { change: 'routing changed', setup: async () => ({}), act: (c) => setRouting(c, { staleAfterMinutes: 5 }) },
   {

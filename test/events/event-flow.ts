@@ -79,6 +79,9 @@ export async function runFlow(
     ['watchdog.escalated', { rigId: south, escalationId: outage.id }],
     delivered({ escalationId: outage.id, rigId: south }),
     ['watchdog.recovered', { rigId: south, escalationId: outage.id }],
+    // The recovery resolves the outage's escalation, which tells the Mayor (who was told of it) too.
+    ['escalation.resolved', { escalationId: outage.id, rigId: south }],
+    delivered({ escalationId: outage.id, rigId: south }),
     delivered({ escalationId: outage.id, rigId: south }),
     ['rig.removed', { rigId: south }],
   ];

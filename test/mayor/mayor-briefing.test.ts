@@ -24,6 +24,9 @@ describe('mayor.briefing', () => {
     const open = await api.escalation.raise.mutate({ townId, sourceRigId: alpha.id, severity: 'medium', message: 'tests flaky' });
     const acked = await api.escalation.raise.mutate({ townId, sourceRigId: beta.id, severity: 'low', message: 'noted' });
     await api.escalation.acknowledge.mutate({ townId, escalationId: acked.escalation.id, by: 'ops' });
+    // Resolved without being acknowledged: not waiting for anyone either.
+    const resolved = await api.escalation.raise.mutate({ townId, sourceRigId: beta.id, severity: 'low', message: 'gone' });
+    await api.escalation.resolve.mutate({ townId, escalationId: resolved.escalation.id });
     await settle(townId); // deliver the Mayor's mail
 
     const mail = await api.mayor.mail.list.query({ townId });

@@ -91,6 +91,24 @@ describe('watchdog outages', () => {
     expect(both[1]?.message).toMatch(/timed out after 100 ms/);
   });
 
+  it('keeps an outage escalated before dedup keys (no key on its escalation) as its one escalation', async () => {
+    const townId = newTownId('wd');
+    const rig = await api.rig.register.mutate({ townId, name: 'legacy' });
+    await setRigHealth(rig.rigDoId, 'throw');
+    await api.watchdog.heartbeat.mutate({ townId });
+    await api.watchdog.heartbeat.mutate({ townId });
+    // As a row written by the previous version: no dedup key.
+    await withTownDb(townId, (db) => db.update(schema.escalations).set({ dedupKey: null }).run());
+    const third = await api.watchdog.heartbeat.mutate({ townId });
+    expect(third.targets.find((t) => t.target === rig.id)).toMatchObject({ consecutiveFailures: 3, transition: null });
+    const [only, ...others] = await escalationsOf(townId);
+    expect(others).toEqual([]);
+    expect(only).toMatchObject({ dedupKey: null, occurrences: 1 });
+    await setRigHealth(rig.rigDoId, 'heal');
+    await api.watchdog.heartbeat.mutate({ townId });
+    expect((await escalationsOf(townId))[0]).toMatchObject({ resolvedBy: 'watchdog' });
+  });
+
   it('records a blip that heals before the threshold without escalating or notifying', async () => {
     const townId = newTownId('wd');
     const rig = await api.rig.register.mutate({ townId, name: 'blip' });

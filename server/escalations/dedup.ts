@@ -1,0 +1,65 @@
+import { and, eq, isNull } from 'drizzle-orm';
+import { escalations } from '../../schema/town';
+import { logEvent } from '../log';
+import type { Channel } from '../notify/channel';
+import { SEVERITIES, type Severity } from '../severity';
+import { iso, type TownContext } from '../town/context';
+import { appendEscalationEvent } from './escalation-notify';
+import { routeEscalation } from './grouping';
+import { scheduleReEscalation } from './reescalation-task';
+import { type Escalation, type EscalationRow, toEscalation } from './shape';
+
+// Dedup keys (PagerDuty's dedup_key): while an unresolved escalation holds a key, a raise with that key
+// is a repeat of it: counted (`occurrences`, `lastSeenAt`) and told to nobody again, unless it comes at
+// a higher severity, which upgrades the escalation and routes it once at the new severity. The partial
+// unique index `escalations_open_dedup_key_unique` guarantees one unresolved escalation per key; raises
+// run synchronously inside the DO, so concurrent repeats are counted one by one, exactly.
+
+const rank = (severity: Severity) => SEVERITIES.indexOf(severity);
+
+export function openByDedupKey({ db }: TownContext, dedupKey: string): EscalationRow | undefined {
+  return db
+    .select()
+    .from(escalations)
+    .where(and(eq(escalations.dedupKey, dedupKey), isNull(escalations.resolvedAt)))
+    .get();
+}
+
+/** Folds a raise into the open escalation holding its key. Call inside the raise's transaction. */
+export function repeatRaise(
+  ctx: TownContext,
+  open: EscalationRow,
+  severity: Severity,
+): { escalation: Escalation; routedTo: Channel[]; deduplicated: true } {
+  const upgrade = rank(severity) > rank(open.severity);
+  const updated = ctx.db
+    .update(escalations)
+    .set({
+      occurrences: open.occurrences + 1,
+      lastSeenAt: iso(ctx.now()),
+      ...(upgrade && { severity }),
+    })
+    .where(eq(escalations.id, open.id))
+    .returning()
+    .get();
+  if (!updated) throw new Error(`escalation ${open.id} vanished while counting a repeat`);
+  appendEscalationEvent(ctx, updated, 'escalation.deduplicated', {
+    occurrences: updated.occurrences,
+    severity: updated.severity,
+    upgradedFrom: upgrade ? open.severity : null,
+  });
+  let routedTo: Channel[] = [];
+  if (upgrade) {
+    routedTo = routeEscalation(ctx, updated, 'escalation.upgraded', { previousSeverity: open.severity });
+    scheduleReEscalation(ctx, updated);
+  }
+  logEvent('info', 'escalation.deduplicated', {
+    townId: ctx.townId,
+    escalationId: updated.id,
+    dedupKey: updated.dedupKey,
+    occurrences: updated.occurrences,
+    severity: updated.severity,
+    upgradedFrom: upgrade ? open.severity : null,
+  });
+  return { escalation: toEscalation(updated), routedTo, deduplicated: true };
+}
