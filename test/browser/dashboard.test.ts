@@ -150,6 +150,31 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
     const stored = await api.escalation.get.query({ townId, escalationId: escalation.id });
     assert.equal(stored.acknowledged, true);
     assert.equal(stored.acknowledgedBy, 'dashboard');
+
+    // Resolve: it leaves what needs attention, and the API says resolved.
+    await item.getByRole('button', { name: 'Resolve' }).click();
+    await page.getByRole('listitem').filter({ hasText: 'CI is red on main' }).waitFor({ state: 'detached' });
+    const resolved = await api.escalation.get.query({ townId, escalationId: escalation.id });
+    assert.equal(resolved.status, 'resolved');
+    assert.equal(resolved.resolvedBy, 'dashboard');
+    await page.context().close();
+  });
+
+  test("a rig token: its town's convoys, and no Acknowledge or Resolve", async () => {
+    const { townId, frontend } = await seedTown('rig-token');
+    const townToken = await api.auth.issueToken.mutate({ townId, role: 'town', ttlSeconds: 600, label: 'browser test' });
+    const asTown = createTownClient({ url: dev.url, token: townToken.token });
+    const rigToken = await asTown.auth.issueToken.mutate({ townId, role: 'rig', rigId: frontend.id, ttlSeconds: 600, label: 'agent' });
+    await asTown.escalation.raise.mutate({ townId, sourceRigId: frontend.id, severity: 'high', message: 'Agent is stuck' });
+    const page = await openPage();
+    await signIn(page, townId, rigToken.token);
+    await page.getByRole('progressbar', { name: 'Ship the login page', exact: true }).waitFor();
+    await page.getByRole('status').getByText('live', { exact: true }).waitFor();
+    // The town-wide parts (and their buttons) are not offered to a rig token at all.
+    assert.equal(await page.getByRole('region', { name: 'Needs attention' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Acknowledge' }).count(), 0);
+    assert.equal(await page.getByRole('button', { name: 'Resolve' }).count(), 0);
+    assert.equal(await page.getByRole('alert').count(), 0, 'the page asks for nothing a rig token may not read');
     await page.context().close();
   });
 

@@ -6,6 +6,7 @@ import { Show, Time } from './sections';
 export interface EscalationActions {
   /** Null when the token's role may not (a rig token): the buttons are not shown at all. */
   acknowledge: ((escalation: Escalation) => Promise<void>) | null;
+  resolve: ((escalation: Escalation) => Promise<void>) | null;
 }
 
 /** Escalations needing attention: open ones first, then acknowledged ones, each newest first. */
@@ -52,7 +53,7 @@ function EscalationItem({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const messageId = `escalation-message-${escalation.id}`;
-  const state = escalation.acknowledged ? 'acknowledged' : 'open';
+  const state = escalation.status;
 
   async function run(action: (e: Escalation) => Promise<void>) {
     setBusy(true);
@@ -92,9 +93,9 @@ function EscalationItem({
           Re-escalated {escalation.reEscalationCount}× (raised as {escalation.originalSeverity})
         </p>
       )}
-      {actions.acknowledge && !escalation.acknowledged && (
+      {state !== 'resolved' && (actions.acknowledge || actions.resolve) && (
         <div class="actions">
-          {actions.acknowledge && (
+          {actions.acknowledge && state === 'open' && (
             <button
               type="button"
               disabled={busy}
@@ -102,6 +103,11 @@ function EscalationItem({
               onClick={() => actions.acknowledge && run(actions.acknowledge)}
             >
               Acknowledge
+            </button>
+          )}
+          {actions.resolve && (
+            <button type="button" disabled={busy} aria-describedby={messageId} onClick={() => actions.resolve && run(actions.resolve)}>
+              Resolve
             </button>
           )}
         </div>

@@ -32,8 +32,8 @@ export function useTownData(client: TownClient, session: Session, bus: TownBus) 
   const escalations = useLoad<Escalation[] | null>(async () => {
     if (!townWide) return null;
     const [open, acknowledged] = await Promise.all([
-      client.escalation.list.query({ townId, acknowledged: false, limit: OPEN_ESCALATIONS_SHOWN }),
-      client.escalation.list.query({ townId, acknowledged: true, limit: ACKNOWLEDGED_ESCALATIONS_SHOWN }),
+      client.escalation.list.query({ townId, status: 'open', limit: OPEN_ESCALATIONS_SHOWN }),
+      client.escalation.list.query({ townId, status: 'acknowledged', limit: ACKNOWLEDGED_ESCALATIONS_SHOWN }),
     ]);
     return [...open.items, ...acknowledged.items];
   }, [client, townId]);
@@ -84,9 +84,16 @@ export function TownView({
   recentEvents: TownEvent[];
 }) {
   const rigNames = useMemo(() => rigNamesOf(data), [data.rigs.loaded]);
-  const acknowledge = canHandleEscalations(session.role)
+  const mayHandle = canHandleEscalations(session.role);
+  const acknowledge = mayHandle
     ? async (escalation: Escalation) => {
         await client.escalation.acknowledge.mutate({ townId: session.townId, escalationId: escalation.id, by: 'dashboard' });
+        data.escalations.reload();
+      }
+    : null;
+  const resolve = mayHandle
+    ? async (escalation: Escalation) => {
+        await client.escalation.resolve.mutate({ townId: session.townId, escalationId: escalation.id, by: 'dashboard' });
         data.escalations.reload();
       }
     : null;
@@ -94,7 +101,7 @@ export function TownView({
     <div class="town-grid">
       {session.role !== 'rig' && (
         <Section id="escalations" title="Needs attention">
-          <EscalationList loaded={data.escalations.loaded} rigNames={rigNames} actions={{ acknowledge }} />
+          <EscalationList loaded={data.escalations.loaded} rigNames={rigNames} actions={{ acknowledge, resolve }} />
         </Section>
       )}
       <Section id="convoys" title="Active convoys">
