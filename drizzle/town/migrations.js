@@ -9,6 +9,7 @@ import m0007 from './0007_rig_delivery_watermark.sql';
 import m0008 from './0008_escalation_idempotency_key.sql';
 import m0009 from './0009_rig_open_beads_index.sql';
 import m0010 from './0010_town_settings.sql';
+import m0011 from './0011_convoy-beads-one-index.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -25,5 +26,6 @@ export default {
     m0008,
     m0009,
     m0010,
+    m0011,
   },
 };

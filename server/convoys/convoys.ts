@@ -5,6 +5,7 @@ import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
 import { iso, type TownContext } from '../town/context';
+import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
 import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './delivery';
 import { type Convoy, type ConvoyBead, type ConvoyStatus, type ConvoySummary, toConvoyBead, toSummary } from './views';
 
@@ -40,42 +41,20 @@ function requireRigs({ db }: TownContext, beads: readonly NewBead[]): void {
 /**
  * Inserts the beads and schedules delivery of the new ones. Under ids derived from an idempotency key
  * (`ids`), a bead already in the convoy is skipped, so a retried call adds nothing twice; otherwise
- * ids are fresh and nothing can collide. Returns the beads that are new.
+ * ids are fresh and nothing can collide. New beads take the next positions, without gaps. Returns the
+ * beads that are new.
  */
 function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: readonly NewBead[], ids?: readonly string[]) {
-  // Built once per call, not once per bead: building the query cost ~3× executing it (bench/convoy-create).
-  const values = {
-    convoyId,
-    beadId: sql.placeholder('beadId'),
-    rigId: sql.placeholder('rigId'),
-    title: sql.placeholder('title'),
-    body: sql.placeholder('body'),
-    position: sql.placeholder('position'),
-  };
-  const insertNew = ctx.db.insert(convoyBeads).values(values).prepare();
-  const insertUnlessPresent = ctx.db
-    .insert(convoyBeads)
-    .values(values)
-    .onConflictDoNothing()
-    .returning({ id: convoyBeads.beadId })
-    .prepare();
-  const added: ConvoyBead[] = [];
+  const present = ids ? existingBeadIds(ctx.db, convoyId, ids) : new Set<string>();
+  const rows: BeadRow[] = [];
   beads.forEach((bead, i) => {
-    const row = {
-      convoyId,
-      beadId: ids?.[i] ?? crypto.randomUUID(),
-      rigId: bead.rigId,
-      title: bead.title,
-      body: bead.body ?? null,
-      position: first + added.length,
-    };
-    if (ids) {
-      if (!insertUnlessPresent.get(row)) return;
-    } else {
-      insertNew.run(row);
-    }
-    added.push(toConvoyBead({ ...row, status: 'open' }));
+    const beadId = ids?.[i] ?? crypto.randomUUID();
+    if (present.has(beadId)) return;
+    present.add(beadId); // the same derived id twice in one call is one bead
+    rows.push({ beadId, rigId: bead.rigId, title: bead.title, body: bead.body ?? null, position: first + rows.length });
   });
+  insertBeadRows(ctx.db, convoyId, rows);
+  const added = rows.map((row) => toConvoyBead({ ...row, status: 'open' }));
   return {
     added,
     taskIds: scheduleBeadDeliveries(
@@ -89,29 +68,33 @@ function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: r
 /** Creates a convoy and distributes its beads (one delivery per rig). The same idempotency key returns the first convoy. */
 export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput): Promise<Convoy> {
   const { db } = ctx;
-  const { convoyId, taskIds } = db.transaction(() => {
+  const created = db.transaction((): (Convoy & { taskIds: string[] }) | { existingId: string } => {
     if (input.idempotencyKey) {
       const existing = db.select({ id: convoys.id }).from(convoys).where(eq(convoys.idempotencyKey, input.idempotencyKey)).get();
-      if (existing) return { convoyId: existing.id, taskIds: [] };
+      if (existing) return { existingId: existing.id };
     }
     requireRigs(ctx, input.beads);
-    const id = crypto.randomUUID();
-    db.insert(convoys)
-      .values({
-        id,
-        title: input.title,
-        totalBeads: input.beads.length,
-        createdBy: input.createdBy ?? null,
-        createdAt: iso(ctx.now()),
-        idempotencyKey: input.idempotencyKey ?? null,
-      })
-      .run();
-    const { taskIds } = insertBeads(ctx, id, 0, input.beads);
-    logEvent('info', 'convoy.created', { townId: ctx.townId, convoyId: id, beads: input.beads.length, rigs: taskIds.length });
-    return { convoyId: id, taskIds };
+    const row = {
+      id: crypto.randomUUID(),
+      title: input.title,
+      status: 'active' as const,
+      totalBeads: input.beads.length,
+      closedBeads: 0,
+      createdBy: input.createdBy ?? null,
+      createdAt: iso(ctx.now()),
+      landedAt: null,
+      idempotencyKey: input.idempotencyKey ?? null,
+    };
+    db.insert(convoys).values(row).run();
+    const { added, taskIds } = insertBeads(ctx, row.id, 0, input.beads);
+    logEvent('info', 'convoy.created', { townId: ctx.townId, convoyId: row.id, beads: input.beads.length, rigs: taskIds.length });
+    return { ...toSummary(row), beads: added, taskIds };
   });
+  // A repeat answers from the database; a new convoy from what was just written (no read-back).
+  if ('existingId' in created) return getConvoy(ctx, created.existingId);
+  const { taskIds, ...convoy } = created;
   await deliverNow(ctx, taskIds);
-  return getConvoy(ctx, convoyId);
+  return convoy;
 }
 
 /** Bead ids derived from an `addBeads` idempotency key, so a retry names the same beads. */
