@@ -46,8 +46,9 @@ export const convoyBeads = sqliteTable(
     primaryKey({ columns: [t.convoyId, t.beadId] }),
     check('convoy_beads_status_check', sql`${t.status} in ('open', 'closed')`),
     // The only secondary index: every index is one more row written per bead (bench/convoy-create).
-    // A rig's pending beads are read along it too (filtered by rig), and a close touches none of it.
-    index('convoy_beads_position_idx').on(t.convoyId, t.position),
+    // A rig's pending beads are read along it too: `rig_id` in the index filters them without
+    // reading other rigs' rows. A close touches none of it.
+    index('convoy_beads_position_rig_idx').on(t.convoyId, t.position, t.rigId),
   ],
 );
 

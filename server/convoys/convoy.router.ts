@@ -8,7 +8,7 @@ export const CONVOY_TITLE_MAX_CHARS = 200;
 export const BEAD_TITLE_MAX_CHARS = 200;
 export const BEAD_BODY_MAX_CHARS = 10_000;
 // One call's beads fit one delivery per rig (DELIVERY_MAX_BEADS, DELIVERY_MAX_CHARS), since a call's body is capped too.
-export const CONVOY_BEADS_PER_CALL_MAX = 1_000;
+export const CONVOY_BEADS_PER_CALL_MAX = 10_000;
 
 const title = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const newBead = z.strictObject({

@@ -3,6 +3,7 @@ import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
 import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
+import { orderedId } from '../ordered-id';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
 import { iso, type TownContext } from '../town/context';
 import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
@@ -48,7 +49,7 @@ function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: r
   const present = ids ? existingBeadIds(ctx.db, convoyId, ids) : new Set<string>();
   const rows: BeadRow[] = [];
   beads.forEach((bead, i) => {
-    const beadId = ids?.[i] ?? crypto.randomUUID();
+    const beadId = ids?.[i] ?? orderedId();
     if (present.has(beadId)) return;
     present.add(beadId); // the same derived id twice in one call is one bead
     rows.push({ beadId, rigId: bead.rigId, title: bead.title, body: bead.body ?? null, position: first + rows.length });
@@ -75,7 +76,7 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
     }
     requireRigs(ctx, input.beads);
     const row = {
-      id: crypto.randomUUID(),
+      id: orderedId(),
       title: input.title,
       status: 'active' as const,
       totalBeads: input.beads.length,
