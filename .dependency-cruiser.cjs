@@ -37,6 +37,13 @@ module.exports = {
       to: { path: '^server/(rigs|convoys|escalations|watchdog|mayor|events|auth|dashboard)/', pathNot: STUB },
     },
     {
+      name: 'events-below-concepts',
+      severity: 'error',
+      comment: 'Every concept appends to the event log; the log knows none of them (only the town context and its stub).',
+      from: { path: '^server/events/' },
+      to: { path: '^server/(rigs|convoys|escalations|notify|watchdog|mayor|dashboard)/' },
+    },
+    {
       name: 'rigs-lowest-concept',
       severity: 'error',
       comment: 'The registry and the RigDO are what the other concepts build on.',

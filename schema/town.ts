@@ -28,6 +28,7 @@ export const townSettings = sqliteTable(
 
 export * from './convoys';
 export * from './escalations';
+export * from './events';
 export * from './notify';
 export * from './rigs';
 export { schedule } from './schedule';

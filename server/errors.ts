@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 // The one way a caller's mistake travels from the logic modules, across the DO RPC boundary, to tRPC.
 // Workers RPC keeps only an error's message, so DO methods return an Outcome instead of throwing.
 
-export type DomainErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT';
+export type DomainErrorCode = 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'PRECONDITION_FAILED';
 
 export class DomainError extends Error {
   constructor(

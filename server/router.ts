@@ -1,5 +1,6 @@
 import { convoyRouter } from './convoys/convoy.router';
 import { escalationRouter } from './escalations/escalation.router';
+import { eventRouter } from './events/event.router';
 import { mayorRouter } from './mayor/mayor.router';
 import { rigRouter } from './rigs/rig.router';
 import { townRouter } from './town/town.router';
@@ -13,6 +14,7 @@ export const appRouter = router({
   escalation: escalationRouter,
   mayor: mayorRouter,
   town: townRouter,
+  event: eventRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,10 +1,12 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { TRPCClientError } from '@trpc/client';
-import { drizzle } from 'drizzle-orm/durable-sqlite';
+import { and, eq } from 'drizzle-orm';
+import { type DrizzleSqliteDODatabase, drizzle } from 'drizzle-orm/durable-sqlite';
 import { expect } from 'vitest';
 import { type AppRouter, createTownClient, type TownClient } from '../client/index';
 import * as townSchema from '../schema/town';
+import { eventIdOf } from '../server/events/shape';
 
 /** The Worker under test, reached the way a consumer would: the typed client over HTTP. */
 export function client(token = 'dev-token'): TownClient {
@@ -66,4 +68,36 @@ export function withTownDb<R>(
   fn: (db: ReturnType<typeof drizzle<typeof townSchema>>, storage: DurableObjectStorage) => R | Promise<R>,
 ) {
   return runInDurableObject(townStub(townId), (_instance, state) => fn(drizzle(state.storage, { schema: townSchema }), state.storage));
+}
+
+type EventListInput = Parameters<TownClient['event']['list']['query']>[0];
+
+/** Every event of the town's log matching the filter (following pages), oldest first. */
+export async function allEvents(input: EventListInput) {
+  const api = client();
+  const items = [];
+  let after = input.after;
+  for (;;) {
+    const page = await api.event.list.query({ ...input, after, limit: 200 });
+    items.push(...page.items);
+    if (page.nextCursor === null) return items;
+    after = page.nextCursor;
+  }
+}
+
+/** The ids of an escalation's routings (raised, then each re-escalation): the ids its notifications carry. */
+export async function routingEventIds(townId: string, escalationId: string): Promise<string[]> {
+  const routings = await allEvents({ townId, escalationId, types: ['escalation.raised', 'escalation.reescalated'] });
+  return routings.map((e) => e.id);
+}
+
+/** Inside the TownDO (a test's runInDurableObject): the id of the event that raised `escalationId`. */
+export function raisedEventIdIn(db: DrizzleSqliteDODatabase<typeof townSchema>, escalationId: string): string {
+  const row = db
+    .select({ seq: townSchema.events.seq })
+    .from(townSchema.events)
+    .where(and(eq(townSchema.events.escalationId, escalationId), eq(townSchema.events.type, 'escalation.raised')))
+    .get();
+  if (!row) throw new Error(`no escalation.raised event for ${escalationId}`);
+  return eventIdOf(row.seq);
 }

@@ -71,12 +71,16 @@ function shapeOf(p: (typeof procedures)[number]): Record<string, z.core.$ZodType
 const optional = (s: z.core.$ZodType) => ['optional', 'default', 'prefault'].includes(s._zod.def.type);
 const idFields = (p: (typeof procedures)[number]) => Object.keys(shapeOf(p)).filter((k) => ID_FIELDS.includes(k));
 
+/** Queries whose id fields are filters that must all match: one id is given (all of them match nothing). */
+const ONE_ID_FILTER: Record<string, string> = { 'event.list': 'convoyId' };
+
 /** A query's input in `townId`: its required fields, plus every field that names one of A's ids. */
 function queryInput(p: (typeof procedures)[number], townId: string) {
   const hints: Hints = { townId: () => townId };
+  const namesId = (k: string) => (ONE_ID_FILTER[p.path] ? k === ONE_ID_FILTER[p.path] : k in ids);
   const entries = Object.entries(shapeOf(p))
-    .filter(([k, s]) => k in ids || k === 'townId' || !optional(s))
-    .map(([k, s]) => [k, k in ids ? ids[k] : sample(s, [k], hints)]);
+    .filter(([k, s]) => namesId(k) || k === 'townId' || !optional(s))
+    .map(([k, s]) => [k, namesId(k) ? ids[k] : sample(s, [k], hints)]);
   return Object.fromEntries(entries);
 }
 

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
-import { escalationEventId } from '../server/escalations/escalation-notify';
 import { api, beadsFor, deliveredBeads, townTasks, townWithRigs } from './convoys/convoy-helpers';
-import { allRigBeads, withTownDb } from './helpers';
+import { allEvents, allRigBeads, withTownDb } from './helpers';
 import { settle } from './town-helpers';
 
 // Load that fits CI on 2 cores (larger runs belong in bench/): exact counts, and no call fails.
@@ -44,7 +43,9 @@ describe('load', () => {
 
     await settle(townId);
     const mail = await api.mayor.mail.list.query({ townId, limit: 200 });
-    expect(mail.items.map((m) => m.id).sort()).toEqual(ids.map((id) => escalationEventId(id, 0)).sort());
+    const raisedEvents = await allEvents({ townId, types: ['escalation.raised'] });
+    expect(raisedEvents.map((e) => e.escalationId).sort()).toEqual([...ids].sort());
+    expect(mail.items.map((m) => m.id).sort()).toEqual(raisedEvents.map((e) => e.id).sort());
     expect(mail.nextCursor).toBeNull();
     const counts = await withTownDb(townId, (db) => ({
       outbox: db.select().from(schema.outbox).all(),

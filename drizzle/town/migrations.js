@@ -9,8 +9,8 @@ import m0007 from './0007_rig_delivery_watermark.sql';
 import m0008 from './0008_escalation_idempotency_key.sql';
 import m0009 from './0009_rig_open_beads_index.sql';
 import m0010 from './0010_town_settings.sql';
-import m0011 from './0011_convoy-beads-one-index.sql';
-import m0012 from './0012_convoy-beads-rig-in-position-index.sql';
+import m0011 from './0011_event_log.sql';
+import m0012 from './0012_convoy-beads-one-index.sql';
 import journal from './meta/_journal.json';
 
 export default {

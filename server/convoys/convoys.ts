@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, sql } from 'drizzle-orm';
 import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
+import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
 import { orderedId } from '../ordered-id';
@@ -88,6 +89,7 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
     };
     db.insert(convoys).values(row).run();
     const { added, taskIds } = insertBeads(ctx, row.id, 0, input.beads);
+    appendEvent(ctx, { type: 'convoy.created', convoyId: row.id, data: { totalBeads: input.beads.length, rigs: taskIds.length } });
     logEvent('info', 'convoy.created', { townId: ctx.townId, convoyId: row.id, beads: input.beads.length, rigs: taskIds.length });
     return { ...toSummary(row), beads: added, taskIds };
   });
@@ -133,6 +135,14 @@ export async function addBeads(
       .get();
     if (!convoy) throw new Error(`convoy ${current.id} vanished inside its own transaction`);
     logEvent('info', 'convoy.beads_added', { townId: ctx.townId, convoyId: convoy.id, added: added.length, totalBeads: convoy.totalBeads });
+    appendEvent(ctx, { type: 'convoy.beads_added', convoyId: convoy.id, data: { added: added.length, totalBeads: convoy.totalBeads } });
+    if (current.status === 'landed') {
+      appendEvent(ctx, {
+        type: 'convoy.reopened',
+        convoyId: convoy.id,
+        data: { closedBeads: convoy.closedBeads, totalBeads: convoy.totalBeads },
+      });
+    }
     return { convoy, added, taskIds };
   });
   await deliverNow(ctx, taskIds);
@@ -150,7 +160,7 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
       .update(convoyBeads)
       .set({ status: 'closed' })
       .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId), eq(convoyBeads.status, 'open')))
-      .returning({ beadId: convoyBeads.beadId })
+      .returning({ rigId: convoyBeads.rigId })
       .get();
     if (!closed) {
       const convoy = requireConvoy(ctx, input.convoyId);
@@ -171,6 +181,7 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
     if (!convoy) throw new Error(`convoy_beads row of missing convoy ${input.convoyId}`);
     const counts = { closedBeads: convoy.closedBeads, totalBeads: convoy.totalBeads };
     logEvent('info', 'convoy.bead_closed', { townId: ctx.townId, convoyId: convoy.id, beadId: input.beadId, ...counts });
+    appendEvent(ctx, { type: 'convoy.bead_closed', convoyId: convoy.id, beadId: input.beadId, rigId: closed.rigId, data: counts });
     // A cancelled convoy still counts real closes but never lands.
     if (convoy.status === 'active' && convoy.totalBeads > 0 && convoy.closedBeads === convoy.totalBeads) return land(ctx, convoy.id);
     return toSummary(convoy);
@@ -188,9 +199,10 @@ function land(ctx: TownContext, convoyId: string): ConvoySummary {
   if (!row) throw new Error(`convoy ${convoyId} was not active when it landed`);
   const summary = toSummary(row);
   logEvent('info', 'convoy.landed', { townId: ctx.townId, convoyId, totalBeads: row.totalBeads });
-  // One event per landing: a reopened convoy lands again with a larger total, hence a new event id.
+  // One event per landing (a reopened convoy lands again: a new event); its notifications carry its id.
+  const eventId = appendEvent(ctx, { type: 'convoy.landed', convoyId, data: { totalBeads: row.totalBeads } });
   enqueueNotification(ctx, {
-    eventId: `convoy.landed:${row.id}:${row.totalBeads}`,
+    eventId,
     type: 'convoy.landed',
     data: { ...summary },
     channels: ['mayor', 'webhook'],
@@ -207,12 +219,9 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
     if (current.status === 'landed') throw new DomainError('CONFLICT', `convoy ${convoyId} has landed and cannot be cancelled`);
     db.update(convoys).set({ status: 'cancelled' }).where(eq(convoys.id, convoyId)).run();
     const convoy = { ...current, status: 'cancelled' as const };
-    logEvent('info', 'convoy.cancelled', {
-      townId: ctx.townId,
-      convoyId,
-      closedBeads: current.closedBeads,
-      totalBeads: current.totalBeads,
-    });
+    const counts = { closedBeads: current.closedBeads, totalBeads: current.totalBeads };
+    logEvent('info', 'convoy.cancelled', { townId: ctx.townId, convoyId, ...counts });
+    appendEvent(ctx, { type: 'convoy.cancelled', convoyId, data: counts });
     return { convoy, taskIds: scheduleCancelDeliveries(ctx, convoyId, convoyRigIds(ctx, convoyId)) };
   });
   await deliverNow(ctx, taskIds);

@@ -1,5 +1,6 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { convoyBeads, convoyRigDeliveries } from '../../schema/town';
+import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { rigStub } from '../rigs/stub';
 import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskHandler, type TaskResult } from '../scheduler';
@@ -82,14 +83,17 @@ async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery):
     `rig ${rigId} receiveBeads`,
   );
   // Only what this attempt sent: beads added meanwhile have later positions and stay pending.
-  ctx.db
-    .insert(convoyRigDeliveries)
-    .values({ convoyId, rigId, deliveredThrough: last.position })
-    .onConflictDoUpdate({
-      target: [convoyRigDeliveries.convoyId, convoyRigDeliveries.rigId],
-      set: { deliveredThrough: sql`max(${convoyRigDeliveries.deliveredThrough}, excluded.delivered_through)` },
-    })
-    .run();
+  ctx.db.transaction(() => {
+    ctx.db
+      .insert(convoyRigDeliveries)
+      .values({ convoyId, rigId, deliveredThrough: last.position })
+      .onConflictDoUpdate({
+        target: [convoyRigDeliveries.convoyId, convoyRigDeliveries.rigId],
+        set: { deliveredThrough: sql`max(${convoyRigDeliveries.deliveredThrough}, excluded.delivered_through)` },
+      })
+      .run();
+    appendEvent(ctx, { type: 'convoy.beads_delivered', convoyId, rigId, data: { sent: beads.length, created } });
+  });
   const durationMs = Math.round(performance.now() - started);
   logEvent('info', 'convoy.beads_delivered', { townId: ctx.townId, convoyId, rigId, sent: beads.length, created, durationMs });
   // More may be pending: the next attempt right away (the alarm).

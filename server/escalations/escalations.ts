@@ -1,6 +1,8 @@
-import { and, desc, eq } from 'drizzle-orm';
-import { escalations } from '../../schema/town';
+import { and, asc, desc, eq, inArray } from 'drizzle-orm';
+import { escalations, events } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
+import { appendEvent } from '../events/log';
+import { eventIdOf } from '../events/shape';
 import { logEvent } from '../log';
 import { CHANNEL_ORDER, type Channel } from '../notify/channel';
 import { type Delivery, deliveriesOf } from '../notify/delivery';
@@ -8,7 +10,7 @@ import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagina
 import { getRig } from '../rigs/registry';
 import type { Severity } from '../severity';
 import { iso, type TownContext } from '../town/context';
-import { escalationEventId, notifyEscalation } from './escalation-notify';
+import { notifyEscalation } from './escalation-notify';
 import { cancelReEscalation, scheduleReEscalation } from './reescalation-task';
 import { type Escalation, type EscalationRow, toEscalation } from './shape';
 
@@ -63,7 +65,7 @@ export function raiseEscalation(ctx: TownContext, input: RaiseEscalationInput): 
 function findByKey(ctx: TownContext, key: string): { escalation: Escalation; routedTo: Channel[] } | undefined {
   const row = ctx.db.select().from(escalations).where(eq(escalations.idempotencyKey, key)).get();
   if (!row) return undefined;
-  const channels = new Set(deliveriesOf(ctx, [escalationEventId(row.id, 0)]).map((d) => d.channel));
+  const channels = new Set(deliveriesOf(ctx, routingEventIds(ctx, row.id).slice(0, 1)).map((d) => d.channel));
   return { escalation: toEscalation(row), routedTo: CHANNEL_ORDER.filter((c) => channels.has(c)) };
 }
 
@@ -94,6 +96,7 @@ export function acknowledgeEscalation(ctx: TownContext, input: { escalationId: s
       .get();
     if (!updated) return getEscalation(ctx, input.escalationId);
     cancelReEscalation(ctx, updated.id);
+    appendEvent(ctx, { type: 'escalation.acknowledged', escalationId: updated.id, data: { severity: updated.severity } });
     logEvent('info', 'escalation.acknowledged', { townId: ctx.townId, escalationId: updated.id, by: updated.acknowledgedBy });
     return toEscalation(updated);
   });
@@ -128,6 +131,19 @@ export function listEscalations({ db }: TownContext, filter: EscalationFilter): 
 /** Every notification sent for an escalation (its raise and each re-escalation), with delivery state. */
 export function escalationDeliveries(ctx: TownContext, escalationId: string): Delivery[] {
   const row = findRow(ctx, escalationId);
-  const eventIds = Array.from({ length: row.reEscalationCount + 1 }, (_, n) => escalationEventId(row.id, n));
-  return deliveriesOf(ctx, eventIds);
+  return deliveriesOf(ctx, routingEventIds(ctx, row.id));
+}
+
+/**
+ * The ids of the escalation's routings (its raise, then each re-escalation), oldest first: the events
+ * whose notifications carry them. Read through the log's escalation index; pruned events are gone.
+ */
+function routingEventIds({ db }: TownContext, escalationId: string): string[] {
+  return db
+    .select({ seq: events.seq })
+    .from(events)
+    .where(and(eq(events.escalationId, escalationId), inArray(events.type, ['escalation.raised', 'escalation.reescalated'])))
+    .orderBy(asc(events.seq))
+    .all()
+    .map((r) => eventIdOf(r.seq));
 }

@@ -1,3 +1,4 @@
+import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { effectiveRouting, getRouting, type RoutingUpdate, type RoutingView, writeRouting } from '../notify/routing';
 import type { TownContext } from '../town/context';
@@ -15,7 +16,10 @@ export function setRouting(ctx: TownContext, update: RoutingUpdate): RoutingView
     writeRouting(ctx, update);
     const after = policyFrom(effectiveRouting(ctx));
     const policyChanged = before.staleAfterMs !== after.staleAfterMs || before.maxReEscalations !== after.maxReEscalations;
-    return policyChanged ? rescheduleOpenEscalations(ctx, after) : 0;
+    const rescheduled = policyChanged ? rescheduleOpenEscalations(ctx, after) : 0;
+    // The names of the fields set, never their values (a webhook URL or an address is not for the log).
+    appendEvent(ctx, { type: 'routing.changed', data: { fields: Object.keys(update), rescheduled } });
+    return rescheduled;
   });
   logEvent('info', 'escalation.routing_set', { townId: ctx.townId, fields: Object.keys(update), rescheduled });
   return getRouting(ctx);

@@ -29,6 +29,22 @@ export function deliveryRetryDelayMs(failedAttempts: number, random = Math.rando
 }
 
 type OutboxRow = typeof outbox.$inferSelect;
+
+/** A delivery that ended (delivered, or failed for good): what the town records about it. */
+export interface SettledDelivery {
+  /** The id of the event that caused the notification. */
+  eventId: string;
+  type: string;
+  channel: Channel;
+  status: 'delivered' | 'failed';
+  attempts: number;
+}
+
+/**
+ * Called in the transaction that records a settled delivery. Given by the TownDO (it appends the
+ * event-log row), so notify/ need not know the event log.
+ */
+export type OnDeliverySettled = (ctx: TownContext, delivery: SettledDelivery) => void;
 type MayorAnswer = Awaited<ReturnType<ReturnType<typeof mayorStub>['receiveMail']>>;
 
 /**
@@ -36,7 +52,12 @@ type MayorAnswer = Awaited<ReturnType<ReturnType<typeof mayorStub>['receiveMail'
  * owned by the DO instance (so it dies with it): a second alarm run (only tests start one concurrently)
  * must not send a row again while the first is still waiting for an answer.
  */
-export async function deliverOutboxTask(ctx: TownContext, task: Task, inFlight: Set<string>): Promise<TaskResult> {
+export async function deliverOutboxTask(
+  ctx: TownContext,
+  task: Task,
+  inFlight: Set<string>,
+  onSettled: OnDeliverySettled = () => {},
+): Promise<TaskResult> {
   const { outboxId } = task.payload as { outboxId: string };
   const row = ctx.db.select().from(outbox).where(eq(outbox.id, outboxId)).get();
   if (row?.status !== 'pending') return undefined;
@@ -51,7 +72,7 @@ export async function deliverOutboxTask(ctx: TownContext, task: Task, inFlight: 
   } finally {
     inFlight.delete(row.id);
   }
-  return recordAttempt(ctx, row, result, Math.round(performance.now() - started));
+  return recordAttempt(ctx, row, result, Math.round(performance.now() - started), onSettled);
 }
 
 async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
@@ -94,7 +115,7 @@ async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
   return sendEmail(ctx.env.EMAIL, { ...text, from: routing.emailFrom, to: routing.emailTo });
 }
 
-function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult, durationMs: number): TaskResult {
+function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult, durationMs: number, onSettled: OnDeliverySettled): TaskResult {
   const attempts = row.attempts + 1;
   const attempt = {
     townId: ctx.townId,
@@ -107,22 +128,31 @@ function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult, dur
   };
   const now = ctx.now();
   const stillPending = and(eq(outbox.id, row.id), eq(outbox.status, 'pending'));
+  const settled = { eventId: row.eventId, type: row.type, channel: row.channel, attempts };
   if (result.ok) {
-    ctx.db
-      .update(outbox)
-      .set({ status: 'delivered', attempts, lastError: null, deliveredAt: iso(now) })
-      .where(stillPending)
-      .run();
+    ctx.db.transaction(() => {
+      const updated = ctx.db
+        .update(outbox)
+        .set({ status: 'delivered', attempts, lastError: null, deliveredAt: iso(now) })
+        .where(stillPending)
+        .returning({ id: outbox.id })
+        .get();
+      if (updated) onSettled(ctx, { ...settled, status: 'delivered' });
+    });
     logEvent('info', 'outbox.delivered', attempt);
     return undefined;
   }
   const delay = result.final || result.gone ? null : deliveryRetryDelayMs(attempts);
   const status = delay === null ? 'failed' : 'pending';
-  ctx.db
-    .update(outbox)
-    .set({ status, attempts, lastError: result.error.slice(0, 500) })
-    .where(stillPending)
-    .run();
+  ctx.db.transaction(() => {
+    const updated = ctx.db
+      .update(outbox)
+      .set({ status, attempts, lastError: result.error.slice(0, 500) })
+      .where(stillPending)
+      .returning({ id: outbox.id })
+      .get();
+    if (updated && status === 'failed') onSettled(ctx, { ...settled, status });
+  });
   const fields = { ...attempt, error: result.error };
   logEvent(status === 'failed' ? 'error' : 'warn', status === 'failed' ? 'outbox.failed' : 'outbox.retry', fields);
   return delay === null ? undefined : { retryAt: now.getTime() + delay };

@@ -1,6 +1,7 @@
 import { and, asc, eq, exists, sql } from 'drizzle-orm';
 import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
+import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { iso, type TownContext } from '../town/context';
 
@@ -27,6 +28,7 @@ export function registerRig(ctx: TownContext, input: { name: string }): Rig {
     const id = crypto.randomUUID();
     const rig: Rig = { id, name: input.name, rigDoId: rigDoIdFor(env, townId, id).toString(), createdAt: iso(now()) };
     db.insert(rigs).values(rig).run();
+    appendEvent(ctx, { type: 'rig.registered', rigId: id, data: { name: input.name } });
     return rig;
   });
   logEvent('info', 'rig.registered', { townId, rigId: rig.id, name: input.name });
@@ -72,7 +74,10 @@ export function removeRig(ctx: TownContext, rigId: string): Rig {
     .limit(1)
     .get();
   if (busy) throw new DomainError('CONFLICT', `rig ${rigId} holds open beads of active convoy ${busy.convoyId}`);
-  ctx.db.delete(rigs).where(eq(rigs.id, rigId)).run();
+  ctx.db.transaction(() => {
+    ctx.db.delete(rigs).where(eq(rigs.id, rigId)).run();
+    appendEvent(ctx, { type: 'rig.removed', rigId, data: { name: rig.name } });
+  });
   logEvent('info', 'rig.removed', { townId: ctx.townId, rigId, name: rig.name });
   return rig;
 }

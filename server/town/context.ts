@@ -6,6 +6,8 @@ export interface TownContext {
   env: Env;
   townId: string;
   now: () => Date;
+  /** Called by appendEvent; the TownDO pushes what committed to live subscribers once the transaction is over. */
+  eventAppended?: () => void;
 }
 
 export const iso = (date: Date) => date.toISOString();

@@ -7,6 +7,8 @@ import { type Outcome, outcome } from '../errors';
 import * as escalations from '../escalations/escalations';
 import { REESCALATE_TASK_KIND, reEscalateTask } from '../escalations/reescalation-task';
 import { setRouting } from '../escalations/routing-update';
+import * as eventLog from '../events/log';
+import { recordDeliveryEvent } from '../events/notification-events';
 import { deliverOutboxTask } from '../notify/delivery';
 import { DELIVERY_TASK_KIND } from '../notify/outbox';
 import * as routing from '../notify/routing';
@@ -58,7 +60,7 @@ export class TownDO extends DurableObject<Env> {
     return {
       ...convoyTaskHandlers(ctx),
       [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
-      [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight),
+      [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight, recordDeliveryEvent),
       [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
     };
   }
@@ -158,6 +160,12 @@ export class TownDO extends DurableObject<Env> {
 
   setEscalationRouting(townId: string, update: routing.RoutingUpdate) {
     return this.run(townId, (c) => setRouting(c, update));
+  }
+
+  // The event log
+
+  listEvents(townId: string, input: eventLog.EventFilter & { after?: string; limit?: number }) {
+    return this.run(townId, (c) => eventLog.listEvents(c, input));
   }
 
   // Settings

@@ -1,6 +1,7 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { type HealthStatus, healthChecks, healthTargets, type TargetKind } from '../../schema/town';
 import { raiseEscalation } from '../escalations/escalations';
+import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
 import { iso, type TownContext } from '../town/context';
@@ -68,7 +69,9 @@ export function recordCheck(
     if (result.status === 'healthy') {
       if (failingSince !== null) {
         transition = 'recovered';
-        if (escalationId !== null) notifyRecovery(ctx, ref, { escalationId, failingSince, consecutiveFailures, recoveredAt: checkedAt });
+        const outage = { escalationId, failingSince, consecutiveFailures, recoveredAt: checkedAt };
+        const eventId = appendWatchdogEvent(ctx, 'watchdog.recovered', ref, outage);
+        if (escalationId !== null) notifyRecovery(ctx, ref, eventId, { ...outage, escalationId });
       }
       consecutiveFailures = 0;
       failingSince = null;
@@ -79,10 +82,12 @@ export function recordCheck(
       if (failingSince === null) {
         failingSince = checkedAt;
         transition = 'failing';
+        appendWatchdogEvent(ctx, 'watchdog.failing', ref, { escalationId: null, consecutiveFailures });
       }
       if (consecutiveFailures >= policy.failureThreshold && escalationId === null) {
         escalationId = escalate(ctx, ref, consecutiveFailures, result.error);
         transition = 'escalated';
+        appendWatchdogEvent(ctx, 'watchdog.escalated', ref, { escalationId, consecutiveFailures });
       }
     }
 
@@ -130,14 +135,30 @@ function escalate(ctx: TownContext, ref: TargetRef, failures: number, error: str
   return escalation.id;
 }
 
+/** A watchdog transition in the event log: the target (a rig's id as `rigId`) and the outage's escalation. */
+function appendWatchdogEvent(
+  ctx: TownContext,
+  type: 'watchdog.failing' | 'watchdog.escalated' | 'watchdog.recovered',
+  ref: TargetRef,
+  outage: { escalationId: string | null; consecutiveFailures: number },
+): string {
+  return appendEvent(ctx, {
+    type,
+    rigId: ref.kind === 'rig' ? ref.target : null,
+    escalationId: outage.escalationId,
+    data: { target: ref.target, kind: ref.kind, consecutiveFailures: outage.consecutiveFailures },
+  });
+}
+
 function notifyRecovery(
   ctx: TownContext,
   ref: TargetRef,
+  eventId: string,
   outage: { escalationId: string; failingSince: string; consecutiveFailures: number; recoveredAt: string },
 ): void {
   enqueueNotification(ctx, {
-    // One recovery per escalated outage, whatever retries happen.
-    eventId: `watchdog.recovered:${outage.escalationId}`,
+    // One recovery per escalated outage: the recovery event's id, the same on every retry.
+    eventId,
     type: 'watchdog.recovered',
     data: { ...ref, ...outage },
     channels: ['mayor', 'webhook'],

@@ -1,8 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { escalationEventId } from '../../server/escalations/escalation-notify';
 import { webhookUrlProblem } from '../../server/notify/routing';
-import { client, devSigningSecret, expectTrpcError } from '../helpers';
+import { client, devSigningSecret, expectTrpcError, routingEventIds } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { outboxRows, settle, townWithRig } from '../town-helpers';
 
@@ -44,9 +43,14 @@ describe('escalation routing', () => {
     expect(raised.critical.routedTo).toEqual(['mayor', 'webhook', 'email']);
     // Low: recorded and logged, nothing else.
     expect(lowLog).toMatchObject({ level: 'info', event: 'escalation.raised', severity: 'low', routedTo: [] });
-    expect((await outboxRows(townId)).some((r) => r.eventId === escalationEventId(raised.low.id, 0))).toBe(false);
+    const [lowEvent] = await routingEventIds(townId, raised.low.id);
+    expect(lowEvent).toMatch(/^\d{16}$/); // recorded in the log, though routed nowhere
+    expect((await outboxRows(townId)).some((r) => r.eventId === lowEvent)).toBe(false);
 
-    const event = (s: keyof typeof raised) => escalationEventId(raised[s].id, 0);
+    const eventIds = Object.fromEntries(
+      await Promise.all(Object.entries(raised).map(async ([s, r]) => [s, (await routingEventIds(townId, r.id))[0]] as const)),
+    );
+    const event = (s: keyof typeof raised) => eventIds[s];
     const mail = (await api.mayor.mail.list.query({ townId })).items;
     expect(mail.map((m) => m.id).sort()).toEqual([event('medium'), event('high'), event('critical')].sort());
     const highMail = mail.find((m) => m.id === event('high'));
@@ -87,7 +91,7 @@ describe('escalation routing', () => {
     await settle(townId);
     expect(routedTo).toEqual(['mayor']);
     expect((await outboxRows(townId)).map((r) => r.channel)).toEqual(['mayor']);
-    expect((await api.mayor.mail.list.query({ townId })).items.map((m) => m.id)).toEqual([escalationEventId(escalation.id, 0)]);
+    expect((await api.mayor.mail.list.query({ townId })).items.map((m) => m.id)).toEqual(await routingEventIds(townId, escalation.id));
     expect(emailSend).not.toHaveBeenCalled();
   });
 

@@ -1,7 +1,6 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { escalationEventId } from '../../server/escalations/escalation-notify';
-import { client, townStub } from '../helpers';
+import { client, routingEventIds, townStub } from '../helpers';
 import { settle, townWithRig } from '../town-helpers';
 
 // Re-escalation driven by the TownDO's one alarm, with the clock moved by a fake Date.
@@ -55,9 +54,10 @@ describe('re-escalation', () => {
 
     // Low was logged only; the bump to medium mailed the Mayor, the bump to high too.
     const mail = (await api.mayor.mail.list.query({ townId })).items;
+    const [, bump1, bump2] = await routingEventIds(townId, escalation.id);
     expect(mail.map((m) => [m.id, m.type])).toEqual([
-      [escalationEventId(escalation.id, 2), 'escalation.reescalated'],
-      [escalationEventId(escalation.id, 1), 'escalation.reescalated'],
+      [bump2, 'escalation.reescalated'],
+      [bump1, 'escalation.reescalated'],
     ]);
     expect(mail[1]?.subject).toContain('Re-escalated to MEDIUM (raised as low');
   });

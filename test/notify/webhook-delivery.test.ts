@@ -2,12 +2,11 @@ import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { escalationEventId } from '../../server/escalations/escalation-notify';
 import { raiseEscalation } from '../../server/escalations/escalations';
 import { deliverOutboxTask, MAX_DELIVERY_ATTEMPTS } from '../../server/notify/delivery';
 import { postWebhook } from '../../server/notify/webhook';
 import { openTownDb } from '../../server/town/db';
-import { client, devSigningSecret } from '../helpers';
+import { client, devSigningSecret, raisedEventIdIn, routingEventIds } from '../helpers';
 import { hookUrl, planHook, receivedHooks } from '../receiver';
 import { outboxRows, settle, townWithRig } from '../town-helpers';
 
@@ -42,7 +41,7 @@ describe('webhook delivery', () => {
     await planHook(townId, { failures: 3, status: 503 });
     vi.useFakeTimers({ toFake: ['Date'] });
     const { escalation } = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'high', message: 'db down' });
-    const eventId = escalationEventId(escalation.id, 0);
+    const [eventId] = await routingEventIds(townId, escalation.id);
     await settle(townId);
     const webhook = async () =>
       (await api.escalation.deliveries.query({ townId, escalationId: escalation.id })).find((d) => d.channel === 'webhook');
@@ -98,7 +97,8 @@ describe('webhook delivery', () => {
     await evictDurableObject(stub); // before the second's first attempt may have run
     await advance(townId, 10_000);
     const ok = (await receivedHooks(townId)).filter((h) => h.status === 200).map((h) => h.headers['webhook-id']);
-    expect(ok.sort()).toEqual([escalationEventId(first.escalation.id, 0), escalationEventId(second.escalation.id, 0)].sort());
+    const expected = [...(await routingEventIds(townId, first.escalation.id)), ...(await routingEventIds(townId, second.escalation.id))];
+    expect(ok.sort()).toEqual(expected.sort());
     expect((await outboxRows(townId)).every((r) => r.status === 'delivered')).toBe(true);
     expect((await api.mayor.mail.list.query({ townId })).items).toHaveLength(2);
   });
@@ -153,7 +153,7 @@ describe('webhook delivery', () => {
         now: () => new Date(),
       };
       const { escalation } = raiseEscalation(ctx, { sourceRigId: 'town-container', severity: 'high', message: 'no secret' });
-      const id = `${escalationEventId(escalation.id, 0)}:webhook`;
+      const id = `${raisedEventIdIn(ctx.db, escalation.id)}:webhook`;
       const task = { id: `outbox:${id}`, kind: 'outbox.deliver', payload: { outboxId: id }, attempts: 0 };
       const result = await deliverOutboxTask(ctx, task, new Set());
       expect(result).toMatchObject({ retryAt: expect.any(Number) });

@@ -2,14 +2,13 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DomainError } from '../../server/errors';
-import { escalationEventId } from '../../server/escalations/escalation-notify';
 import { raiseEscalation } from '../../server/escalations/escalations';
 import { setRouting } from '../../server/escalations/routing-update';
 import { deliverOutboxTask } from '../../server/notify/delivery';
 import { privateHostProblem } from '../../server/notify/private-address';
 import { webhookUrlProblem } from '../../server/notify/routing';
 import { openTownDb } from '../../server/town/db';
-import { client } from '../helpers';
+import { client, raisedEventIdIn } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { outboxRows, townWithRig } from '../town-helpers';
 
@@ -139,7 +138,7 @@ describe('webhook URL policy in a deployed town', () => {
       const ctx = { db: await openTownDb(state.storage), env: deployed(over), townId, now: () => new Date() };
       const { escalation, routedTo } = raiseEscalation(ctx, { sourceRigId: 'town-container', severity: 'high', message: 'x' });
       expect(routedTo).toContain('webhook');
-      const id = `${escalationEventId(escalation.id, 0)}:webhook`;
+      const id = `${raisedEventIdIn(ctx.db, escalation.id)}:webhook`;
       const task = { id: `outbox:${id}`, kind: 'outbox.deliver', payload: { outboxId: id }, attempts: 0 };
       expect(await deliverOutboxTask(ctx, task, new Set())).toBeUndefined(); // final: no retry
       return id;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
-import { client, newTownId, withTownDb } from '../helpers';
+import { allEvents, client, newTownId, withTownDb } from '../helpers';
 import { escalationsOf, setRigHealth, tuneWatchdog } from './watchdog-helpers';
 
 const api = client();
@@ -61,7 +61,9 @@ describe('watchdog outages', () => {
     });
     const notified = await recoveries(townId);
     expect(notified.map((n) => n.channel)).toEqual(['mayor']); // no webhook configured in this town
-    expect(notified[0]?.eventId).toBe(`watchdog.recovered:${escalation?.id}`);
+    const [recoveredEvent] = await allEvents({ townId, types: ['watchdog.recovered'] });
+    expect(recoveredEvent).toMatchObject({ rigId: sick.id, escalationId: escalation?.id });
+    expect(notified[0]?.eventId).toBe(recoveredEvent?.id);
     expect(notified[0]?.payload.data).toMatchObject({
       target: sick.id,
       kind: 'rig',
