@@ -16,6 +16,9 @@ export const convoys = sqliteTable(
     createdBy: text('created_by'),
     createdAt: text('created_at').notNull(),
     landedAt: text('landed_at'),
+    cancelledAt: text('cancelled_at'),
+    // Set when retention compacts the convoy: its bead rows are gone (convoy_rig_counts keeps per-rig figures).
+    compactedAt: text('compacted_at'),
     // The caller's key for a create: retrying a create with it returns the first convoy.
     idempotencyKey: text('idempotency_key'),
   },
@@ -24,7 +27,25 @@ export const convoys = sqliteTable(
     index('convoys_created_idx').on(t.createdAt, t.id),
     index('convoys_status_created_idx').on(t.status, t.createdAt, t.id),
     uniqueIndex('convoys_idempotency_key_unique').on(t.idempotencyKey),
+    // Compaction's candidates (not yet compacted, landed or cancelled, oldest first) without reading
+    // the convoys already compacted. A close does not touch it (closed_beads is in no index).
+    index('convoys_compaction_idx').on(t.compactedAt, t.status, t.createdAt),
   ],
+);
+
+/**
+ * Per-rig figures of a compacted convoy, written as its bead rows are deleted (added up batch by
+ * batch), so `totalBeads`/`closedBeads` per rig outlive the beads.
+ */
+export const convoyRigCounts = sqliteTable(
+  'convoy_rig_counts',
+  {
+    convoyId: text('convoy_id').notNull(),
+    rigId: text('rig_id').notNull(),
+    totalBeads: integer('total_beads').notNull().default(0),
+    closedBeads: integer('closed_beads').notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.convoyId, t.rigId] })],
 );
 
 export const convoyBeads = sqliteTable(

@@ -11,6 +11,7 @@ import m0009 from './0009_rig_open_beads_index.sql';
 import m0010 from './0010_town_settings.sql';
 import m0011 from './0011_event_log.sql';
 import m0012 from './0012_convoy-beads-one-index.sql';
+import m0013 from './0013_retention-compaction.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -29,5 +30,6 @@ export default {
     m0010,
     m0011,
     m0012,
+    m0013,
   },
 };

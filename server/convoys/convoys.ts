@@ -85,6 +85,8 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
       createdBy: input.createdBy ?? null,
       createdAt: iso(ctx.now()),
       landedAt: null,
+      cancelledAt: null,
+      compactedAt: null,
       idempotencyKey: input.idempotencyKey ?? null,
     };
     db.insert(convoys).values(row).run();
@@ -124,6 +126,8 @@ export async function addBeads(
   const { convoy, added, taskIds } = db.transaction(() => {
     const current = requireConvoy(ctx, input.convoyId);
     if (current.status === 'cancelled') throw new DomainError('CONFLICT', `convoy ${input.convoyId} is cancelled`);
+    // Its beads are gone, and with them what an idempotency key's retry is checked against.
+    if (current.compactedAt) throw new DomainError('CONFLICT', `convoy ${input.convoyId} was compacted; create a new convoy`);
     requireRigs(ctx, input.beads);
     const { added, taskIds } = insertBeads(ctx, current.id, current.totalBeads, input.beads, ids);
     if (added.length === 0) return { convoy: current, added, taskIds };
@@ -217,7 +221,10 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
     const current = requireConvoy(ctx, convoyId);
     if (current.status === 'cancelled') return { convoy: current, taskIds: [] };
     if (current.status === 'landed') throw new DomainError('CONFLICT', `convoy ${convoyId} has landed and cannot be cancelled`);
-    db.update(convoys).set({ status: 'cancelled' }).where(eq(convoys.id, convoyId)).run();
+    db.update(convoys)
+      .set({ status: 'cancelled', cancelledAt: iso(ctx.now()) })
+      .where(eq(convoys.id, convoyId))
+      .run();
     const convoy = { ...current, status: 'cancelled' as const };
     const counts = { closedBeads: current.closedBeads, totalBeads: current.totalBeads };
     logEvent('info', 'convoy.cancelled', { townId: ctx.townId, convoyId, ...counts });

@@ -13,6 +13,8 @@ export interface ConvoySummary {
   createdBy: string | null;
   createdAt: string;
   landedAt: string | null;
+  /** Set once retention compacted the convoy: its beads are no longer listed (its figures stay). */
+  compactedAt: string | null;
 }
 
 export interface ConvoyBead {
@@ -27,8 +29,8 @@ export interface Convoy extends ConvoySummary {
 }
 
 export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {
-  const { id, title, status, totalBeads, closedBeads, createdBy, createdAt, landedAt } = row;
-  return { id, title, status, totalBeads, closedBeads, createdBy, createdAt, landedAt };
+  const { id, title, status, totalBeads, closedBeads, createdBy, createdAt, landedAt, compactedAt } = row;
+  return { id, title, status, totalBeads, closedBeads, createdBy, createdAt, landedAt, compactedAt };
 }
 
 export function toConvoyBead(row: Pick<typeof convoyBeads.$inferSelect, 'beadId' | 'rigId' | 'title' | 'status'>): ConvoyBead {

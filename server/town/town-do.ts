@@ -19,7 +19,10 @@ import * as watchdog from '../watchdog/watchdog';
 import type { TownContext } from './context';
 import { openTownDb, type TownDb } from './db';
 import { claimTown, storedTownId } from './identity';
+import { maintenanceTask } from './maintenance';
+import { MAINTENANCE_TASK_KIND } from './maintenance-schedule';
 import * as settings from './settings';
+import { townStats } from './stats';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
 export class TownDO extends DurableObject<Env> {
@@ -62,6 +65,7 @@ export class TownDO extends DurableObject<Env> {
       [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
       [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight, recordDeliveryEvent),
       [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
+      [MAINTENANCE_TASK_KIND]: maintenanceTask(ctx, () => this.ctx.storage.sql.databaseSize),
     };
   }
 
@@ -176,5 +180,9 @@ export class TownDO extends DurableObject<Env> {
 
   setSettings(townId: string, update: settings.TownSettingsUpdate) {
     return this.run(townId, (c) => settings.setSettings(c, update));
+  }
+
+  stats(townId: string) {
+    return this.run(townId, (c) => townStats(c, this.ctx.storage.sql.databaseSize));
   }
 }

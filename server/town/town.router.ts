@@ -23,4 +23,5 @@ export const townRouter = router({
       }),
     )
     .mutation(async ({ ctx, input: { townId, ...update } }) => unwrap(await townStub(ctx.env, townId).setSettings(townId, update))),
+  stats: procedure.input(townInput).query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).stats(input.townId))),
 });

@@ -35,6 +35,7 @@ describe('convoy.list', () => {
       createdBy: null,
       createdAt: new Date(start + 4000).toISOString(),
       landedAt: null,
+      compactedAt: null,
     });
     vi.setSystemTime(start + 10_000);
     await api.convoy.create.mutate({ townId, title: 'newer', beads }); // appears on page 1 only, never shifts later pages

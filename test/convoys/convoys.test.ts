@@ -27,6 +27,7 @@ describe('convoy lifecycle', () => {
       createdBy: 'mayor',
       createdAt: expect.any(String),
       landedAt: null,
+      compactedAt: null,
       beads: [
         { id: expect.any(String), rigId: rigs.alpha, title: 'schema', status: 'open' },
         { id: expect.any(String), rigId: rigs.beta, title: 'ui', status: 'open' },
