@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -43,6 +43,12 @@ export default async function setup(project: TestProject) {
   return async () => {
     await new Promise((resolve) => server.close(resolve));
     if (rows.length === 0) return;
+    // The wrangler-dev scenario runs outside workerd (npm run bench:big-convoy) and leaves its rows here.
+    const bigConvoy = join(dirname(fileURLToPath(import.meta.url)), 'big-convoy.json');
+    if (existsSync(bigConvoy)) {
+      const run = JSON.parse(readFileSync(bigConvoy, 'utf8')) as { date: string; rows: BenchRow[] };
+      rows.push(...run.rows.map((r) => ({ ...r, note: `${r.note ? `${r.note}; ` : ''}\`npm run bench:big-convoy\`, ${run.date}` })));
+    }
     // Files finish in whatever order vitest ran them; scenarios are numbered, rows keep their order within one.
     rows.sort((a, b) => a.scenario.localeCompare(b.scenario, 'en', { numeric: true }));
     const cell = (r: BenchRow) => [
