@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
@@ -68,7 +68,7 @@ export default async function setup(project: TestProject) {
     const doc = `# Benchmark results
 
 Command: \`npm run bench\` (inside workerd via \`@cloudflare/vitest-plugin\`, local DO SQLite).
-Machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.
+Machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (the machine is shared).
 Date: ${new Date().toISOString()}.
 
 Each figure is a median over repeated runs; each ratio is against a raw baseline measured in the same run.
