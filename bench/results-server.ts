@@ -68,7 +68,9 @@ export default async function setup(project: TestProject) {
     const doc = `# Benchmark results
 
 Command: \`npm run bench\` (inside workerd via \`@cloudflare/vitest-plugin\`, local DO SQLite).
-Machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' / ')} (the machine is shared).
+Machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} (the machine is shared).
 Date: ${new Date().toISOString()}.
 
 Each figure is a median over repeated runs; each ratio is against a raw baseline measured in the same run.
