@@ -14,7 +14,7 @@ import { benchTown, quietLogs, spreadBeads, townStub, value } from './town';
 const SCENARIO = '2. beadClosed (10 vs 10,000 beads)';
 const RIG_COUNT = 10;
 const LARGE_BEADS = 10_000;
-const BEADS_PER_CALL = 1_000; // convoy.create / addBeads accept at most this many per call
+const BEADS_PER_CALL = 1_000; // per convoy.create / addBeads call
 const TARGET_RATIO = 1.2;
 const TARGET_ROWS_READ = 5;
 // 5 since the event log (issue 12): the bead row and its index entry, the convoy's counter, the event row and its convoy index entry.

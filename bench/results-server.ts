@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
@@ -43,6 +43,12 @@ export default async function setup(project: TestProject) {
   return async () => {
     await new Promise((resolve) => server.close(resolve));
     if (rows.length === 0) return;
+    // The wrangler-dev scenario runs outside workerd (npm run bench:big-convoy) and leaves its rows here.
+    const bigConvoy = join(dirname(fileURLToPath(import.meta.url)), 'big-convoy.json');
+    if (existsSync(bigConvoy)) {
+      const run = JSON.parse(readFileSync(bigConvoy, 'utf8')) as { date: string; rows: BenchRow[] };
+      rows.push(...run.rows.map((r) => ({ ...r, note: `${r.note ? `${r.note}; ` : ''}\`npm run bench:big-convoy\`, ${run.date}` })));
+    }
     // Files finish in whatever order vitest ran them; scenarios are numbered, rows keep their order within one.
     rows.sort((a, b) => a.scenario.localeCompare(b.scenario, 'en', { numeric: true }));
     const cell = (r: BenchRow) => [
@@ -62,7 +68,9 @@ export default async function setup(project: TestProject) {
     const doc = `# Benchmark results
 
 Command: \`npm run bench\` (inside workerd via \`@cloudflare/vitest-plugin\`, local DO SQLite).
-Machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.
+Machine: ${cpus().length} × ${cpu}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average at the end ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} (the machine is shared).
 Date: ${new Date().toISOString()}.
 
 Each figure is a median over repeated runs; each ratio is against a raw baseline measured in the same run.

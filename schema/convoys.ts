@@ -16,6 +16,9 @@ export const convoys = sqliteTable(
     createdBy: text('created_by'),
     createdAt: text('created_at').notNull(),
     landedAt: text('landed_at'),
+    cancelledAt: text('cancelled_at'),
+    // Set when retention compacts the convoy: its bead rows are gone (rig_progress keeps per-rig figures).
+    compactedAt: text('compacted_at'),
     // The caller's key for a create: retrying a create with it returns the first convoy.
     idempotencyKey: text('idempotency_key'),
     // Per-rig progress, {rigId: [totalBeads, closedBeads]}, and the close-time sketch, {bucket: count}
@@ -29,6 +32,9 @@ export const convoys = sqliteTable(
     index('convoys_created_idx').on(t.createdAt, t.id),
     index('convoys_status_created_idx').on(t.status, t.createdAt, t.id),
     uniqueIndex('convoys_idempotency_key_unique').on(t.idempotencyKey),
+    // Compaction's candidates (not yet compacted, landed or cancelled, oldest first) without reading
+    // the convoys already compacted. A close does not touch it (closed_beads is in no index).
+    index('convoys_compaction_idx').on(t.compactedAt, t.status, t.createdAt),
   ],
 );
 
@@ -50,10 +56,10 @@ export const convoyBeads = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.convoyId, t.beadId] }),
     check('convoy_beads_status_check', sql`${t.status} in ('open', 'closed')`),
-    index('convoy_beads_position_idx').on(t.convoyId, t.position),
-    index('convoy_beads_rig_idx').on(t.convoyId, t.rigId, t.position),
-    // A rig's open beads, across convoys (removing a rig that still holds some is refused).
-    index('convoy_beads_rig_status_idx').on(t.rigId, t.status),
+    // The only secondary index: every index is one more row written per bead (bench/convoy-create).
+    // A rig's pending beads are read along it too: `rig_id` in the index filters them without
+    // reading other rigs' rows. A close touches none of it.
+    index('convoy_beads_position_rig_idx').on(t.convoyId, t.position, t.rigId),
   ],
 );
 

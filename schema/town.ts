@@ -33,4 +33,5 @@ export * from './events';
 export * from './notify';
 export * from './rigs';
 export { schedule } from './schedule';
+export * from './storage';
 export * from './watchdog';

@@ -1,5 +1,5 @@
 /** Largest request body accepted; larger ones are refused with 413 before any parsing. */
-export const MAX_REQUEST_BODY_BYTES = 1024 * 1024;
+export const MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
 
 const tooLarge = () =>
   Response.json(

@@ -137,8 +137,8 @@ async function endState(run: Run) {
     tasks: db
       .select({ kind: schema.schedule.kind })
       .from(schema.schedule)
-      // Recurring housekeeping (the pulse, the event log's pruning) is not part of a flow's end state.
-      .where(notInArray(schema.schedule.kind, ['watchdog.heartbeat', 'events.prune']))
+      // Recurring housekeeping (the pulse, the event log's pruning, storage maintenance) is not part of a flow's end state.
+      .where(notInArray(schema.schedule.kind, ['watchdog.heartbeat', 'events.prune', 'storage.maintenance']))
       .all()
       .map((t) => t.kind)
       .sort(),

@@ -147,20 +147,20 @@ const LIMITS: Row[] = [
     },
   ),
   range(
-    'beads per `convoy.create` 1–1,000',
+    'beads per `convoy.create` 1–10,000',
     'convoy.create',
     'beads',
     (f, v) => ({ ...create(f), beads: beads(f, v as number) }),
     1,
-    1_000,
+    10_000,
   ),
   range(
-    'beads per `convoy.addBeads` 1–1,000',
+    'beads per `convoy.addBeads` 1–10,000',
     'convoy.addBeads',
     'beads',
     (f, v) => ({ ...add(f), beads: beads(f, v as number) }),
     1,
-    1_000,
+    10_000,
   ),
   chars('`createdBy` 1–128 chars', 'convoy.create', 'createdBy', (f, v) => ({ ...create(f), createdBy: v }), 128),
   chars('`idempotencyKey` 1–128 chars', 'convoy.create', 'idempotencyKey', (f, v) => ({ ...create(f), idempotencyKey: v }), 128),
@@ -263,14 +263,14 @@ describe('documented limits (README "Limits")', () => {
     expect(error?.message).toContain(`${row.field}:`);
   });
 
-  it('request body: 1 MiB (1,048,576 bytes) is parsed; one byte more is 413', async () => {
+  it('request body: 4 MiB (4,194,304 bytes) is parsed; one byte more is 413', async () => {
     const sized = (bytes: number) => {
       const head = JSON.stringify({ townId: fixture.townId, name: 'a', pad: '' });
       return `${head.slice(0, -2)}${x(bytes - head.length)}"}`;
     };
-    expect(sized(1_048_576)).toHaveLength(1_048_576);
-    expect((await call('rig.register', 'mutation', null, sized(1_048_576))).status).toBe(400); // parsed: `pad` is refused
-    expect((await call('rig.register', 'mutation', null, sized(1_048_577))).status).toBe(413);
+    expect(sized(4_194_304)).toHaveLength(4_194_304);
+    expect((await call('rig.register', 'mutation', null, sized(4_194_304))).status).toBe(400); // parsed: `pad` is refused
+    expect((await call('rig.register', 'mutation', null, sized(4_194_305))).status).toBe(413);
   });
 
   it('watchdog history: 50 checks kept per target', async () => {

@@ -5,13 +5,12 @@ import { EVENT_TYPES } from '../events/shape';
 import { pageInput } from '../pagination';
 import { townStub } from '../town/stub';
 import { entityId, procedure, router, townInput } from '../trpc';
-import { DELIVERY_MAX_BEADS } from './delivery';
 
 export const CONVOY_TITLE_MAX_CHARS = 200;
 export const BEAD_TITLE_MAX_CHARS = 200;
 export const BEAD_BODY_MAX_CHARS = 10_000;
-// One call's beads fit one delivery per rig.
-export const CONVOY_BEADS_PER_CALL_MAX = DELIVERY_MAX_BEADS;
+// One call's beads fit one delivery per rig (DELIVERY_MAX_BEADS, DELIVERY_MAX_CHARS), since a call's body is capped too.
+export const CONVOY_BEADS_PER_CALL_MAX = 10_000;
 
 const title = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const newBead = z.strictObject({

@@ -5,21 +5,14 @@ import { resolveForConvoy } from '../escalations/lifecycle';
 import { appendEvent } from '../events/log';
 import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
+import { orderedId } from '../ordered-id';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
 import { iso, type TownContext } from '../town/context';
+import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
 import { firstBeadIds } from './beads-page';
 import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './delivery';
 import { addToRigProgress, closeInRigProgress, closeInSketch, initialRigProgress } from './rig-progress';
-import {
-  type Convoy,
-  type ConvoyBead,
-  type ConvoyStatus,
-  type ConvoySummary,
-  type ConvoyWithBeadIds,
-  toConvoy,
-  toConvoyBead,
-  toSummary,
-} from './views';
+import { type Convoy, type ConvoyStatus, type ConvoySummary, type ConvoyWithBeadIds, toConvoy, toConvoyBead, toSummary } from './views';
 
 // Convoys: titled batches of beads spread over rigs, landing when every bead is closed. Multi-row
 // writes run in one `db.transaction` (statements go through `db`, the same DO SQLite connection).
@@ -53,42 +46,20 @@ function requireRigs({ db }: TownContext, beads: readonly NewBead[]): void {
 /**
  * Inserts the beads and schedules delivery of the new ones. Under ids derived from an idempotency key
  * (`ids`), a bead already in the convoy is skipped, so a retried call adds nothing twice; otherwise
- * ids are fresh and nothing can collide. Returns the beads that are new.
+ * ids are fresh and nothing can collide. New beads take the next positions, without gaps. Returns the
+ * beads that are new.
  */
 function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: readonly NewBead[], ids?: readonly string[]) {
-  // Built once per call, not once per bead: building the query cost ~3× executing it (bench/convoy-create).
-  const values = {
-    convoyId,
-    beadId: sql.placeholder('beadId'),
-    rigId: sql.placeholder('rigId'),
-    title: sql.placeholder('title'),
-    body: sql.placeholder('body'),
-    position: sql.placeholder('position'),
-  };
-  const insertNew = ctx.db.insert(convoyBeads).values(values).prepare();
-  const insertUnlessPresent = ctx.db
-    .insert(convoyBeads)
-    .values(values)
-    .onConflictDoNothing()
-    .returning({ id: convoyBeads.beadId })
-    .prepare();
-  const added: ConvoyBead[] = [];
+  const present = ids ? existingBeadIds(ctx.db, convoyId, ids) : new Set<string>();
+  const rows: BeadRow[] = [];
   beads.forEach((bead, i) => {
-    const row = {
-      convoyId,
-      beadId: ids?.[i] ?? crypto.randomUUID(),
-      rigId: bead.rigId,
-      title: bead.title,
-      body: bead.body ?? null,
-      position: first + added.length,
-    };
-    if (ids) {
-      if (!insertUnlessPresent.get(row)) return;
-    } else {
-      insertNew.run(row);
-    }
-    added.push(toConvoyBead({ ...row, status: 'open' }));
+    const beadId = ids?.[i] ?? orderedId();
+    if (present.has(beadId)) return;
+    present.add(beadId); // the same derived id twice in one call is one bead
+    rows.push({ beadId, rigId: bead.rigId, title: bead.title, body: bead.body ?? null, position: first + rows.length });
   });
+  insertBeadRows(ctx.db, convoyId, rows);
+  const added = rows.map((row) => toConvoyBead({ ...row, status: 'open' }));
   return {
     added,
     taskIds: scheduleBeadDeliveries(
@@ -108,7 +79,7 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
       if (existing) return { convoyId: existing.id, taskIds: [], beadIds: null };
     }
     requireRigs(ctx, input.beads);
-    const id = crypto.randomUUID();
+    const id = orderedId();
     db.insert(convoys)
       .values({
         id,
@@ -154,6 +125,8 @@ export async function addBeads(
   const { convoy, added, taskIds } = db.transaction(() => {
     const current = requireConvoy(ctx, input.convoyId);
     if (current.status === 'cancelled') throw new DomainError('CONFLICT', `convoy ${input.convoyId} is cancelled`);
+    // Its beads are gone, and with them what an idempotency key's retry is checked against.
+    if (current.compactedAt) throw new DomainError('CONFLICT', `convoy ${input.convoyId} was compacted; create a new convoy`);
     requireRigs(ctx, input.beads);
     const { added, taskIds } = insertBeads(ctx, current.id, current.totalBeads, input.beads, ids);
     if (added.length === 0) return { convoy: current, added, taskIds };
@@ -261,7 +234,10 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
     const current = requireConvoy(ctx, convoyId);
     if (current.status === 'cancelled') return { convoy: current, taskIds: [] };
     if (current.status === 'landed') throw new DomainError('CONFLICT', `convoy ${convoyId} has landed and cannot be cancelled`);
-    db.update(convoys).set({ status: 'cancelled' }).where(eq(convoys.id, convoyId)).run();
+    db.update(convoys)
+      .set({ status: 'cancelled', cancelledAt: iso(ctx.now()) })
+      .where(eq(convoys.id, convoyId))
+      .run();
     const convoy = { ...current, status: 'cancelled' as const };
     const counts = { closedBeads: current.closedBeads, totalBeads: current.totalBeads };
     logEvent('info', 'convoy.cancelled', { townId: ctx.townId, convoyId, ...counts });

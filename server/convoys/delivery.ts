@@ -21,7 +21,12 @@ export const DELIVER_BEADS_TASK_KIND = 'convoy.deliverBeads';
 export const DELIVER_CANCEL_TASK_KIND = 'convoy.deliverCancel';
 
 /** The most beads one delivery RPC carries; a rig with more pending gets them over several attempts. */
-export const DELIVERY_MAX_BEADS = 1_000;
+export const DELIVERY_MAX_BEADS = 10_000;
+/**
+ * The most title and body characters one delivery RPC carries (a DO RPC message is capped at 32 MiB):
+ * a rig that was down while many large beads piled up gets them over several attempts.
+ */
+export const DELIVERY_MAX_CHARS = 8 * 1024 * 1024;
 
 interface RigDelivery {
   convoyId: string;
@@ -68,9 +73,10 @@ async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery):
     .orderBy(asc(convoyBeads.position))
     .limit(DELIVERY_MAX_BEADS)
     .all();
-  const last = pending.at(-1);
+  const batch = withinChars(pending, DELIVERY_MAX_CHARS);
+  const last = batch.at(-1);
   if (!last) return undefined;
-  const beads = pending.map(({ id, title, body }) => ({ id, title, body }));
+  const beads = batch.map(({ id, title, body }) => ({ id, title, body }));
   const { created } = await withTimeout(
     rigStub(ctx.env, ctx.townId, rigId).receiveBeads(ctx.townId, convoyId, beads),
     PEER_CALL_TIMEOUT_MS,
@@ -90,7 +96,20 @@ async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery):
   });
   const durationMs = Math.round(performance.now() - started);
   logEvent('info', 'convoy.beads_delivered', { townId: ctx.townId, convoyId, rigId, sent: beads.length, created, durationMs });
-  return pending.length === DELIVERY_MAX_BEADS ? { retryAt: Date.now() } : undefined;
+  // More may be pending: the next attempt right away (the alarm).
+  return batch.length < pending.length || pending.length === DELIVERY_MAX_BEADS ? { retryAt: Date.now() } : undefined;
+}
+
+/** The leading beads whose titles and bodies fit in `maxChars` (at least one). */
+function withinChars<B extends { title: string; body: string | null }>(beads: readonly B[], maxChars: number): B[] {
+  let chars = 0;
+  let count = 0;
+  for (const bead of beads) {
+    chars += bead.title.length + (bead.body?.length ?? 0);
+    if (count > 0 && chars > maxChars) break;
+    count += 1;
+  }
+  return beads.slice(0, count);
 }
 
 async function deliverCancel(ctx: TownContext, { convoyId, rigId }: RigDelivery): Promise<TaskResult> {

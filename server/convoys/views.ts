@@ -13,6 +13,8 @@ export interface ConvoySummary {
   createdBy: string | null;
   createdAt: string;
   landedAt: string | null;
+  /** Set once retention compacted the convoy: its beads are no longer listed (its figures stay). */
+  compactedAt: string | null;
 }
 
 export interface ConvoyBead {
@@ -52,8 +54,8 @@ export function toRigProgress(column: Record<string, [number, number]>): RigProg
 export const toConvoy = (row: typeof convoys.$inferSelect): Convoy => ({ ...toSummary(row), rigs: toRigProgress(row.rigProgress) });
 
 export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {
-  const { id, title, status, totalBeads, closedBeads, createdBy, createdAt, landedAt } = row;
-  return { id, title, status, totalBeads, closedBeads, createdBy, createdAt, landedAt };
+  const { id, title, status, totalBeads, closedBeads, createdBy, createdAt, landedAt, compactedAt } = row;
+  return { id, title, status, totalBeads, closedBeads, createdBy, createdAt, landedAt, compactedAt };
 }
 
 export function toConvoyBead(row: Pick<typeof convoyBeads.$inferSelect, 'beadId' | 'rigId' | 'title' | 'status'>): ConvoyBead {

@@ -1,5 +1,6 @@
 import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
 import { beads, cancelledConvoys, rig } from '../../schema/rig';
+import { jsonChunks } from '../bulk-json';
 import { notFound } from '../errors';
 import { logEvent } from '../log';
 import { afterRowidCursor, DEFAULT_PAGE_SIZE, type Page, toRowidPage } from '../pagination';
@@ -70,24 +71,14 @@ export function receiveBeads(ctx: RigContext, townId: string, convoyId: string, 
   return db.transaction(() => {
     claimTown(ctx, townId, at);
     const cancelled = db.select().from(cancelledConvoys).where(eq(cancelledConvoys.convoyId, convoyId)).get() !== undefined;
-    const state = cancelled ? ({ status: 'closed', closeReason: 'cancelled', closedAt: at } as const) : {};
-    // Built once per delivery, not once per bead: building the query cost more than executing it.
-    const insert = db
-      .insert(beads)
-      .values({
-        id: sql.placeholder('id'),
-        title: sql.placeholder('title'),
-        body: sql.placeholder('body'),
-        convoyId,
-        createdAt: at,
-        ...state,
-      })
-      .onConflictDoNothing()
-      .returning({ id: beads.id })
-      .prepare();
+    // One statement per chunk of beads (bulk-json.ts), not one per bead.
+    const [status, closeReason, closedAt] = cancelled ? ['closed', 'cancelled', at] : ['open', null, null];
     let created = 0;
-    for (const bead of incoming) {
-      if (insert.get({ id: bead.id, title: bead.title, body: bead.body })) created += 1;
+    for (const chunk of jsonChunks(incoming.map((b) => [b.id, b.title, b.body]))) {
+      created += db.all(sql`insert into beads (id, title, body, convoy_id, created_at, status, close_reason, closed_at)
+        select value ->> 0, value ->> 1, value ->> 2, ${convoyId}, ${at}, ${status}, ${closeReason}, ${closedAt}
+        from json_each(${chunk}) where true
+        on conflict do nothing returning id`).length;
     }
     logEvent('info', 'rig.beads_received', { townId, rigId: ctx.rigId, convoyId, received: incoming.length, created, cancelled });
     return { created };

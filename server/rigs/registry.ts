@@ -1,4 +1,4 @@
-import { and, asc, eq } from 'drizzle-orm';
+import { and, asc, eq, exists, sql } from 'drizzle-orm';
 import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { DomainError, notFound } from '../errors';
 import { appendEvent } from '../events/log';
@@ -55,11 +55,22 @@ export function getRig({ db }: TownContext, rigId: string): Rig {
  */
 export function removeRig(ctx: TownContext, rigId: string): Rig {
   const rig = getRig(ctx, rigId);
+  // Active convoys first (few), then their beads: convoy_beads has no index by rig (one row written
+  // per bead less on every create), and a rig's removal is rare.
   const busy = ctx.db
-    .select({ convoyId: convoyBeads.convoyId })
-    .from(convoyBeads)
-    .innerJoin(convoys, eq(convoys.id, convoyBeads.convoyId))
-    .where(and(eq(convoyBeads.rigId, rigId), eq(convoyBeads.status, 'open'), eq(convoys.status, 'active')))
+    .select({ convoyId: convoys.id })
+    .from(convoys)
+    .where(
+      and(
+        eq(convoys.status, 'active'),
+        exists(
+          ctx.db
+            .select({ one: sql`1` })
+            .from(convoyBeads)
+            .where(and(eq(convoyBeads.convoyId, convoys.id), eq(convoyBeads.rigId, rigId), eq(convoyBeads.status, 'open'))),
+        ),
+      ),
+    )
     .limit(1)
     .get();
   if (busy) throw new DomainError('CONFLICT', `rig ${rigId} holds open beads of active convoy ${busy.convoyId}`);

@@ -32,7 +32,10 @@ import * as watchdog from '../watchdog/watchdog';
 import type { TownContext } from './context';
 import { openTownDb, type TownDb } from './db';
 import { claimTown, storedTownId } from './identity';
+import { maintenanceTask } from './maintenance';
+import { MAINTENANCE_TASK_KIND } from './maintenance-schedule';
 import * as settings from './settings';
+import { townStats } from './stats';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
 export class TownDO extends DurableObject<Env> {
@@ -94,6 +97,7 @@ export class TownDO extends DurableObject<Env> {
       [EVENT_PRUNE_TASK_KIND]: () => pruneTask(ctx),
       [GROUP_FLUSH_TASK_KIND]: () => flushGroupTask(ctx),
       [silences.SILENCE_END_TASK_KIND]: (task) => silences.silenceEndTask(ctx, task),
+      [MAINTENANCE_TASK_KIND]: maintenanceTask(ctx, () => this.ctx.storage.sql.databaseSize),
     };
   }
 
@@ -266,5 +270,9 @@ export class TownDO extends DurableObject<Env> {
 
   setSettings(call: TownCall, update: settings.TownSettingsUpdate) {
     return this.run(call, (c) => settings.setSettings(c, update));
+  }
+
+  stats(call: TownCall) {
+    return this.run(call, (c) => townStats(c, this.ctx.storage.sql.databaseSize));
   }
 }

@@ -28,4 +28,8 @@ export const townRouter = router({
     .mutation(async ({ ctx, input: { townId, ...update } }) =>
       unwrap(await townStub(ctx.env, townId).setSettings(ctx.caller(townId), update)),
     ),
+  stats: procedure
+    .meta(access.town)
+    .input(townInput)
+    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).stats(ctx.caller(input.townId)))),
 });

@@ -1,6 +1,7 @@
 import { type Rig, registerRig } from '../rigs/registry';
 import { cancelTask, scheduledTask, scheduleTask } from '../scheduler';
 import type { TownContext } from '../town/context';
+import { MAINTENANCE_TASK_ID, scheduleMaintenance } from '../town/maintenance-schedule';
 
 // The heartbeat is one recurring row in the scheduler's table, sharing the TownDO's one alarm with
 // every other due task: the alarm is always the earliest row, so a due delivery is never pushed back.
@@ -18,6 +19,7 @@ export function registerRigWithHeartbeat(ctx: TownContext, input: { name: string
   return ctx.db.transaction(() => {
     const rig = registerRig(ctx, input);
     scheduleTask(ctx.db, { id: HEARTBEAT_TASK_ID, kind: HEARTBEAT_TASK_KIND, dueAt: ctx.now().getTime() + HEARTBEAT_INTERVAL_MS });
+    scheduleMaintenance(ctx);
     return rig;
   });
 }
@@ -26,6 +28,8 @@ export function registerRigWithHeartbeat(ctx: TownContext, input: { name: string
 export function scheduleNextHeartbeat({ db, now }: TownContext, townHasRigs: boolean): void {
   if (!townHasRigs) {
     cancelTask(db, HEARTBEAT_TASK_ID);
+    // Storage maintenance stops with the pulse; registering a rig starts both again.
+    cancelTask(db, MAINTENANCE_TASK_ID);
     return;
   }
   scheduleTask(db, { id: HEARTBEAT_TASK_ID, kind: HEARTBEAT_TASK_KIND, dueAt: now().getTime() + HEARTBEAT_INTERVAL_MS, replace: true });

@@ -36,6 +36,7 @@ describe('convoy.list', () => {
       createdAt: new Date(start + 4000).toISOString(),
       landedAt: null,
       rigs: [{ rigId: expect.any(String), totalBeads: 1, closedBeads: 0 }],
+      compactedAt: null,
     });
     vi.setSystemTime(start + 10_000);
     await api.convoy.create.mutate({ townId, title: 'newer', beads }); // appears on page 1 only, never shifts later pages

@@ -50,6 +50,7 @@ describe('convoy.get', () => {
       createdBy: null,
       createdAt: big.createdAt,
       landedAt: null,
+      compactedAt: null,
       // beadIds 0 and 2 went to alpha, 1 to beta.
       rigs: [
         { rigId: rigs.alpha, totalBeads: BIG_CONVOY_BEADS / 2, closedBeads: 2 },

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CONVOY_BEADS_PER_CALL_MAX } from '../../server/convoys/convoy.router';
 import { MAX_PAGE_SIZE } from '../../server/pagination';
 import { allRigBeads, expectTrpcError } from '../helpers';
 import { api, beadsFor, townTasks, townWithRigs } from './convoy-helpers';
@@ -14,7 +15,7 @@ describe('convoy input validation', () => {
       ['title', { ...good, title: 'x'.repeat(201) }],
       ['title', { townId, beads: good.beads }],
       ['beads', { ...good, beads: [] }],
-      ['beads', { ...good, beads: beadsFor(alpha, 1001) }],
+      ['beads', { ...good, beads: beadsFor(alpha, CONVOY_BEADS_PER_CALL_MAX + 1) }],
       ['beads.0.rigId', { ...good, beads: [{ rigId: '', title: 't' }] }],
       ['beads.0.title', { ...good, beads: [{ rigId: alpha, title: '' }] }],
       ['beads.0.body', { ...good, beads: [{ rigId: alpha, title: 't', body: 'x'.repeat(10_001) }] }],

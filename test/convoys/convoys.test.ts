@@ -32,6 +32,7 @@ describe('convoy lifecycle', () => {
         { rigId: rigs.beta, totalBeads: 1, closedBeads: 0 },
       ].sort((a, b) => a.rigId.localeCompare(b.rigId)),
       beadIds: [expect.any(String), expect.any(String), expect.any(String)],
+      compactedAt: null,
     });
     expect(new Date(convoy.createdAt).toISOString()).toBe(convoy.createdAt);
     const { beadIds, ...got } = convoy;

@@ -1,0 +1,25 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { drizzle } from 'drizzle-orm/durable-sqlite';
+import * as townSchema from '../../schema/town';
+import type { TownContext } from '../../server/town/context';
+import { runMaintenance } from '../../server/town/maintenance';
+import { townStub } from '../helpers';
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Runs `fn` in the town's DO with a plain module context whose clock reads `at`. */
+export function inTown<R>(townId: string, at: number, fn: (ctx: TownContext, storage: DurableObjectStorage) => R) {
+  return runInDurableObject(townStub(townId), (_i, state) =>
+    fn({ db: drizzle(state.storage, { schema: townSchema }), env, townId, now: () => new Date(at) }, state.storage),
+  );
+}
+
+/** Maintenance batches at `at` until nothing more is due; returns how many batches ran. */
+export async function maintainUntilDone(townId: string, at: number, sizeBytes = 0): Promise<number> {
+  for (let batches = 1; batches < 1_000; batches++) {
+    const run = await inTown(townId, at, (ctx) => runMaintenance(ctx, sizeBytes));
+    if (!run.more) return batches;
+  }
+  throw new Error('maintenance never finished');
+}
