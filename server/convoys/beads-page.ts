@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, lt } from 'drizzle-orm';
 import { convoyBeads, convoys } from '../../schema/town';
-import { notFound } from '../errors';
+import { DomainError, notFound } from '../errors';
 import { afterPositionCursor, DEFAULT_PAGE_SIZE, type Page, positionCursor } from '../pagination';
 import type { TownContext } from '../town/context';
 import { type ConvoyBead, toConvoyBead } from './views';
@@ -26,10 +26,23 @@ export interface ConvoyBeadsInput {
 
 type BeadRow = Pick<typeof convoyBeads.$inferSelect, 'beadId' | 'rigId' | 'title' | 'status' | 'position'>;
 
-/** The convoy's per-rig progress (one row); NOT_FOUND for an unknown convoy. */
+/**
+ * The convoy's per-rig progress (one row); NOT_FOUND for an unknown convoy, and PRECONDITION_FAILED for
+ * one whose beads retention compacted (an empty page would read as a convoy without beads).
+ */
 function requireRigProgress({ db }: TownContext, convoyId: string) {
-  const row = db.select({ rigProgress: convoys.rigProgress }).from(convoys).where(eq(convoys.id, convoyId)).get();
+  const row = db
+    .select({ rigProgress: convoys.rigProgress, compactedAt: convoys.compactedAt })
+    .from(convoys)
+    .where(eq(convoys.id, convoyId))
+    .get();
   if (!row) throw notFound('convoy', convoyId);
+  if (row.compactedAt) {
+    throw new DomainError(
+      'PRECONDITION_FAILED',
+      `convoy ${convoyId} was compacted at ${row.compactedAt}: its beads are gone; convoy.get and convoy.timeline keep its figures`,
+    );
+  }
   return row.rigProgress;
 }
 

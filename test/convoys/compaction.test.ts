@@ -60,7 +60,7 @@ describe('convoy compaction', () => {
     const { compactedAt: _before, ...landedSummary } = landed;
     expect(summary).toEqual(landedSummary); // counts, per-rig progress, status, landedAt exactly as before
     expect(compactedAt).toEqual(expect.any(String));
-    expect((await api.convoy.beads.query({ townId, convoyId: big.id })).items).toEqual([]);
+    await expectTrpcError(api.convoy.beads.query({ townId, convoyId: big.id }), 'PRECONDITION_FAILED', /compacted/);
     expect(await figures(townId, big.id)).toEqual(before.big);
     expect(await figures(townId, cancelled.id)).toEqual(before.cancelled);
     expect(await api.convoy.get.query({ townId, convoyId: cancelled.id })).toMatchObject({
