@@ -3,11 +3,13 @@ import { convoyBeads } from '../../schema/town';
 import type { TownContext } from '../town/context';
 
 // What a `rig` token may read of the event log: the events of its rig, and of the convoys it holds
-// beads of (a convoy's landing, cancel, other rigs' progress). Computed per read from convoy_beads.
+// beads of (a convoy's landing, cancel, other rigs' progress). Computed per read from convoy_beads; a
+// live stream's scope also learns a convoy from the first event of its own rig that names it (the
+// delivery of its beads), so a convoy given to the rig after it subscribed is followed from then on.
 
 export interface RigScope {
   rigId: string;
-  convoyIds: ReadonlySet<string>;
+  convoyIds: Set<string>;
 }
 
 export function rigScope({ db }: TownContext, rigId: string): RigScope {
@@ -16,7 +18,11 @@ export function rigScope({ db }: TownContext, rigId: string): RigScope {
 }
 
 export function inRigScope(event: { rigId: string | null; convoyId: string | null }, scope: RigScope): boolean {
-  return event.rigId === scope.rigId || (event.convoyId !== null && scope.convoyIds.has(event.convoyId));
+  if (event.rigId === scope.rigId) {
+    if (event.convoyId !== null) scope.convoyIds.add(event.convoyId);
+    return true;
+  }
+  return event.convoyId !== null && scope.convoyIds.has(event.convoyId);
 }
 
 /** `filter`, narrowed to what `narrowTo`'s rig may read (null: unchanged, for admin and town tokens). */

@@ -72,6 +72,38 @@ describe('a rig token reads', () => {
     }
   });
 
+  it('event.subscribe: a convoy given to the rig after it subscribed is followed, without reconnecting', async () => {
+    const { townId, r1, r2 } = await townOfTwoRigs();
+    const rig1 = client((await issueToken(townId, 'rig', r1)).token);
+    const live = subscribe({ townId }, rig1);
+    try {
+      await untilHubSize(townId, 1);
+      const later = await admin.convoy.create.mutate({
+        townId,
+        title: 'later',
+        beads: [
+          { rigId: r1, title: 'mine' },
+          { rigId: r2, title: 'theirs' },
+        ],
+      });
+      const notMine = await admin.convoy.create.mutate({ townId, title: 'r2 later', beads: [{ rigId: r2, title: 'x' }] });
+      await settle(townId);
+      // r2's close of the new shared convoy reaches r1's stream (it is r1's convoy now); r2's own convoy does not.
+      await admin.convoy.beadClosed.mutate({ townId, convoyId: later.id, beadId: later.beadIds[1] ?? '' });
+      await admin.convoy.beadClosed.mutate({ townId, convoyId: notMine.id, beadId: notMine.beadIds[0] ?? '' });
+      const { escalation } = await rig1.escalation.raise.mutate({ townId, sourceRigId: r1, severity: 'low', message: 'r1 last' });
+      await vi.waitFor(() => expect(live.events.some((e) => e.escalationId === escalation.id)).toBe(true), {
+        timeout: 20_000,
+        interval: 20,
+      });
+      expect(live.events.some((e) => e.type === 'convoy.bead_closed' && e.beadId === later.beadIds[1])).toBe(true);
+      expect(live.events.some((e) => e.convoyId === notMine.id)).toBe(false);
+      expect(live.errors).toEqual([]);
+    } finally {
+      live.stop();
+    }
+  });
+
   it("escalation.get: ones it raised; another rig's is FORBIDDEN", async () => {
     const { townId, r1, r2, escalationOfR2 } = await townOfTwoRigs();
     const rig1 = client((await issueToken(townId, 'rig', r1)).token);
