@@ -28,6 +28,8 @@ describe('webhook 410 Gone', () => {
   it('a slow 410 from the old URL does not disable the URL set while it was answering', async () => {
     vi.spyOn(console, 'warn').mockImplementation(() => {});
     vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logged: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => logged.push(String(line)));
     const { townId, rigId, stub } = await townWithRig('gone');
     const [oldHook, newHook] = [`${townId}-old`, `${townId}-new`];
     await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(oldHook) });
@@ -51,6 +53,10 @@ describe('webhook 410 Gone', () => {
 
     const routing = await api.escalation.getRouting.query({ townId });
     expect(routing).toMatchObject({ webhookUrl: hookUrl(newHook), webhookDisabled: null });
+    // The operator's log says why the 410 disabled nothing (README, "Operator logs").
+    expect(logged.map((l) => JSON.parse(l) as { event: string }).filter((l) => l.event === 'webhook.gone_after_url_change')).toHaveLength(
+      1,
+    );
     // The 410 spoke for the old endpoint only: the event is retried, and reaches the new one.
     expect(first).toMatchObject({
       status: 'pending',
