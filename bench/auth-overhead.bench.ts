@@ -8,12 +8,12 @@ import { compareMs, fmt, report } from './report';
 import { countingStorage } from './sql-counter';
 import { benchTown, quietLogs, spreadBeads, value } from './town';
 
-// Scenario 5: what scoped-token auth adds per call, for `convoy.get` of a 10-bead convoy: the admin
+// Scenario 12: what scoped-token auth adds per call, for `convoy.get` of a 10-bead convoy: the admin
 // token (a SHA-256 comparison) against a `town` and a `rig` token (HS256 JWT verified with jose in the
 // Worker, then the revocation check inside the TownDO call the procedure already makes: no extra
 // round trip). Also inside the DO alone: the same RPC with and without the token id to check.
 
-const SCENARIO = '5. auth per call: convoy.get with admin / town / rig tokens';
+const SCENARIO = '12. auth per call: convoy.get with admin / town / rig tokens';
 // More samples than the other scenarios: the differences measured here are small against the noise.
 const TIMING = { samples: 31, batch: 40, warmup: 10 };
 

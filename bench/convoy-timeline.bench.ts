@@ -12,12 +12,12 @@ import { fmt, report } from './report';
 import { countingStorage } from './sql-counter';
 import { benchTown, quietLogs, spreadBeads, townStub, value } from './town';
 
-// Scenario 8: convoy.timeline's figures (p50/p90 of the time from creation to each close) on a convoy
+// Scenario 11: convoy.timeline's figures (p50/p90 of the time from creation to each close) on a convoy
 // with 10,000 closes: from the close-time sketch on the convoy row, against the exact percentiles
 // computed by reading every close event of the convoy (the way without the sketch). Rows read by
 // each, and how far the sketch's answer is from the exact one.
 
-const SCENARIO = '8. convoy.timeline figures (10,000 closes): sketch vs every close';
+const SCENARIO = '11. convoy.timeline figures (10,000 closes): sketch vs every close';
 const RIG_COUNT = 10;
 const BEADS = 10_000;
 const BEADS_PER_CALL = 1_000;

@@ -11,7 +11,7 @@ import { fmt, report } from './report';
 import { countingStorage } from './sql-counter';
 import { benchTown, quietLogs, spreadBeads, townStub, value } from './town';
 
-// Scenario 7: a consumer watches a 1,000-bead convoy for one (simulated) minute while all its beads
+// Scenario 10: a consumer watches a 1,000-bead convoy for one (simulated) minute while all its beads
 // close, and we count the SQLite rows each way of watching reads in the TownDO:
 // - polling convoy.get every 5 s, old shape (every bead, as before issue 12) and new shape (summary + rigs);
 // - reading the event log after a cursor every 5 s (event.list filtered by the convoy);
@@ -20,7 +20,7 @@ import { benchTown, quietLogs, spreadBeads, townStub, value } from './town';
 //   by giving the live hub a counting database.
 // Everything runs against the same convoy in the same run, so the ratios compare like with like.
 
-const SCENARIO = '7. watching a 1,000-bead convoy for 1 min (polls vs events)';
+const SCENARIO = '10. watching a 1,000-bead convoy for 1 min (polls vs events)';
 const RIG_COUNT = 10;
 const BEADS = 1_000;
 const POLL_INTERVAL_S = 5;

@@ -6,12 +6,12 @@ import type { RoutingUpdate } from '../server/notify/routing';
 import { report } from './report';
 import { benchTown, quietLogs, townStub, value } from './town';
 
-// Scenario 5: an escalation storm. 1,000 high raises over 100 dedup keys, spread evenly over one
+// Scenario 13: an escalation storm. 1,000 high raises over 100 dedup keys, spread evenly over one
 // minute of a controlled clock, then the clock runs on until every group has gone out. Counted: the
 // notifications written to the outbox, per channel. Baseline, in the same run: the same storm the way
 // today's callers raise it (no dedupKey, grouping off), one notification per raise and channel.
 
-const SCENARIO = '5. escalation storm (1,000 raises, 100 keys, 1 min)';
+const SCENARIO = '13. escalation storm (1,000 raises, 100 keys, 1 min)';
 const RAISES = 1_000;
 const KEYS = 100;
 const STORM_MS = 60_000;

@@ -6,12 +6,12 @@ import type { TownDO } from '../server/town/town-do';
 import { fmt, median, report } from './report';
 import { quietLogs, townStub } from './town';
 
-// Scenario 5: from a state change's commit to a connected subscriber receiving its event, over real
+// Scenario 9: from a state change's commit to a connected subscriber receiving its event, over real
 // Server-Sent Events through the Worker (typed client → Worker → TownDO stream), with 1 and with 100
 // subscribers on one town. Latency per subscriber and event = the time it heard the event minus the
 // event's `at` (taken inside the committing transaction). The Workers clock moves in whole ms, on I/O.
 
-const SCENARIO = '5. event stream: commit → subscriber';
+const SCENARIO = '9. event stream: commit → subscriber';
 const EVENTS = 60;
 const WARMUP_EVENTS = 5;
 const SUBSCRIBER_COUNTS = [1, 100] as const;
