@@ -83,21 +83,26 @@ export function compactConvoysBatch(ctx: TownContext, retentionDays: number): Co
         .set({ compactedAt: iso(ctx.now()) })
         .where(eq(convoys.id, convoy.id))
         .run();
-    const batch = db
-      .select({ rigId: convoyBeads.rigId, status: convoyBeads.status, position: convoyBeads.position })
+    // One position past the batch says whether beads remain: a convoy whose size is a multiple of the
+    // batch must finish with its last batch, since the next one moves on to another convoy.
+    const positions = db
+      .select({ position: convoyBeads.position })
       .from(convoyBeads)
       .where(eq(convoyBeads.convoyId, convoy.id))
       .orderBy(asc(convoyBeads.position))
-      .limit(COMPACTION_BATCH_BEADS)
+      .limit(COMPACTION_BATCH_BEADS + 1)
       .all();
+    const batch = positions.slice(0, COMPACTION_BATCH_BEADS);
+    const first = batch[0];
     const last = batch.at(-1);
-    if (last) {
-      const first = batch[0]?.position ?? 0;
+    if (first && last) {
       db.delete(convoyBeads)
-        .where(and(eq(convoyBeads.convoyId, convoy.id), gte(convoyBeads.position, first), lte(convoyBeads.position, last.position)))
+        .where(
+          and(eq(convoyBeads.convoyId, convoy.id), gte(convoyBeads.position, first.position), lte(convoyBeads.position, last.position)),
+        )
         .run();
     }
-    const finished = batch.length < COMPACTION_BATCH_BEADS;
+    const finished = positions.length <= COMPACTION_BATCH_BEADS;
     if (finished) {
       // No delivery is owed and none can be again (a compacted convoy takes no beads).
       db.delete(convoyRigDeliveries).where(eq(convoyRigDeliveries.convoyId, convoy.id)).run();

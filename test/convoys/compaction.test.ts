@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
 import { COMPACTION_BATCH_BEADS } from '../../server/convoys/compaction';
 import { beadClosed } from '../../server/convoys/convoys';
@@ -20,6 +20,10 @@ function closeAll(townId: string, convoy: { id: string; beadIds: string[] }) {
     for (const beadId of convoy.beadIds) beadClosed(ctx, { convoyId: convoy.id, beadId });
   });
 }
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe('convoy compaction', () => {
   it('drops the bead rows of landed and cancelled convoys past retention, in batches, keeping every figure', {
@@ -78,6 +82,34 @@ describe('convoy compaction', () => {
     );
     await expectTrpcError(api.convoy.cancel.mutate({ townId, convoyId: big.id }), 'CONFLICT');
     expect(await api.convoy.cancel.mutate({ townId, convoyId: cancelled.id })).toMatchObject({ status: 'cancelled', closedBeads: 1 });
+  });
+
+  it('finishes a convoy whose size is a whole number of batches: its delivery records go, and it is logged once', {
+    timeout: 30_000,
+  }, async () => {
+    const { townId, rigs } = await townWithRigs('north', 'south');
+    const convoys = [];
+    for (const title of ['first', 'second']) {
+      const convoy = await api.convoy.create.mutate({
+        townId,
+        title,
+        beads: [...beadsFor(rigs.north, COMPACTION_BATCH_BEADS), ...beadsFor(rigs.south, COMPACTION_BATCH_BEADS)],
+      });
+      await closeAll(townId, convoy);
+      convoys.push(convoy);
+    }
+    const deliveryRows = () => withTownDb(townId, (db) => db.select().from(schema.convoyRigDeliveries).all());
+    expect(await deliveryRows()).toHaveLength(4); // a watermark per (convoy, rig)
+    const logged: string[] = [];
+    vi.spyOn(console, 'log').mockImplementation((line: unknown) => logged.push(String(line)));
+
+    await maintainUntilDone(townId, Date.now() + 31 * DAY_MS);
+    for (const convoy of convoys) expect(await beadRows(townId, convoy.id)).toEqual([]);
+    expect(await deliveryRows()).toEqual([]);
+    const compacted = logged
+      .map((l) => JSON.parse(l) as { event: string; convoyId?: string })
+      .filter((l) => l.event === 'convoy.compacted');
+    expect(compacted.map((l) => l.convoyId).sort()).toEqual(convoys.map((c) => c.id).sort());
   });
 
   it('keeps the beads of a convoy while a delivery to a rig is still owed', async () => {
