@@ -10,7 +10,7 @@ import { iso, type TownContext } from '../town/context';
 // landed (CONFLICT) or cancelled (unchanged) convoy.
 
 /** Bead rows deleted per batch: a batch is one short transaction, so calls interleave between batches. */
-export const COMPACTION_BATCH_BEADS = 500;
+export const COMPACTION_BATCH_BEADS = 200;
 /** Candidates looked at per batch (skipping those with deliveries still owed to a rig). */
 const CANDIDATES_PER_BATCH = 20;
 const DAY_MS = 24 * 60 * 60 * 1000;

@@ -7,7 +7,7 @@ import { iso, type TownContext } from '../town/context';
 // one is the operator's record of what did not arrive).
 
 /** Rows deleted per batch: one short transaction, so calls interleave between batches. */
-export const OUTBOX_PRUNE_BATCH_ROWS = 500;
+export const OUTBOX_PRUNE_BATCH_ROWS = 200;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Deletes one batch of delivered rows older than the retention; returns how many went. */
