@@ -156,6 +156,12 @@ async function runTask(
 /** Points the DO's one alarm at the earliest due task (or clears it when nothing is due). */
 export async function rearm(storage: DurableObjectStorage, db: SchedulerDb): Promise<void> {
   const at = nextDueAt(db);
-  if (at === null) await storage.deleteAlarm();
-  else if ((await storage.getAlarm()) !== at) await storage.setAlarm(at);
+  if (at === null) return storage.deleteAlarm();
+  const current = await storage.getAlarm();
+  const now = Date.now();
+  // For an overdue task an alarm already past due is left alone: the runtime stores a past time as
+  // "now", so setting it again on every call would push it back each time, and calls back to back
+  // would keep the alarm from ever firing.
+  if (current === at || (at <= now && current !== null && current <= now)) return;
+  await storage.setAlarm(at);
 }

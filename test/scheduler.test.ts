@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
-import { nextDueAt, retryDelayMs, runDueTasks, scheduledTask, scheduleTask } from '../server/scheduler';
+import { nextDueAt, rearm, retryDelayMs, runDueTasks, scheduledTask, scheduleTask } from '../server/scheduler';
 import { client, newTownId } from './helpers';
 
 function townStub() {
@@ -156,4 +156,24 @@ describe('scheduler', () => {
     expect(task?.attempts).toBe(1);
     expect(alarm).toBe(task?.dueAt);
   });
+
+  it('leaves an overdue alarm where it is: re-arming on every call must not keep putting it off', () =>
+    withTownDb(async (db, storage) => {
+      scheduleTask(db, { id: 'late', kind: 'k', dueAt: Date.now() - 60_000 });
+      await rearm(storage, db);
+      // The runtime stored the past due time as "now" (it fires that alarm at once).
+      const armed = await storage.getAlarm();
+      expect(armed).toBeGreaterThan(Date.now() - 60_000);
+      // A later call re-arms: storage reads (which hold other events off) until the clock has moved on.
+      for (let reads = 0; Date.now() <= (armed ?? 0) + 2 && reads < 10_000; reads++) await storage.get('clock');
+      expect(Date.now()).toBeGreaterThan((armed ?? 0) + 2);
+      await rearm(storage, db);
+      expect(await storage.getAlarm()).toBe(armed);
+      // A task due in the future still moves the alarm to its time.
+      db.delete(schema.schedule).run();
+      const later = Date.now() + 60_000;
+      scheduleTask(db, { id: 'later', kind: 'k', dueAt: later });
+      await rearm(storage, db);
+      expect(await storage.getAlarm()).toBe(later);
+    }));
 });
