@@ -160,8 +160,7 @@ export async function rearm(storage: DurableObjectStorage, db: SchedulerDb): Pro
   const current = await storage.getAlarm();
   const now = Date.now();
   // For an overdue task an alarm already past due is left alone: the runtime stores a past time as
-  // "now", so setting it again on every call would push it back each time, and calls back to back
-  // would keep the alarm from ever firing.
+  // "now", so setting it again on every call would be a write per call and push the alarm back each time.
   if (current === at || (at <= now && current !== null && current <= now)) return;
   await storage.setAlarm(at);
 }
