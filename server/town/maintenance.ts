@@ -3,14 +3,15 @@ import { logEvent } from '../log';
 import { pruneDeliveredOutbox } from '../notify/outbox-pruning';
 import { hasRigs } from '../rigs/registry';
 import type { TaskHandler } from '../scheduler';
-import { checkStorageBudget } from '../watchdog/storage-budget';
+import { checkStorageBudget, lastStorageCheckAt } from '../watchdog/storage-budget';
 import type { TownContext } from './context';
 import { MAINTENANCE_BATCH_PAUSE_MS, MAINTENANCE_INTERVAL_MS } from './maintenance-schedule';
 import { getSettings } from './settings';
 
-// One maintenance run: a bounded batch of each kind of pruning, then the storage watch. While more is
-// due the task comes back after a short pause (never one giant delete); then every interval, for as
-// long as the town has rigs (registering one starts it again).
+// One maintenance run: a bounded batch of one kind of pruning (delivered outbox rows first, then
+// convoys), so a run holds the DO for one short delete; then the storage watch. While more is due the
+// task comes back after a pause (never one giant delete); then every interval, for as long as the town
+// has rigs (registering one starts it again).
 
 export interface MaintenanceRun {
   outboxDeleted: number;
@@ -22,16 +23,23 @@ export interface MaintenanceRun {
 export function runMaintenance(ctx: TownContext, databaseSizeBytes: number): MaintenanceRun {
   const settings = getSettings(ctx);
   const outbox = pruneDeliveredOutbox(ctx, settings.outboxRetentionDays);
-  const convoys = compactConvoysBatch(ctx, settings.convoyRetentionDays);
-  checkStorageBudget(ctx, databaseSizeBytes, settings.storageBudgetBytes);
+  // A run that deleted outbox rows comes back: for more of them, or for the convoys.
+  const convoys = outbox.deleted > 0 ? null : compactConvoysBatch(ctx, settings.convoyRetentionDays);
   const run = {
     outboxDeleted: outbox.deleted,
-    compactedConvoyId: convoys.convoyId,
-    beadsDeleted: convoys.beadsDeleted,
-    more: outbox.more || convoys.more,
+    compactedConvoyId: convoys?.convoyId ?? null,
+    beadsDeleted: convoys?.beadsDeleted ?? 0,
+    more: convoys ? convoys.more : true,
   };
+  // The watch's write is skipped between batches of a prune, but not for longer than an interval.
+  if (!run.more || storageCheckIsDue(ctx)) checkStorageBudget(ctx, databaseSizeBytes, settings.storageBudgetBytes);
   if (run.outboxDeleted > 0 || run.beadsDeleted > 0) logEvent('info', 'storage.pruned', { townId: ctx.townId, ...run });
   return run;
+}
+
+function storageCheckIsDue(ctx: TownContext): boolean {
+  const last = lastStorageCheckAt(ctx);
+  return last === null || Date.parse(last) <= ctx.now().getTime() - MAINTENANCE_INTERVAL_MS;
 }
 
 /** The scheduler's handler; `databaseSizeBytes` reads the DO's `ctx.storage.sql.databaseSize`. */

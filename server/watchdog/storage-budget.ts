@@ -19,6 +19,11 @@ export interface StorageCheck {
   escalationId: string | null;
 }
 
+/** When the watch last checked, or null before its first check. */
+export function lastStorageCheckAt({ db }: TownContext): string | null {
+  return db.select({ at: storageWatch.lastCheckedAt }).from(storageWatch).get()?.at ?? null;
+}
+
 const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 
 export function checkStorageBudget(ctx: TownContext, sizeBytes: number, budgetBytes: number): StorageCheck {
