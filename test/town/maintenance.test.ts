@@ -20,7 +20,16 @@ describe('storage maintenance runs', () => {
     await withTownDb(townId, (db) => {
       for (let i = 0; i < 2 * OUTBOX_PRUNE_BATCH_ROWS + 1; i++)
         db.insert(schema.outbox)
-          .values({ id: `old-${i}`, eventId: `old-${i}`, type: 'test', channel: 'mayor', payload: {}, status: 'delivered', createdAt: old, deliveredAt: old })
+          .values({
+            id: `old-${i}`,
+            eventId: `old-${i}`,
+            type: 'test',
+            channel: 'mayor',
+            payload: {},
+            status: 'delivered',
+            createdAt: old,
+            deliveredAt: old,
+          })
           .run();
     });
     const start = Date.now() + 40 * DAY_MS;
@@ -37,7 +46,12 @@ describe('storage maintenance runs', () => {
     expect(third).toMatchObject({ beadsDeleted: 0, more: true, checkedAt: iso(later) });
     expect(third.outboxDeleted).toBeGreaterThan(0);
     // The outbox done, the convoys' turn; then nothing is left and the prune's end is checked.
-    expect(await run(later + 1_000)).toMatchObject({ outboxDeleted: 0, compactedConvoyId: convoy.id, beadsDeleted: 2, checkedAt: iso(later) });
+    expect(await run(later + 1_000)).toMatchObject({
+      outboxDeleted: 0,
+      compactedConvoyId: convoy.id,
+      beadsDeleted: 2,
+      checkedAt: iso(later),
+    });
     expect(await run(later + 2_000)).toMatchObject({ outboxDeleted: 0, beadsDeleted: 0, more: false, checkedAt: iso(later + 2_000) });
   });
 });
