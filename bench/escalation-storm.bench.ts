@@ -2,7 +2,7 @@ import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { it, vi } from 'vitest';
 import * as schema from '../schema/town';
-import type { RoutingUpdate } from '../server/notify/routing';
+import type { RoutingUpdate } from '../server/escalations/routing';
 import { report } from './report';
 import { benchTown, quietLogs, townStub, value } from './town';
 

@@ -1,7 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { it } from 'vitest';
-import { withTimeout } from '../server/timeout';
+import { withTimeout } from '../server/core/timeout';
 import { setRigHealth, tuneWatchdog } from '../test/watchdog/watchdog-helpers';
 import { compareMs, fmt, median, report } from './report';
 import { benchTown, quietLogs, townStub, value } from './town';

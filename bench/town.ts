@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { vi } from 'vitest';
 import type { NewBead } from '../server/convoys/convoys';
-import type { Outcome } from '../server/errors';
+import type { Outcome } from '../server/core/errors';
 
 // What the scenarios share: a fresh town reached through its TownDO stub, rigs registered on it, beads.
 

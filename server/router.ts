@@ -1,11 +1,11 @@
 import { authRouter } from './auth/auth.router';
 import { convoyRouter } from './convoys/convoy.router';
+import { router } from './core/trpc';
 import { escalationRouter } from './escalations/escalation.router';
 import { eventRouter } from './events/event.router';
 import { mayorRouter } from './mayor/mayor.router';
 import { rigRouter } from './rigs/rig.router';
 import { townRouter } from './town/town.router';
-import { router } from './trpc';
 import { watchdogRouter } from './watchdog/watchdog.router';
 
 export const appRouter = router({

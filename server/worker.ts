@@ -1,10 +1,10 @@
 import type { AnyRouter } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { type GatedProcedures, gateSubscription } from './auth/gate';
+import { refuseCredentialInUrl } from './auth/stream-auth';
 import { limitBody } from './body-limit';
-import { logEvent } from './log';
+import { logEvent } from './core/log';
 import { appRouter } from './router';
-import { refuseCredentialInUrl } from './stream-auth';
 
 export { MayorDO } from './mayor/mayor-do';
 export { RigDO } from './rigs/rig-do';

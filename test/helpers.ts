@@ -6,7 +6,7 @@ import { type DrizzleSqliteDODatabase, drizzle } from 'drizzle-orm/durable-sqlit
 import { expect } from 'vitest';
 import { type AppRouter, createTownClient, type TownClient } from '../client/index';
 import * as townSchema from '../schema/town';
-import { eventIdOf } from '../server/events/shape';
+import { eventIdOf } from '../server/core/event-shape';
 
 /** The Worker under test, reached the way a consumer would: the typed client over HTTP. */
 export function client(token = 'dev-token'): TownClient {

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
-import { retryDelayMs, runTasksNow, scheduledTask, scheduleTask } from '../server/scheduler';
+import { retryDelayMs, runTasksNow, scheduledTask, scheduleTask } from '../server/core/scheduler';
 import { newTownId } from './helpers';
 
 describe('runTasksNow', () => {

@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
-import { nextDueAt, rearm, retryDelayMs, runDueTasks, scheduledTask, scheduleTask } from '../server/scheduler';
+import { nextDueAt, rearm, retryDelayMs, runDueTasks, scheduledTask, scheduleTask } from '../server/core/scheduler';
 import { client, newTownId } from './helpers';
 
 function townStub() {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { access } from '../auth';
-import { unwrap } from '../errors';
-import { townStub } from '../town/stub';
-import { entityId, procedure, router, townInput } from '../trpc';
+import { unwrap } from '../core/errors';
+import { townStub } from '../core/town-stub';
+import { entityId, procedure, router, townInput } from '../core/trpc';
+import { access } from './access';
 import { TOKEN_TTL_MAX_SECONDS, TOKEN_TTL_MIN_SECONDS } from './tokens';
 
 export const TOKEN_LABEL_MAX_CHARS = 128;

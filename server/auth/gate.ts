@@ -1,6 +1,6 @@
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
-import { type AccessMeta, admitsCall, authenticate, FORBIDDEN_MESSAGE, townCall, UNAUTHORIZED_MESSAGE } from '../auth';
-import { townStub } from '../town/stub';
+import { townStub } from '../core/town-stub';
+import { type AccessMeta, admitsCall, authenticate, FORBIDDEN_MESSAGE, townCall, UNAUTHORIZED_MESSAGE } from './access';
 
 // A subscription streams (SSE) with HTTP 200 before its middleware runs its course: an error thrown
 // there reaches the client as a 200 carrying an `event: serialized-error` block. So the Worker asks

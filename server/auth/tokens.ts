@@ -1,10 +1,10 @@
 import { and, eq, isNull, lt } from 'drizzle-orm';
 import { authTokens } from '../../schema/town';
-import { DomainError, notFound } from '../errors';
-import { logEvent } from '../log';
+import { iso, type TownContext } from '../core/context';
+import { DomainError, notFound } from '../core/errors';
+import { logEvent } from '../core/log';
 import { getRig, type Rig, removeRig } from '../rigs/registry';
-import { signingKeyProblem, signToken, type TokenRole } from '../token-jwt';
-import { iso, type TownContext } from '../town/context';
+import { signingKeyProblem, signToken, type TokenRole } from './token-jwt';
 
 // The town's scoped tokens: issue (sign a JWT, keep its id), list, revoke, and the check the TownDO
 // makes on every call that carries a token. The JWT is shown once and never stored.

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { jsonChunks } from '../bulk-json';
-import type { TownDb } from '../town/db';
+import { jsonChunks } from '../core/bulk-json';
+import type { TownDb } from '../core/town-db';
 
 // Convoy bead rows written and matched in bulk (see bulk-json.ts).
 

@@ -1,8 +1,8 @@
 import { and, asc, eq, gt, lt } from 'drizzle-orm';
 import { convoyBeads, convoys } from '../../schema/town';
-import { DomainError, notFound } from '../errors';
-import { afterPositionCursor, DEFAULT_PAGE_SIZE, type Page, positionCursor } from '../pagination';
-import type { TownContext } from '../town/context';
+import type { TownContext } from '../core/context';
+import { DomainError, notFound } from '../core/errors';
+import { afterPositionCursor, DEFAULT_PAGE_SIZE, type Page, positionCursor } from '../core/pagination';
 import { type ConvoyBead, toConvoyBead } from './views';
 
 // `convoy.beads`: a convoy's beads in the order they were added, a keyset page at a time over the

@@ -1,11 +1,11 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import { convoyBeads, convoyRigDeliveries } from '../../schema/town';
-import { appendEvent } from '../events/log';
-import { logEvent } from '../log';
+import type { TownContext } from '../core/context';
+import { appendEvent } from '../core/event-log';
+import { logEvent } from '../core/log';
+import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskHandler, type TaskResult } from '../core/scheduler';
+import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../core/timeout';
 import { rigStub } from '../rigs/stub';
-import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskHandler, type TaskResult } from '../scheduler';
-import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../timeout';
-import type { TownContext } from '../town/context';
 
 // Getting a convoy's beads (and its cancellation) to the rigs. The state change and a task per rig are
 // committed in one transaction; the task is then tried at once (one RPC per rig, never one per bead)

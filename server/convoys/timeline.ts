@@ -1,9 +1,9 @@
 import { asc, eq } from 'drizzle-orm';
 import { convoys, events } from '../../schema/town';
-import { notFound } from '../errors';
-import { checkedCursor, EVENT_PAGE_DEFAULT, EVENT_SCAN_MAX_ROWS, readEvents, toTownEvent } from '../events/log';
-import { type EventType, eventIdOf, type TownEvent } from '../events/shape';
-import type { TownContext } from '../town/context';
+import type { TownContext } from '../core/context';
+import { notFound } from '../core/errors';
+import { checkedCursor, EVENT_PAGE_DEFAULT, EVENT_SCAN_MAX_ROWS, readEvents, toTownEvent } from '../core/event-log';
+import { type EventType, eventIdOf, type TownEvent } from '../core/event-shape';
 import { CLOSE_SKETCH_RELATIVE_ACCURACY, mergeSketches, sketchCount, sketchQuantileMs } from './close-sketch';
 import { type Convoy, toConvoy } from './views';
 

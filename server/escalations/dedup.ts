@@ -1,12 +1,12 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { escalations } from '../../schema/town';
-import { logEvent } from '../log';
+import { iso, type TownContext } from '../core/context';
+import { logEvent } from '../core/log';
 import type { Channel } from '../notify/channel';
-import { SEVERITIES, type Severity } from '../severity';
-import { iso, type TownContext } from '../town/context';
 import { appendEscalationEvent } from './escalation-notify';
 import { routeEscalation } from './grouping';
 import { scheduleReEscalation } from './reescalation-task';
+import { SEVERITIES, type Severity } from './severity';
 import { type Escalation, type EscalationRow, toEscalation } from './shape';
 
 // Dedup keys (PagerDuty's dedup_key): while an unresolved escalation holds a key, a raise with that key

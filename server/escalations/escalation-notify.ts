@@ -1,13 +1,13 @@
 import { eq } from 'drizzle-orm';
 import type { JsonObject } from '../../schema/json';
 import { escalationHeld, escalationNotices, rigs } from '../../schema/town';
-import { appendEvent } from '../events/log';
-import type { EventType } from '../events/shape';
-import { logEvent } from '../log';
+import type { TownContext } from '../core/context';
+import { appendEvent } from '../core/event-log';
+import type { EventType } from '../core/event-shape';
+import { logEvent } from '../core/log';
 import { CHANNEL_ORDER, type Channel } from '../notify/channel';
 import { enqueueNotification } from '../notify/outbox';
-import { channelsFor, effectiveRouting } from '../notify/routing';
-import type { TownContext } from '../town/context';
+import { channelsFor, effectiveRouting } from './routing';
 import { type Escalation, type EscalationRow, toEscalation } from './shape';
 
 /** The routings of an escalation: each is an event, and the notifications it causes carry that event's id. */

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { access } from '../auth';
-import { unwrap } from '../errors';
-import { pageInput } from '../pagination';
-import { SEVERITIES } from '../severity';
-import { townStub } from '../town/stub';
-import { entityId, procedure, router, townInput } from '../trpc';
+import { access } from '../auth/access';
+import { unwrap } from '../core/errors';
+import { pageInput } from '../core/pagination';
+import { townStub } from '../core/town-stub';
+import { entityId, procedure, router, townInput } from '../core/trpc';
+import { SEVERITIES } from './severity';
 
 const severity = z.enum(SEVERITIES);
 const channels = z

@@ -1,17 +1,17 @@
 import { and, desc, eq } from 'drizzle-orm';
 import { convoyBeads, convoys, escalationHeld, escalationNotices, escalations } from '../../schema/town';
-import { DomainError, notFound } from '../errors';
+import { iso, type TownContext } from '../core/context';
+import { DomainError, notFound } from '../core/errors';
+import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
 import { CHANNEL_ORDER, type Channel } from '../notify/channel';
 import { type Delivery, deliveriesOf } from '../notify/delivery';
-import { channelsFor, effectiveRouting } from '../notify/routing';
-import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
 import { getRig } from '../rigs/registry';
-import type { Severity } from '../severity';
-import { iso, type TownContext } from '../town/context';
 import { openByDedupKey, repeatRaise } from './dedup';
 import { legacyEventIds, toldChannels } from './escalation-notify';
 import { routeEscalation } from './grouping';
 import { scheduleReEscalation } from './reescalation-task';
+import { channelsFor, effectiveRouting } from './routing';
+import type { Severity } from './severity';
 import { type Escalation, type EscalationRow, type EscalationStatus, toEscalation } from './shape';
 import { matchingSilence } from './silences';
 

@@ -1,13 +1,12 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import type { JsonObject } from '../../schema/json';
 import { escalationGroupState, escalationHeld, escalations } from '../../schema/town';
-import { appendEvent } from '../events/log';
-import { logEvent } from '../log';
+import { iso, type TownContext } from '../core/context';
+import { appendEvent } from '../core/event-log';
+import { logEvent } from '../core/log';
+import { scheduleTask, type TaskResult } from '../core/scheduler';
 import { CHANNEL_ORDER, type Channel } from '../notify/channel';
 import { enqueueNotification } from '../notify/outbox';
-import { channelsFor, type EffectiveRouting, effectiveRouting } from '../notify/routing';
-import { scheduleTask, type TaskResult } from '../scheduler';
-import { iso, type TownContext } from '../town/context';
 import {
   appendEscalationEvent,
   type EscalationEventType,
@@ -16,6 +15,7 @@ import {
   recordNotices,
   sourceRigName,
 } from './escalation-notify';
+import { channelsFor, type EffectiveRouting, effectiveRouting } from './routing';
 import { type EscalationRow, toEscalation } from './shape';
 
 // Grouped notifications (Alertmanager's group_wait / group_interval, one group per town). The first

@@ -1,8 +1,8 @@
 import { and, eq, isNull } from 'drizzle-orm';
 import { escalations } from '../../schema/town';
-import { notFound } from '../errors';
-import { logEvent } from '../log';
-import { iso, type TownContext } from '../town/context';
+import { iso, type TownContext } from '../core/context';
+import { notFound } from '../core/errors';
+import { logEvent } from '../core/log';
 import { appendEscalationEvent, notifyResolved, toldChannels } from './escalation-notify';
 import { cancelReEscalation } from './reescalation-task';
 import { type Escalation, type EscalationRow, toEscalation } from './shape';

@@ -1,10 +1,10 @@
 import { and, eq, ne } from 'drizzle-orm';
 import { escalations } from '../../schema/town';
-import { effectiveRouting } from '../notify/routing';
-import { cancelTask, scheduleTask, type Task, type TaskResult } from '../scheduler';
-import { iso, type TownContext } from '../town/context';
+import { iso, type TownContext } from '../core/context';
+import { cancelTask, scheduleTask, type Task, type TaskResult } from '../core/scheduler';
 import { routeEscalation } from './grouping';
 import { decideReEscalation, policyFrom, type ReEscalationPolicy } from './reescalation';
+import { effectiveRouting } from './routing';
 import type { EscalationRow } from './shape';
 
 // Re-escalation runs on the TownDO's one alarm: each open escalation has one scheduled task, due at

@@ -1,4 +1,4 @@
-import { nextSeverity, type Severity } from '../severity';
+import { nextSeverity, type Severity } from './severity';
 
 // When an unacknowledged escalation moves up a level. Pure: the caller passes the clock.
 // Bump N (0-based) is due at created_at + (N + 1) × the stale threshold, so bumps stay on a fixed grid

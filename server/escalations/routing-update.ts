@@ -1,10 +1,10 @@
-import { appendEvent } from '../events/log';
-import { logEvent } from '../log';
-import { effectiveRouting, getRouting, type RoutingUpdate, type RoutingView, writeRouting } from '../notify/routing';
+import type { TownContext } from '../core/context';
+import { appendEvent } from '../core/event-log';
+import { logEvent } from '../core/log';
 import { ensureSigningSecret } from '../notify/signing-secrets';
-import type { TownContext } from '../town/context';
 import { policyFrom } from './reescalation';
 import { rescheduleOpenEscalations } from './reescalation-task';
+import { effectiveRouting, getRouting, type RoutingUpdate, type RoutingView, writeRouting } from './routing';
 
 /**
  * `escalation.setRouting`: writes the town's routing and, when the re-escalation policy (threshold or

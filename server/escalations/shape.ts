@@ -1,5 +1,5 @@
 import type { escalations } from '../../schema/town';
-import type { Severity } from '../severity';
+import type { Severity } from './severity';
 
 export type EscalationStatus = 'open' | 'acknowledged' | 'resolved';
 

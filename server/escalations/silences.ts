@@ -1,13 +1,13 @@
 import { and, desc, eq, gt, isNull, lte } from 'drizzle-orm';
 import { escalationSilences, escalations } from '../../schema/town';
-import { DomainError, notFound } from '../errors';
-import { appendEvent } from '../events/log';
-import { logEvent } from '../log';
-import { cancelTask, scheduleTask, type Task, type TaskResult } from '../scheduler';
-import type { Severity } from '../severity';
-import { iso, type TownContext } from '../town/context';
+import { iso, type TownContext } from '../core/context';
+import { DomainError, notFound } from '../core/errors';
+import { appendEvent } from '../core/event-log';
+import { logEvent } from '../core/log';
+import { cancelTask, scheduleTask, type Task, type TaskResult } from '../core/scheduler';
 import { routeEscalation } from './grouping';
 import { scheduleReEscalation } from './reescalation-task';
+import type { Severity } from './severity';
 import type { EscalationRow } from './shape';
 
 // Silences (Alertmanager's): an escalation raised while an active silence matches it is recorded and

@@ -1,4 +1,4 @@
-import type { TownEvent } from './shape';
+import type { TownEvent } from '../core/event-shape';
 
 /**
  * The events of the TownDO's NDJSON byte stream, one per line, until the stream ends or errors. An

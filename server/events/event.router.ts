@@ -1,12 +1,12 @@
 import { TRPCError, type TrackedEnvelope, tracked } from '@trpc/server';
 import { z } from 'zod';
-import { access, narrowedToRig } from '../auth';
-import { unwrap } from '../errors';
-import { townStub } from '../town/stub';
-import { entityId, procedure, router, townInput } from '../trpc';
+import { access, narrowedToRig } from '../auth/access';
+import { unwrap } from '../core/errors';
+import { EVENT_PAGE_MAX } from '../core/event-log';
+import { EVENT_TYPES, type TownEvent } from '../core/event-shape';
+import { townStub } from '../core/town-stub';
+import { entityId, procedure, router, townInput } from '../core/trpc';
 import { eventLines } from './event-lines';
-import { EVENT_PAGE_MAX } from './log';
-import { EVENT_TYPES, type TownEvent } from './shape';
 
 /** An event id as a cursor (its form, and that it is this town's, are checked by the log: BAD_REQUEST). */
 const eventCursor = z.string().min(1).max(32);

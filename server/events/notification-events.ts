@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { events } from '../../schema/town';
-import type { TownContext } from '../town/context';
-import { appendEvent } from './log';
-import { seqOf } from './shape';
+import type { TownContext } from '../core/context';
+import { appendEvent } from '../core/event-log';
+import { seqOf } from '../core/event-shape';
 
 /**
  * `notification.delivered` / `notification.failed` (for good): the TownDO hands this to the outbox's

@@ -1,6 +1,6 @@
-import type { TownContext } from '../town/context';
-import { type EventFilter, type EventPage, listEvents } from './log';
-import { scopedFilter } from './rig-scope';
+import type { TownContext } from '../core/context';
+import { type EventFilter, type EventPage, listEvents } from '../core/event-log';
+import { scopedFilter } from '../core/event-scope';
 
 /** `event.list`, narrowed to what `narrowTo`'s rig may see (null: everything, for admin and town tokens). */
 export function listEventsFor(

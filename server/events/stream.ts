@@ -1,7 +1,7 @@
-import { DomainError } from '../errors';
-import { logEvent } from '../log';
-import type { TownContext } from '../town/context';
-import { checkedCursor, EVENT_SCAN_MAX_ROWS, type EventFilter, lastSeq, matchesFilter, readEvents, toTownEvent } from './log';
+import type { TownContext } from '../core/context';
+import { DomainError } from '../core/errors';
+import { checkedCursor, EVENT_SCAN_MAX_ROWS, type EventFilter, lastSeq, matchesFilter, readEvents, toTownEvent } from '../core/event-log';
+import { logEvent } from '../core/log';
 
 // The live side of the event log, inside the TownDO. Each subscriber is a byte stream of NDJSON events
 // (one `TownEvent` per line) returned over DO RPC. Committed events are pushed: appendEvent tells the

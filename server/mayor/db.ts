@@ -1,7 +1,7 @@
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import migrations from '../../drizzle/mayor/migrations';
 import * as schema from '../../schema/mayor';
-import { openDatabase } from '../do-database';
+import { openDatabase } from '../core/do-database';
 
 export type MayorDb = DrizzleSqliteDODatabase<typeof schema>;
 

@@ -1,9 +1,9 @@
 import { and, desc, eq, isNull } from 'drizzle-orm';
 import type { JsonObject } from '../../schema/json';
 import { mail } from '../../schema/mayor';
-import { notFound } from '../errors';
-import { logEvent } from '../log';
-import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../pagination';
+import { notFound } from '../core/errors';
+import { logEvent } from '../core/log';
+import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
 import type { MayorContext } from './db';
 
 export interface IncomingMail {

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createTownClient } from '../../client/index';
-import { type Outcome, outcome } from '../errors';
+import { type Outcome, outcome } from '../core/errors';
 import { BRIEFING_LIST_LIMIT, type Briefing, buildBriefing } from './briefing';
 import { type MayorContext, type MayorDb, openMayorDb } from './db';
 import * as mailbox from './mailbox';

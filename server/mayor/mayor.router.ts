@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { access } from '../auth';
-import { unwrap } from '../errors';
-import { pageInput } from '../pagination';
-import { townStub } from '../town/stub';
-import { type Authorized, entityId, procedure, router, townInput } from '../trpc';
-import { mayorStub } from './stub';
+import { access } from '../auth/access';
+import { unwrap } from '../core/errors';
+import { mayorStub } from '../core/mayor-stub';
+import { pageInput } from '../core/pagination';
+import { townStub } from '../core/town-stub';
+import { type Authorized, entityId, procedure, router, townInput } from '../core/trpc';
 
 /**
  * The Mayor keeps no copy of the town's tokens: a scoped token is checked against the town's

@@ -1,6 +1,6 @@
 import { TRPCClientError } from '@trpc/client';
-import type { Outcome } from '../errors';
-import { townStub } from '../town/stub';
+import type { Outcome } from '../core/errors';
+import { townStub } from '../core/town-stub';
 
 // The MayorDO reads its town through the API like any agent, with a `town` token of its own town (not
 // the admin token): a bug or a prompt in the Mayor can then reach no other town. The token is issued

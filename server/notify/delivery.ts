@@ -1,18 +1,18 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import type { JsonObject } from '../../schema/json';
 import { outbox, schedule } from '../../schema/town';
-import { isLocalDev } from '../environment';
-import { logEvent } from '../log';
-import { mayorStub } from '../mayor/stub';
-import { jittered, type Task, type TaskResult } from '../scheduler';
-import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../timeout';
-import { iso, type TownContext } from '../town/context';
+import { iso, type TownContext } from '../core/context';
+import { isLocalDev } from '../core/environment';
+import { logEvent } from '../core/log';
+import { mayorStub } from '../core/mayor-stub';
+import { jittered, type Task, type TaskResult } from '../core/scheduler';
+import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../core/timeout';
+import { disableWebhook, effectiveRouting, webhookSigningSecrets, webhookUrlProblem } from '../escalations/routing';
 import type { Channel } from './channel';
 import type { SendResult } from './delivery-result';
 import { sendEmail } from './email';
 import { describeNotification, type NotificationPayload } from './notification-text';
 import { DELIVERY_TASK_KIND } from './outbox';
-import { disableWebhook, effectiveRouting, webhookSigningSecrets, webhookUrlProblem } from './routing';
 import { postWebhook } from './webhook';
 
 // Delivers outbox rows (one per event and channel), retrying failures on a Svix-like schedule.

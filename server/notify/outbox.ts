@@ -1,8 +1,8 @@
 import { outbox } from '../../schema/town';
-import { scheduleTask } from '../scheduler';
-import { iso, type TownContext } from '../town/context';
+import { iso, type TownContext } from '../core/context';
+import { scheduleTask } from '../core/scheduler';
+import { configuredChannels, effectiveRouting } from '../escalations/routing';
 import type { Channel } from './channel';
-import { configuredChannels, effectiveRouting } from './routing';
 
 export interface Notification {
   /** Stable event id (the webhook's `webhook-id`); defaults to a new UUID. */

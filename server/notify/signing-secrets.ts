@@ -1,7 +1,7 @@
 import { desc, gt, isNull, lte, or } from 'drizzle-orm';
 import { webhookSecrets } from '../../schema/town';
-import { logEvent } from '../log';
-import { iso, type TownContext } from '../town/context';
+import { iso, type TownContext } from '../core/context';
+import { logEvent } from '../core/log';
 
 // Each town signs its webhooks with its own secret (`whsec_…`), so one town's receiver cannot forge
 // another's. A rotation keeps the previous secret signing for 24 h beside the new one (Standard

@@ -1,10 +1,10 @@
 import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
 import { beads, cancelledConvoys, rig } from '../../schema/rig';
-import { jsonChunks } from '../bulk-json';
-import { notFound } from '../errors';
-import { logEvent } from '../log';
-import { afterRowidCursor, DEFAULT_PAGE_SIZE, type Page, toRowidPage } from '../pagination';
-import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS } from '../scheduler';
+import { jsonChunks } from '../core/bulk-json';
+import { notFound } from '../core/errors';
+import { logEvent } from '../core/log';
+import { afterRowidCursor, DEFAULT_PAGE_SIZE, type Page, toRowidPage } from '../core/pagination';
+import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS } from '../core/scheduler';
 import type { RigContext } from './rig-context';
 import { BEAD_CLOSED_TASK_KIND, type BeadClosedNotice, beadClosedTaskId, rigTaskHandlers } from './town-notify';
 

@@ -1,9 +1,9 @@
 import { and, asc, eq, exists, sql } from 'drizzle-orm';
 import { convoyBeads, convoys, rigs } from '../../schema/town';
-import { DomainError, notFound } from '../errors';
-import { appendEvent } from '../events/log';
-import { logEvent } from '../log';
-import { iso, type TownContext } from '../town/context';
+import { iso, type TownContext } from '../core/context';
+import { DomainError, notFound } from '../core/errors';
+import { appendEvent } from '../core/event-log';
+import { logEvent } from '../core/log';
 
 export interface Rig {
   id: string;

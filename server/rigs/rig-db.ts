@@ -1,7 +1,7 @@
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import migrations from '../../drizzle/rig/migrations';
 import * as schema from '../../schema/rig';
-import { openDatabase } from '../do-database';
+import { openDatabase } from '../core/do-database';
 
 export type RigDb = DrizzleSqliteDODatabase<typeof schema>;
 

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
-import { outcome } from '../errors';
-import { rearm, runDueTasks } from '../scheduler';
+import { outcome } from '../core/errors';
+import { rearm, runDueTasks } from '../core/scheduler';
 import * as beads from './beads';
 import type { RigContext } from './rig-context';
 import { openRigDb, type RigDb } from './rig-db';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { access } from '../auth';
-import { unwrap } from '../errors';
-import { pageInput } from '../pagination';
-import { townStub } from '../town/stub';
-import { entityId, procedure, router, townInput } from '../trpc';
+import { access } from '../auth/access';
+import { unwrap } from '../core/errors';
+import { pageInput } from '../core/pagination';
+import { townStub } from '../core/town-stub';
+import { entityId, procedure, router, townInput } from '../core/trpc';
 import { rigStub } from './stub';
 
 const rigName = z

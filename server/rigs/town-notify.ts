@@ -1,7 +1,7 @@
-import { logEvent } from '../log';
-import type { TaskHandler } from '../scheduler';
-import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../timeout';
-import { townStub } from '../town/stub';
+import { logEvent } from '../core/log';
+import type { TaskHandler } from '../core/scheduler';
+import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../core/timeout';
+import { townStub } from '../core/town-stub';
 import type { RigContext } from './rig-context';
 
 export const BEAD_CLOSED_TASK_KIND = 'town.beadClosed';

@@ -1,8 +1,8 @@
 import { asc, sql } from 'drizzle-orm';
 import { convoys, escalations, events, outbox, storageWatch } from '../../schema/town';
-import { STORAGE_ALERT_FRACTION } from '../watchdog/storage-budget';
-import type { TownContext } from './context';
-import { getSettings } from './settings';
+import type { TownContext } from '../core/context';
+import { getSettings } from '../core/settings';
+import { STORAGE_ALERT_FRACTION } from '../retention/storage-budget';
 
 // `town.stats`: how big the town is. Row counts are `count(*)` per table, i.e. O(rows) reads: a call for
 // an operator now and then, not for polling (the storage watch reads only the database size).

@@ -1,4 +1,4 @@
-import { TimeoutError, withTimeout } from '../timeout';
+import { TimeoutError, withTimeout } from '../core/timeout';
 import { type CheckResult, describeError, timedCheck } from './health-check';
 
 /** The container's id among the watchdog's targets (and its `sourceRigId` on escalations). */

@@ -1,12 +1,12 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
 import { escalations, type HealthStatus, healthChecks, healthTargets, type TargetKind } from '../../schema/town';
+import { iso, type TownContext } from '../core/context';
+import { appendEvent } from '../core/event-log';
+import { logEvent } from '../core/log';
 import { toldChannels } from '../escalations/escalation-notify';
 import { raiseEscalation } from '../escalations/escalations';
 import { resolveEscalation } from '../escalations/lifecycle';
-import { appendEvent } from '../events/log';
-import { logEvent } from '../log';
 import { enqueueNotification } from '../notify/outbox';
-import { iso, type TownContext } from '../town/context';
 import type { CheckResult } from './health-check';
 
 export interface TargetRef {

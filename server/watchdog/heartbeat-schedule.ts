@@ -1,7 +1,7 @@
+import type { TownContext } from '../core/context';
+import { cancelTask, scheduledTask, scheduleTask } from '../core/scheduler';
+import { MAINTENANCE_TASK_ID, scheduleMaintenance } from '../retention/maintenance-schedule';
 import { type Rig, registerRig } from '../rigs/registry';
-import { cancelTask, scheduledTask, scheduleTask } from '../scheduler';
-import type { TownContext } from '../town/context';
-import { MAINTENANCE_TASK_ID, scheduleMaintenance } from '../town/maintenance-schedule';
 
 // The heartbeat is one recurring row in the scheduler's table, sharing the TownDO's one alarm with
 // every other due task: the alarm is always the earliest row, so a due delivery is never pushed back.

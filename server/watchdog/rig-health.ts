@@ -1,4 +1,4 @@
-import { withTimeout } from '../timeout';
+import { withTimeout } from '../core/timeout';
 import { type CheckResult, timedCheck } from './health-check';
 
 export interface RigRef {

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { access } from '../auth';
-import { unwrap } from '../errors';
-import { townStub } from '../town/stub';
-import { entityId, procedure, router, townInput } from '../trpc';
+import { access } from '../auth/access';
+import { unwrap } from '../core/errors';
+import { townStub } from '../core/town-stub';
+import { entityId, procedure, router, townInput } from '../core/trpc';
 
 export const HISTORY_MAX_LIMIT = 500;
 

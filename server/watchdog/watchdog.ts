@@ -1,9 +1,9 @@
 import { watchdogState } from '../../schema/town';
-import { ensurePruneScheduled } from '../events/prune';
-import { logEvent } from '../log';
+import { iso, type TownContext } from '../core/context';
+import { logEvent } from '../core/log';
+import type { TaskHandler } from '../core/scheduler';
+import { ensurePruneScheduled } from '../retention/event-prune';
 import { getRig, hasRigs, listRigs, type Rig } from '../rigs/registry';
-import type { TaskHandler } from '../scheduler';
-import { iso, type TownContext } from '../town/context';
 import { CONTAINER_NAME, CONTAINER_TARGET, checkContainer } from './container-health';
 import { type CheckResult, describeError } from './health-check';
 import {

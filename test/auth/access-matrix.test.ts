@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE } from '../../server/auth';
+import { FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE } from '../../server/auth/access';
 import { client, newTownId } from '../helpers';
 import { hookUrl } from '../receiver';
 import { procedures } from '../router-procedures';

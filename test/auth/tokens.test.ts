@@ -1,9 +1,9 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { authenticate } from '../../server/auth';
+import { authenticate } from '../../server/auth/access';
 import { issueToken as issueInTown } from '../../server/auth/tokens';
-import { openTownDb } from '../../server/town/db';
+import { openTownDb } from '../../server/core/town-db';
 import { client, expectTrpcError, newTownId, townStub } from '../helpers';
 import { claimsOf, issueToken } from './token-helpers';
 

@@ -1,10 +1,10 @@
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
-import { COMPACTION_BATCH_BEADS } from '../../server/convoys/compaction';
 import { beadClosed } from '../../server/convoys/convoys';
-import { scheduleTask } from '../../server/scheduler';
-import { runMaintenance } from '../../server/town/maintenance';
+import { scheduleTask } from '../../server/core/scheduler';
+import { COMPACTION_BATCH_BEADS } from '../../server/retention/convoy-compaction';
+import { runMaintenance } from '../../server/retention/maintenance';
 import { expectTrpcError, withTownDb } from '../helpers';
 import { DAY_MS, inTown, maintainUntilDone } from '../town/storage-helpers';
 import { api, beadsFor, townWithRigs } from './convoy-helpers';

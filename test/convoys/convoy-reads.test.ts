@@ -6,7 +6,7 @@ import { countingStorage } from '../../bench/sql-counter';
 import * as schema from '../../schema/town';
 import { CONVOY_BEADS_SCAN_MAX_ROWS, listConvoyBeads } from '../../server/convoys/beads-page';
 import * as convoys from '../../server/convoys/convoys';
-import type { TownContext } from '../../server/town/context';
+import type { TownContext } from '../../server/core/context';
 import { allConvoyBeads, expectTrpcError, townStub } from '../helpers';
 import { api, beadsFor, townWithRigs } from './convoy-helpers';
 

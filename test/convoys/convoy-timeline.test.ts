@@ -8,7 +8,7 @@ import * as schema from '../../schema/town';
 import { mergeSketches, sketchBucket, sketchQuantileMs } from '../../server/convoys/close-sketch';
 import * as convoys from '../../server/convoys/convoys';
 import { convoyTimeline } from '../../server/convoys/timeline';
-import type { TownContext } from '../../server/town/context';
+import type { TownContext } from '../../server/core/context';
 import { expectTrpcError, townStub, withTownDb } from '../helpers';
 import { api, beadsFor, townWithRigs } from './convoy-helpers';
 

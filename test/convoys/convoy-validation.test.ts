@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONVOY_BEADS_PER_CALL_MAX } from '../../server/convoys/convoy.router';
-import { MAX_PAGE_SIZE } from '../../server/pagination';
+import { MAX_PAGE_SIZE } from '../../server/core/pagination';
 import { allRigBeads, expectTrpcError } from '../helpers';
 import { api, beadsFor, townTasks, townWithRigs } from './convoy-helpers';
 

@@ -1,8 +1,8 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { openTownDb } from '../../server/core/town-db';
 import { type Escalation, raiseEscalation } from '../../server/escalations/escalations';
-import { openTownDb } from '../../server/town/db';
 import { client, expectTrpcError, newTownId, townStub } from '../helpers';
 import { outboxRows, townWithRig } from '../town-helpers';
 

@@ -1,4 +1,4 @@
-import type { TownEvent } from '../../server/events/shape';
+import type { TownEvent } from '../../server/core/event-shape';
 import { api, beadsFor, townWithRigs } from '../convoys/convoy-helpers';
 import { settle } from '../town-helpers';
 import { setRigHealth } from '../watchdog/watchdog-helpers';

@@ -3,10 +3,10 @@ import { env } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
-import { appendEvent } from '../../server/events/log';
-import { EVENT_PRUNE_BATCH_ROWS, pruneTask } from '../../server/events/prune';
-import { EVENT_PRUNE_TASK_ID } from '../../server/events/prune-schedule';
-import { scheduledTask } from '../../server/scheduler';
+import { appendEvent } from '../../server/core/event-log';
+import { scheduledTask } from '../../server/core/scheduler';
+import { EVENT_PRUNE_BATCH_ROWS, pruneTask } from '../../server/retention/event-prune';
+import { EVENT_PRUNE_TASK_ID } from '../../server/retention/event-prune-schedule';
 import { allEvents, client, expectTrpcError, newTownId, townStub, withTownDb } from '../helpers';
 
 const api = client();

@@ -1,7 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { expect, vi } from 'vitest';
 import type { TownClient } from '../../client/index';
-import type { TownEvent } from '../../server/events/shape';
+import type { TownEvent } from '../../server/core/event-shape';
 import type { TownDO } from '../../server/town/town-do';
 import { client, townStub } from '../helpers';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { jittered, retryDelayMs, TASK_RETRY_BACKOFF_MS } from '../../server/core/scheduler';
 import { DELIVERY_RETRY_DELAYS_MS, deliveryRetryDelayMs, MAX_DELIVERY_ATTEMPTS } from '../../server/notify/delivery';
-import { jittered, retryDelayMs, TASK_RETRY_BACKOFF_MS } from '../../server/scheduler';
 
 describe('delivery backoff (Svix-like)', () => {
   it('retries after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then gives up after 8 attempts', () => {

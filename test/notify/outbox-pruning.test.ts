@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as schema from '../../schema/town';
-import { OUTBOX_PRUNE_BATCH_ROWS, pruneDeliveredOutbox } from '../../server/notify/outbox-pruning';
+import { OUTBOX_PRUNE_BATCH_ROWS, pruneDeliveredOutbox } from '../../server/retention/outbox-pruning';
 import { newTownId, withTownDb } from '../helpers';
 import { DAY_MS, inTown } from '../town/storage-helpers';
 

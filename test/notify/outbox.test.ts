@@ -1,8 +1,8 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { openTownDb } from '../../server/core/town-db';
 import { enqueueNotification } from '../../server/notify/outbox';
-import { openTownDb } from '../../server/town/db';
 import { client, townStub } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { outboxRows, settle, townWithRig } from '../town-helpers';

@@ -1,13 +1,13 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { DomainError } from '../../server/errors';
+import { DomainError } from '../../server/core/errors';
+import { openTownDb } from '../../server/core/town-db';
 import { raiseEscalation } from '../../server/escalations/escalations';
+import { webhookUrlProblem } from '../../server/escalations/routing';
 import { setRouting } from '../../server/escalations/routing-update';
 import { deliverOutboxTask } from '../../server/notify/delivery';
 import { privateHostProblem } from '../../server/notify/private-address';
-import { webhookUrlProblem } from '../../server/notify/routing';
-import { openTownDb } from '../../server/town/db';
 import { client, raisedEventIdIn } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { outboxRows, townWithRig } from '../town-helpers';

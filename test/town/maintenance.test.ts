@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import * as schema from '../../schema/town';
 import { beadClosed } from '../../server/convoys/convoys';
-import { OUTBOX_PRUNE_BATCH_ROWS } from '../../server/notify/outbox-pruning';
-import { runMaintenance } from '../../server/town/maintenance';
-import { MAINTENANCE_INTERVAL_MS } from '../../server/town/maintenance-schedule';
-import { lastStorageCheckAt } from '../../server/watchdog/storage-budget';
+import { runMaintenance } from '../../server/retention/maintenance';
+import { MAINTENANCE_INTERVAL_MS } from '../../server/retention/maintenance-schedule';
+import { OUTBOX_PRUNE_BATCH_ROWS } from '../../server/retention/outbox-pruning';
+import { lastStorageCheckAt } from '../../server/retention/storage-budget';
 import { api, beadsFor, townWithRigs } from '../convoys/convoy-helpers';
 import { withTownDb } from '../helpers';
 import { DAY_MS, inTown } from './storage-helpers';

@@ -2,8 +2,8 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import * as townSchema from '../../schema/town';
-import type { TownContext } from '../../server/town/context';
-import { runMaintenance } from '../../server/town/maintenance';
+import type { TownContext } from '../../server/core/context';
+import { runMaintenance } from '../../server/retention/maintenance';
 import { townStub } from '../helpers';
 
 export const DAY_MS = 24 * 60 * 60 * 1000;

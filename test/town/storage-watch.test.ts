@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { scheduledTask } from '../../server/scheduler';
-import { runMaintenance } from '../../server/town/maintenance';
-import { MAINTENANCE_TASK_ID } from '../../server/town/maintenance-schedule';
+import { scheduledTask } from '../../server/core/scheduler';
+import { runMaintenance } from '../../server/retention/maintenance';
+import { MAINTENANCE_TASK_ID } from '../../server/retention/maintenance-schedule';
 import { client, newTownId, withTownDb } from '../helpers';
 import { settle } from '../town-helpers';
 import { DAY_MS, inTown } from './storage-helpers';

@@ -1,8 +1,8 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EVENT_PRUNE_TASK_ID } from '../../server/events/prune-schedule';
-import { scheduledTask, scheduleTask } from '../../server/scheduler';
+import { scheduledTask, scheduleTask } from '../../server/core/scheduler';
+import { EVENT_PRUNE_TASK_ID } from '../../server/retention/event-prune-schedule';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TASK_ID } from '../../server/watchdog/heartbeat-schedule';
 import { client, newTownId, townStub, withTownDb } from '../helpers';
 import { setRigHealth, tuneWatchdog } from './watchdog-helpers';

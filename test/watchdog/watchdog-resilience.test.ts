@@ -2,7 +2,7 @@ import { runDurableObjectAlarm } from 'cloudflare:test';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
-import { scheduledTask } from '../../server/scheduler';
+import { scheduledTask } from '../../server/core/scheduler';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TASK_ID } from '../../server/watchdog/heartbeat-schedule';
 import { client, newTownId, townStub, withTownDb } from '../helpers';
 

@@ -1,7 +1,7 @@
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import migrations from '../../drizzle/town/migrations';
 import * as schema from '../../schema/town';
-import { openDatabase } from '../do-database';
+import { openDatabase } from './do-database';
 
 export type TownDb = DrizzleSqliteDODatabase<typeof schema>;
 

@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { convoyBeads } from '../../schema/town';
-import type { TownContext } from '../town/context';
+import type { TownContext } from './context';
 
 // What a `rig` token may read of the event log: the events of its rig, and of the convoys it holds
 // beads of (a convoy's landing, cancel, other rigs' progress). Computed per read from convoy_beads; a

@@ -1,10 +1,10 @@
 import { and, asc, desc, eq, gt, sql } from 'drizzle-orm';
 import type { JsonObject } from '../../schema/json';
 import { events } from '../../schema/town';
-import { DomainError } from '../errors';
-import { iso, type TownContext } from '../town/context';
-import { inRigScope, type RigScope } from './rig-scope';
-import { type EventType, eventIdOf, seqOf, type TownEvent } from './shape';
+import { iso, type TownContext } from './context';
+import { DomainError } from './errors';
+import { inRigScope, type RigScope } from './event-scope';
+import { type EventType, eventIdOf, seqOf, type TownEvent } from './event-shape';
 
 // The town's append-only event log. `appendEvent` is called inside the transaction of the state change
 // it records, so the change and its event commit (or roll back) together; the TownDO then pushes what

@@ -1,6 +1,6 @@
 import { asc, eq, lte, min, sql } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
-import { schedule } from '../schema/schedule';
+import { schedule } from '../../schema/schedule';
 import { logEvent } from './log';
 
 // One alarm per Durable Object, multiplexed over the `schedule` table: each piece of due work is a row,

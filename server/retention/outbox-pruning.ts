@@ -1,6 +1,6 @@
 import { and, eq, inArray, lt } from 'drizzle-orm';
 import { outbox } from '../../schema/town';
-import { iso, type TownContext } from '../town/context';
+import { iso, type TownContext } from '../core/context';
 
 // Retention for the outbox: a notification delivered more than `outboxRetentionDays` ago has done its
 // job; its row goes, a bounded batch per call. Pending and failed rows are never pruned here (a failed

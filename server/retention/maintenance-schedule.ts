@@ -1,5 +1,5 @@
-import { scheduleTask } from '../scheduler';
-import type { TownContext } from './context';
+import type { TownContext } from '../core/context';
+import { scheduleTask } from '../core/scheduler';
 
 // The town's storage maintenance (retention and the storage watch) is one recurring task, started
 // with the heartbeat when a rig registers: a town with rigs keeps itself bounded.

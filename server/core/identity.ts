@@ -1,6 +1,6 @@
 import { town } from '../../schema/town';
-import { logEvent } from '../log';
-import type { TownDb } from './db';
+import { logEvent } from './log';
+import type { TownDb } from './town-db';
 
 /** The town id this DO serves, or null before its first call. */
 export function storedTownId(db: TownDb): string | null {

@@ -1,8 +1,8 @@
 import { eq } from 'drizzle-orm';
 import { townSettings } from '../../schema/town';
-import { schedulePruneNow } from '../events/prune-schedule';
-import { logEvent } from '../log';
+import { schedulePruneNow } from '../retention/event-prune-schedule';
 import { iso, type TownContext } from './context';
+import { logEvent } from './log';
 
 // A town's settings: how long it keeps history and how much storage it may use. Stored per town; a
 // field the town has not set is the built-in default below.

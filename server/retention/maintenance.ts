@@ -1,12 +1,12 @@
-import { compactConvoysBatch } from '../convoys/compaction';
-import { logEvent } from '../log';
-import { pruneDeliveredOutbox } from '../notify/outbox-pruning';
+import type { TownContext } from '../core/context';
+import { logEvent } from '../core/log';
+import type { TaskHandler } from '../core/scheduler';
+import { getSettings } from '../core/settings';
 import { hasRigs } from '../rigs/registry';
-import type { TaskHandler } from '../scheduler';
-import { checkStorageBudget, lastStorageCheckAt } from '../watchdog/storage-budget';
-import type { TownContext } from './context';
+import { compactConvoysBatch } from './convoy-compaction';
 import { MAINTENANCE_BATCH_PAUSE_MS, MAINTENANCE_INTERVAL_MS } from './maintenance-schedule';
-import { getSettings } from './settings';
+import { pruneDeliveredOutbox } from './outbox-pruning';
+import { checkStorageBudget, lastStorageCheckAt } from './storage-budget';
 
 // One maintenance run: a bounded batch of one kind of pruning (delivered outbox rows first, then
 // convoys), so a run holds the DO for one short delete; then the storage watch. While more is due the

@@ -1,4 +1,4 @@
-import type { TownDb } from './db';
+import type { TownDb } from './town-db';
 
 /** What the town's logic modules are given: the database, the bindings, the town, and a clock. */
 export interface TownContext {

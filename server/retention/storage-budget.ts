@@ -1,7 +1,7 @@
 import { storageWatch } from '../../schema/town';
+import { iso, type TownContext } from '../core/context';
+import { logEvent } from '../core/log';
 import { raiseEscalation } from '../escalations/escalations';
-import { logEvent } from '../log';
-import { iso, type TownContext } from '../town/context';
 
 // The storage watch: a Durable Object's SQLite is capped, so the town watches its own size against the
 // budget in its settings. Past 80 % an episode starts and escalates once (`high`); the first check back

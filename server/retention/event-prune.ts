@@ -1,10 +1,10 @@
 import { asc, lte } from 'drizzle-orm';
 import { events } from '../../schema/town';
-import { logEvent } from '../log';
-import { scheduledTask, scheduleTask, type TaskResult } from '../scheduler';
-import { iso, type TownContext } from '../town/context';
-import { getSettings } from '../town/settings';
-import { EVENT_PRUNE_TASK_ID, EVENT_PRUNE_TASK_KIND } from './prune-schedule';
+import { iso, type TownContext } from '../core/context';
+import { logEvent } from '../core/log';
+import { scheduledTask, scheduleTask, type TaskResult } from '../core/scheduler';
+import { getSettings } from '../core/settings';
+import { EVENT_PRUNE_TASK_ID, EVENT_PRUNE_TASK_KIND } from './event-prune-schedule';
 
 // Retention: events older than the town's `eventRetentionDays` are deleted by a scheduler task, in
 // bounded batches (one batch per alarm run, so a large backlog never holds the DO for long). The newest

@@ -1,7 +1,7 @@
 import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, or, sql } from 'drizzle-orm';
 import { convoyBeads, convoyRigDeliveries, convoys, schedule } from '../../schema/town';
-import { logEvent } from '../log';
-import { iso, type TownContext } from '../town/context';
+import { iso, type TownContext } from '../core/context';
+import { logEvent } from '../core/log';
 
 // Retention for convoys: a landed or cancelled convoy older than the town's `convoyRetentionDays` is
 // compacted. Its bead rows (titles, bodies) go, a bounded batch per call; the convoy row stays, and with

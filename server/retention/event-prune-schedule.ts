@@ -1,5 +1,5 @@
-import { scheduleTask } from '../scheduler';
-import type { TownContext } from '../town/context';
+import type { TownContext } from '../core/context';
+import { scheduleTask } from '../core/scheduler';
 
 // The event log's pruning task: one row in the scheduler's table (apart from prune.ts, so the town's
 // settings can move it without importing what prune.ts imports).

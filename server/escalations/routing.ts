@@ -1,13 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { escalationRouting } from '../../schema/town';
-import { isLocalDev } from '../environment';
-import { DomainError } from '../errors';
-import { logEvent } from '../log';
-import { SEVERITIES, type Severity } from '../severity';
-import { iso, type TownContext } from '../town/context';
-import type { Channel } from './channel';
-import { privateHostProblem } from './private-address';
-import { signingSecretState, townSigningSecrets } from './signing-secrets';
+import { iso, type TownContext } from '../core/context';
+import { isLocalDev } from '../core/environment';
+import { DomainError } from '../core/errors';
+import { logEvent } from '../core/log';
+import type { Channel } from '../notify/channel';
+import { privateHostProblem } from '../notify/private-address';
+import { signingSecretState, townSigningSecrets } from '../notify/signing-secrets';
+import { SEVERITIES, type Severity } from './severity';
 
 // A town's routing: which channels each severity goes to, where the webhook and email go, and when
 // re-escalation starts. Stored per town; anything a town has not set falls back to the environment.
