@@ -1,17 +1,9 @@
+import { trpcErrorResponse } from './core/http-error';
+
 /** Largest request body accepted; larger ones are refused with 413 before any parsing. */
 export const MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024;
 
-const tooLarge = () =>
-  Response.json(
-    {
-      error: {
-        message: `request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes`,
-        code: -32600,
-        data: { code: 'PAYLOAD_TOO_LARGE', httpStatus: 413 },
-      },
-    },
-    { status: 413 },
-  );
+const tooLarge = () => trpcErrorResponse('PAYLOAD_TOO_LARGE', `request body exceeds ${MAX_REQUEST_BODY_BYTES} bytes`);
 
 /**
  * Returns a 413 response for an oversize body, or the request (re-built from the bytes read when its

@@ -1,6 +1,6 @@
 import { authRouter } from './auth/auth.router';
+import { router } from './auth/trpc';
 import { convoyRouter } from './convoys/convoy.router';
-import { router } from './core/trpc';
 import { escalationRouter } from './escalations/escalation.router';
 import { eventRouter } from './events/event.router';
 import { mayorRouter } from './mayor/mayor.router';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { unwrap } from '../core/errors';
 import { townStub } from '../core/town-stub';
-import { entityId, procedure, router, townInput } from '../core/trpc';
 import { access } from './access';
 import { TOKEN_TTL_MAX_SECONDS, TOKEN_TTL_MIN_SECONDS } from './tokens';
+import { entityId, procedure, router, townInput } from './trpc';
 
 export const TOKEN_LABEL_MAX_CHARS = 128;
 

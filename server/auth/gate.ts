@@ -1,4 +1,4 @@
-import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import { trpcErrorResponse } from '../core/http-error';
 import { townStub } from '../core/town-stub';
 import { type AccessMeta, admitsCall, authenticate, FORBIDDEN_MESSAGE, townCall, UNAUTHORIZED_MESSAGE } from './access';
 
@@ -11,11 +11,9 @@ import { type AccessMeta, admitsCall, authenticate, FORBIDDEN_MESSAGE, townCall,
 export type GatedProcedures = Record<string, { _def: { type: string; meta?: unknown } }>;
 
 function refusal(status: 401 | 403, path: string): Response {
-  const code = status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN';
-  const message = status === 401 ? UNAUTHORIZED_MESSAGE : FORBIDDEN_MESSAGE;
-  // The same body tRPC answers for an error, so clients read it the same way.
-  const body = { error: { message, code: TRPC_ERROR_CODES_BY_KEY[code], data: { code, httpStatus: status, path } } };
-  return Response.json(body, { status });
+  return status === 401
+    ? trpcErrorResponse('UNAUTHORIZED', UNAUTHORIZED_MESSAGE, path)
+    : trpcErrorResponse('FORBIDDEN', FORBIDDEN_MESSAGE, path);
 }
 
 function inputOf(url: URL): unknown {

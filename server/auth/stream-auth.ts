@@ -1,19 +1,14 @@
+import { trpcErrorResponse } from '../core/http-error';
+
 // A check made by the Worker before tRPC sees a request. (Who may open a subscription is decided before
 // it streams by server/auth/gate.ts, with the same rule as every procedure.)
 
 /** Query parameters that would carry a credential. URLs land in logs, so a request carrying one is refused. */
 const CREDENTIAL_QUERY_PARAMS = ['token', 'access_token', 'accesstoken', 'authorization', 'auth', 'api_key', 'apikey', 'bearer'];
 
-const trpcErrorResponse = (status: number, code: string, message: string) =>
-  Response.json({ error: { message, code: status === 401 ? -32001 : -32600, data: { code, httpStatus: status } } }, { status });
-
 /** A 400 for a request that puts a credential in its URL (whatever else it carries), or null. */
 export function refuseCredentialInUrl(url: URL): Response | null {
   const names = [...url.searchParams.keys()].map((k) => k.toLowerCase());
   if (!names.some((name) => CREDENTIAL_QUERY_PARAMS.includes(name))) return null;
-  return trpcErrorResponse(
-    400,
-    'BAD_REQUEST',
-    'credentials are never accepted in a URL (URLs are logged): send Authorization: Bearer <token>',
-  );
+  return trpcErrorResponse('BAD_REQUEST', 'credentials are never accepted in a URL (URLs are logged): send Authorization: Bearer <token>');
 }

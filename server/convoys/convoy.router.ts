@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { access } from '../auth/access';
+import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { unwrap } from '../core/errors';
 import { EVENT_TYPES } from '../core/event-shape';
 import { pageInput } from '../core/pagination';
 import { townStub } from '../core/town-stub';
-import { entityId, procedure, router, townInput } from '../core/trpc';
 
 export const CONVOY_TITLE_MAX_CHARS = 200;
 export const BEAD_TITLE_MAX_CHARS = 200;

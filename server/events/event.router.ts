@@ -1,11 +1,11 @@
 import { TRPCError, type TrackedEnvelope, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { access, narrowedToRig } from '../auth/access';
+import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { unwrap } from '../core/errors';
 import { EVENT_PAGE_MAX } from '../core/event-log';
 import { EVENT_TYPES, type TownEvent } from '../core/event-shape';
 import { townStub } from '../core/town-stub';
-import { entityId, procedure, router, townInput } from '../core/trpc';
 import { eventLines } from './event-lines';
 
 /** An event id as a cursor (its form, and that it is this town's, are checked by the log: BAD_REQUEST). */

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { access } from '../auth/access';
+import { type Authorized, entityId, procedure, router, townInput } from '../auth/trpc';
 import { unwrap } from '../core/errors';
 import { mayorStub } from '../core/mayor-stub';
 import { pageInput } from '../core/pagination';
 import { townStub } from '../core/town-stub';
-import { type Authorized, entityId, procedure, router, townInput } from '../core/trpc';
 
 /**
  * The Mayor keeps no copy of the town's tokens: a scoped token is checked against the town's

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { access } from '../auth/access';
+import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { unwrap } from '../core/errors';
 import { pageInput } from '../core/pagination';
 import { townStub } from '../core/town-stub';
-import { entityId, procedure, router, townInput } from '../core/trpc';
 import { rigStub } from './stub';
 
 const rigName = z

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { access } from '../auth/access';
+import { procedure, router, townInput } from '../auth/trpc';
 import { unwrap } from '../core/errors';
 import { townStub } from '../core/town-stub';
-import { procedure, router, townInput } from '../core/trpc';
 
 export const MAX_RETENTION_DAYS = 3650;
 export const MIN_STORAGE_BUDGET_BYTES = 1024 ** 2;

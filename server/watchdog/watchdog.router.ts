@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { access } from '../auth/access';
+import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { unwrap } from '../core/errors';
 import { townStub } from '../core/town-stub';
-import { entityId, procedure, router, townInput } from '../core/trpc';
 
 export const HISTORY_MAX_LIMIT = 500;
 

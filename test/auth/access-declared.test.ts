@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { access } from '../../server/auth/access';
-import { procedure, router, townInput } from '../../server/core/trpc';
+import { procedure, router, townInput } from '../../server/auth/trpc';
 import { procedures } from '../router-procedures';
 
 // "One place decides": every procedure declares its access in its tRPC meta, and the one middleware

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { access, narrowedToRig } from '../../server/auth/access';
-import { procedure, router, townInput } from '../../server/core/trpc';
+import { procedure, router, townInput } from '../../server/auth/trpc';
 import { serveTrpc } from '../../server/worker';
 import { client, newTownId } from '../helpers';
 import { issueToken } from './token-helpers';

@@ -10,7 +10,7 @@ import {
   type TownCall,
   townCall,
   UNAUTHORIZED_MESSAGE,
-} from '../auth/access';
+} from './access';
 
 export interface Context {
   env: Env;
