@@ -7,12 +7,12 @@ import { logEvent } from '../core/log';
 import { mayorStub } from '../core/mayor-stub';
 import { jittered, type Task, type TaskResult } from '../core/scheduler';
 import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../core/timeout';
-import { disableWebhook, effectiveRouting, webhookSigningSecrets, webhookUrlProblem } from '../escalations/routing';
 import type { Channel } from './channel';
 import type { SendResult } from './delivery-result';
 import { sendEmail } from './email';
 import { describeNotification, type NotificationPayload } from './notification-text';
 import { DELIVERY_TASK_KIND } from './outbox';
+import { disableWebhook, notifyTargets, webhookSigningSecrets, webhookUrlProblem } from './targets';
 import { postWebhook } from './webhook';
 
 // Delivers outbox rows (one per event and channel), retrying failures on a Svix-like schedule.
@@ -90,7 +90,7 @@ async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
     );
     return received.ok ? { ok: true } : { ok: false, error: received.message };
   }
-  const routing = effectiveRouting(ctx);
+  const routing = notifyTargets(ctx);
   if (channel === 'webhook') {
     if (!routing.webhookUrl) return { ok: false, error: 'no webhook URL is configured', final: true };
     if (routing.webhookDisabled) return { ok: false, error: `webhook disabled: ${routing.webhookDisabled.reason}`, final: true };

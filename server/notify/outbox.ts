@@ -1,8 +1,8 @@
 import { outbox } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { scheduleTask } from '../core/scheduler';
-import { configuredChannels, effectiveRouting } from '../escalations/routing';
 import type { Channel } from './channel';
+import { configuredChannels, notifyTargets } from './targets';
 
 export interface Notification {
   /** Stable event id (the webhook's `webhook-id`); defaults to a new UUID. */
@@ -24,7 +24,7 @@ export function enqueueNotification(ctx: TownContext, notification: Notification
   const { db, now } = ctx;
   const eventId = notification.eventId ?? crypto.randomUUID();
   const createdAt = now();
-  const configured = configuredChannels(effectiveRouting(ctx));
+  const configured = configuredChannels(notifyTargets(ctx));
   for (const channel of new Set(notification.channels.filter((c) => configured.has(c)))) {
     const id = `${eventId}:${channel}`;
     db.insert(outbox)

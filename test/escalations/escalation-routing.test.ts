@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { webhookUrlProblem } from '../../server/escalations/routing';
+import { webhookUrlProblem } from '../../server/notify/targets';
 import { client, devSigningSecret, expectTrpcError, routingEventIds } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { outboxRows, settle, townWithRig } from '../town-helpers';
