@@ -3,7 +3,6 @@ import { authTokens } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
 import { logEvent } from '../core/log';
-import { getRig, type Rig, removeRig } from '../rigs/registry';
 import { signingKeyProblem, signToken, type TokenRole } from './token-jwt';
 
 // The town's scoped tokens: issue (sign a JWT, keep its id), list, revoke, and the check the TownDO
@@ -50,7 +49,13 @@ const view = (row: typeof authTokens.$inferSelect): TokenView => ({
   revokedAt: row.revokedAt,
 });
 
-export async function issueToken(ctx: TownContext, issuer: Issuer, input: IssueTokenInput): Promise<IssuedToken> {
+/** `requireRig` throws NOT_FOUND for a rig the town does not have (the facade gives the registry's check). */
+export async function issueToken(
+  ctx: TownContext,
+  issuer: Issuer,
+  input: IssueTokenInput,
+  requireRig: (rigId: string) => void,
+): Promise<IssuedToken> {
   if (issuer === 'town' && input.role !== 'rig') throw new DomainError('FORBIDDEN', 'a town token issues only rig tokens');
   if (input.role === 'rig' && !input.rigId) throw new DomainError('BAD_REQUEST', 'rigId: required for a rig token');
   if (input.role === 'town' && input.rigId) throw new DomainError('BAD_REQUEST', 'rigId: only a rig token names a rig');
@@ -59,7 +64,7 @@ export async function issueToken(ctx: TownContext, issuer: Issuer, input: IssueT
   }
   const problem = signingKeyProblem(ctx.env.TOKEN_SIGNING_KEY);
   if (problem) throw new DomainError('PRECONDITION_FAILED', problem);
-  if (input.rigId) getRig(ctx, input.rigId); // NOT_FOUND for a rig the town does not have
+  if (input.rigId) requireRig(input.rigId);
   const now = ctx.now();
   const exp = Math.floor(now.getTime() / 1000) + input.ttlSeconds;
   const tokenId = crypto.randomUUID();
@@ -119,14 +124,10 @@ export function revokeAll(ctx: TownContext): { revoked: number } {
   return { revoked };
 }
 
-/** `rig.remove`: the rig goes, and its tokens with it, in one transaction. */
-export function removeRigAndItsTokens(ctx: TownContext, rigId: string): Rig {
-  return ctx.db.transaction(() => {
-    const rig = removeRig(ctx, rigId);
-    const revoked = revokeWhere(ctx, rigId);
-    if (revoked > 0) logEvent('info', 'auth.rig_tokens_revoked', { townId: ctx.townId, rigId, revoked });
-    return rig;
-  });
+/** `rig.remove` revokes the removed rig's tokens, in the transaction that removes it. */
+export function revokeRigTokens(ctx: TownContext, rigId: string): void {
+  const revoked = revokeWhere(ctx, rigId);
+  if (revoked > 0) logEvent('info', 'auth.rig_tokens_revoked', { townId: ctx.townId, rigId, revoked });
 }
 
 /**

@@ -1,6 +1,5 @@
 import { eq } from 'drizzle-orm';
 import { townSettings } from '../../schema/town';
-import { schedulePruneNow } from '../retention/event-prune-schedule';
 import { iso, type TownContext } from './context';
 import { logEvent } from './log';
 
@@ -30,18 +29,15 @@ export function getSettings({ db }: TownContext): TownSettings {
   return Object.fromEntries(FIELDS.map((f) => [f, stored?.[f] ?? DEFAULT_SETTINGS[f]])) as TownSettings;
 }
 
+/** Writes the given fields (one row). Re-planning what depends on them is the caller's: retention/settings-change.ts. */
 export function setSettings(ctx: TownContext, update: TownSettingsUpdate): TownSettings {
   const set = FIELDS.filter((f) => update[f] !== undefined);
   const values = { ...Object.fromEntries(set.map((f) => [f, update[f]])), updatedAt: iso(ctx.now()) };
-  ctx.db.transaction(() => {
-    ctx.db
-      .insert(townSettings)
-      .values({ id: SETTINGS_ROW_ID, ...values })
-      .onConflictDoUpdate({ target: townSettings.id, set: values })
-      .run();
-    // A changed retention applies now, not at the next expiry computed under the old one.
-    if (update.eventRetentionDays !== undefined) schedulePruneNow(ctx);
-  });
+  ctx.db
+    .insert(townSettings)
+    .values({ id: SETTINGS_ROW_ID, ...values })
+    .onConflictDoUpdate({ target: townSettings.id, set: values })
+    .run();
   logEvent('info', 'town.settings_set', { townId: ctx.townId, fields: set });
   return getSettings(ctx);
 }

@@ -32,6 +32,7 @@ import { ensurePruneScheduled, pruneTask } from '../retention/event-prune';
 import { EVENT_PRUNE_TASK_KIND } from '../retention/event-prune-schedule';
 import { maintenanceTask } from '../retention/maintenance';
 import { MAINTENANCE_TASK_KIND } from '../retention/maintenance-schedule';
+import { changeSettings } from '../retention/settings-change';
 import * as rigs from '../rigs/registry';
 import { HEARTBEAT_TASK_KIND, registerRigWithHeartbeat } from '../watchdog/heartbeat-schedule';
 import * as watchdog from '../watchdog/watchdog';
@@ -122,7 +123,14 @@ export class TownDO extends DurableObject<Env> {
   }
 
   removeRig(call: TownCall, rigId: string) {
-    return this.run(call, (c) => tokens.removeRigAndItsTokens(c, rigId));
+    // The rig goes, and its tokens with it, in one transaction.
+    return this.run(call, (c) =>
+      c.db.transaction(() => {
+        const rig = rigs.removeRig(c, rigId);
+        tokens.revokeRigTokens(c, rigId);
+        return rig;
+      }),
+    );
   }
 
   /** `run` for convoy work, whose modules arm the alarm between committing deliveries and trying them. */
@@ -229,7 +237,7 @@ export class TownDO extends DurableObject<Env> {
   // Tokens
 
   issueToken(call: TownCall, issuer: tokens.Issuer, input: tokens.IssueTokenInput) {
-    return this.run(call, (c) => tokens.issueToken(c, issuer, input));
+    return this.run(call, (c) => tokens.issueToken(c, issuer, input, (rigId) => rigs.getRig(c, rigId)));
   }
 
   listTokens(call: TownCall) {
@@ -269,7 +277,7 @@ export class TownDO extends DurableObject<Env> {
   }
 
   setSettings(call: TownCall, update: settings.TownSettingsUpdate) {
-    return this.run(call, (c) => settings.setSettings(c, update));
+    return this.run(call, (c) => changeSettings(c, update));
   }
 
   stats(call: TownCall) {

@@ -114,7 +114,7 @@ describe('auth tokens', () => {
     const noKey = { ...env, TOKEN_SIGNING_KEY: undefined };
     await runInDurableObject(townStub(townId), async (_i, state) => {
       const ctx = { db: await openTownDb(state.storage), env: noKey, townId, now: () => new Date() };
-      await expect(issueInTown(ctx, 'admin', { role: 'town', ttlSeconds: 60 })).rejects.toMatchObject({
+      await expect(issueInTown(ctx, 'admin', { role: 'town', ttlSeconds: 60 }, () => {})).rejects.toMatchObject({
         code: 'PRECONDITION_FAILED',
         message: expect.stringContaining('TOKEN_SIGNING_KEY is not configured'),
       });
