@@ -1,19 +1,33 @@
-// Import rules of the server (checked by `npm run lint`). Arrows run one way:
-// worker → root router → concept routers → DO facades → concept modules → notify/, scheduler and
-// the core (server/*.ts) → schema/. Type-only imports count: a cycle of types is still a knot.
-const CONCEPT = '^server/(rigs|convoys|escalations|notify|watchdog|mayor|events|auth|town|dashboard)/';
-const STUB = '/stub\\.ts$';
+// Import rules of the server (checked by `npm run lint`). The house has floors and arrows run one way,
+// downwards: the edge (server/*.ts: worker, router) → the TownDO facade (town/) → the concepts, each on
+// the ones below it → the floor (core/) → schema/. Type-only imports count: a cycle of types is still a knot.
+
+/** The folders of server/, lowest first. A folder may import the ones before it, never one after it. */
+const FLOORS = ['core', 'auth', 'notify', 'rigs', 'events', 'escalations', 'convoys', 'retention', 'watchdog', 'mayor', 'town'];
+
+const folder = (name) => `^server/${name}/`;
+const EDGE = '^server/[^/]+\\.ts$';
+
+/** One rule per folder: nothing above it (a later folder, or the edge). */
+const oneWayUp = FLOORS.map((name, i) => ({
+  name: `${name}-imports-only-below`,
+  severity: 'error',
+  comment: `server/${name}/ stands on ${FLOORS.slice(0, i).join(', ') || 'schema/ alone'}; it imports nothing above it.`,
+  from: { path: folder(name) },
+  to: { path: [...FLOORS.slice(i + 1).map(folder), EDGE] },
+}));
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
     { name: 'no-circular', severity: 'error', comment: 'No import cycles, type-only ones included.', from: {}, to: { circular: true } },
+    ...oneWayUp,
     {
-      name: 'core-below-concepts',
+      name: 'every-server-file-has-a-floor',
       severity: 'error',
-      comment: 'server/*.ts (trpc, errors, scheduler, pagination, log, timeout, …) is what every concept uses; it imports no concept.',
-      from: { path: '^server/[^/]+\\.ts$', pathNot: '^server/(worker|router)\\.ts$' },
-      to: { path: CONCEPT },
+      comment: `A server file lives in one of the floors (${FLOORS.join(', ')}) or is the edge (server/worker.ts, router.ts, body-limit.ts).`,
+      from: { path: '^server/', pathNot: [EDGE, ...FLOORS.map(folder)] },
+      to: {},
     },
     {
       name: 'routers-only-from-the-root',
@@ -28,48 +42,6 @@ module.exports = {
       comment: 'DO classes are exported by the worker; everyone else reaches a DO through its stub (typed by Env).',
       from: { pathNot: '^(server/worker\\.ts|test/|bench/)' },
       to: { path: '-do\\.ts$' },
-    },
-    {
-      name: 'notify-below-concepts',
-      severity: 'error',
-      comment: 'notify/ delivers what concepts enqueue; it knows no concept but the DOs it delivers to (stubs) and the town context.',
-      from: { path: '^server/notify/' },
-      to: { path: '^server/(rigs|convoys|escalations|watchdog|mayor|events|auth|dashboard)/', pathNot: STUB },
-    },
-    {
-      name: 'events-below-concepts',
-      severity: 'error',
-      comment: 'Every concept appends to the event log; the log knows none of them (only the town context and its stub).',
-      from: { path: '^server/events/' },
-      to: { path: '^server/(rigs|convoys|escalations|notify|watchdog|mayor|dashboard)/' },
-    },
-    {
-      name: 'rigs-lowest-concept',
-      severity: 'error',
-      comment: "The registry and the RigDO are what the other concepts build on (auth/ revokes a removed rig's tokens, not the reverse).",
-      from: { path: '^server/rigs/' },
-      to: { path: '^server/(convoys|escalations|watchdog|mayor|auth)/', pathNot: STUB },
-    },
-    {
-      name: 'watchdog-and-mayor-on-top',
-      severity: 'error',
-      comment: 'Convoys and escalations do not depend on the watchdog or the Mayor.',
-      from: { path: '^server/(convoys|escalations)/' },
-      to: { path: '^server/(watchdog|mayor)/', pathNot: STUB },
-    },
-    {
-      name: 'auth-below-the-other-concepts',
-      severity: 'error',
-      comment: 'Tokens build on the rig registry only; the concepts that check tokens do it through core server/auth.ts, never auth/.',
-      from: { path: '^server/auth/' },
-      to: { path: '^server/(convoys|escalations|notify|watchdog|mayor|events|dashboard)/', pathNot: STUB },
-    },
-    {
-      name: 'only-the-town-and-worker-reach-auth',
-      severity: 'error',
-      comment: 'auth/ is reached by the root router (its router), the TownDO (token checks) and the worker (the pre-stream gate).',
-      from: { path: '^server/', pathNot: '^server/(router\\.ts|worker\\.ts|town/town-do\\.ts|auth/)' },
-      to: { path: '^server/auth/' },
     },
     {
       name: 'client-only-from-the-mayor',
