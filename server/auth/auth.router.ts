@@ -1,6 +1,4 @@
 import { z } from 'zod';
-import { unwrap } from '../core/errors';
-import { townStub } from '../core/town-stub';
 import { access } from './access';
 import { TOKEN_TTL_MAX_SECONDS, TOKEN_TTL_MIN_SECONDS } from './tokens';
 import { entityId, procedure, router, townInput } from './trpc';
@@ -21,18 +19,18 @@ export const authRouter = router({
     )
     .mutation(async ({ ctx, input: { townId, ...input } }) => {
       const issuer = ctx.principal.role === 'admin' ? 'admin' : 'town';
-      return unwrap(await townStub(ctx.env, townId).issueToken(ctx.caller(townId), issuer, input));
+      return await ctx.town(townId).issueToken(issuer, input);
     }),
   listTokens: procedure
     .meta(access.town)
     .input(townInput)
-    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).listTokens(ctx.caller(input.townId)))),
+    .query(({ ctx, input }) => ctx.town(input.townId).listTokens()),
   revokeToken: procedure
     .meta(access.town)
     .input(townInput.extend({ tokenId: entityId }))
-    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).revokeToken(ctx.caller(input.townId), input.tokenId))),
+    .mutation(({ ctx, input }) => ctx.town(input.townId).revokeToken(input.tokenId)),
   revokeAll: procedure
     .meta(access.town)
     .input(townInput)
-    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).revokeAllTokens(ctx.caller(input.townId)))),
+    .mutation(({ ctx, input }) => ctx.town(input.townId).revokeAllTokens()),
 });

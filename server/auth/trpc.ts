@@ -11,6 +11,7 @@ import {
   townCall,
   UNAUTHORIZED_MESSAGE,
 } from './access';
+import { type TownCalls, townCalls } from './town-calls';
 
 export interface Context {
   env: Env;
@@ -66,7 +67,11 @@ const authorized = t.middleware(async ({ ctx, meta, path, getRawInput, next }) =
   if (!declared) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `${path} declares no access` });
   if (!admitsCall(principal, declared, await getRawInput())) throw new TRPCError({ code: 'FORBIDDEN', message: FORBIDDEN_MESSAGE });
   const result = await next({
-    ctx: { principal, caller: (townId: string): TownCall => townCall(principal, townId) } satisfies Authorized,
+    ctx: {
+      principal,
+      caller: (townId: string): TownCall => townCall(principal, townId),
+      town: (townId: string) => townCalls(ctx.env, townId, townCall(principal, townId)),
+    } satisfies Authorized,
   });
   if (result.ok && !admitsAnswer(principal, declared, result.data)) throw new TRPCError({ code: 'FORBIDDEN', message: FORBIDDEN_MESSAGE });
   return result;
@@ -77,6 +82,8 @@ export interface Authorized {
   principal: Principal;
   /** The caller as the TownDO call takes it, so revocation is checked inside that call. */
   caller: (townId: string) => TownCall;
+  /** The town's TownDO as this caller: `ctx.town(townId).getRig(rigId)` (auth/town-calls.ts). */
+  town: (townId: string) => TownCalls;
 }
 
 /** Every procedure: declare its access with `.meta(access.…)` (server/auth.ts). */

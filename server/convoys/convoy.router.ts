@@ -1,10 +1,8 @@
 import { z } from 'zod';
 import { access } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
-import { unwrap } from '../core/errors';
 import { EVENT_TYPES } from '../core/event-shape';
 import { pageInput } from '../core/pagination';
-import { townStub } from '../core/town-stub';
 
 export const CONVOY_TITLE_MAX_CHARS = 200;
 export const BEAD_TITLE_MAX_CHARS = 200;
@@ -33,38 +31,28 @@ export const convoyRouter = router({
         idempotencyKey: idempotencyKey.optional(),
       }),
     )
-    .mutation(async ({ ctx, input: { townId, ...input } }) =>
-      unwrap(await townStub(ctx.env, townId).createConvoy(ctx.caller(townId), input)),
-    ),
+    .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).createConvoy(input)),
   addBeads: procedure
     .meta(access.town)
     .input(convoyRef.extend({ beads: newBeads, idempotencyKey: idempotencyKey.optional() }))
-    .mutation(async ({ ctx, input: { townId, ...input } }) =>
-      unwrap(await townStub(ctx.env, townId).addConvoyBeads(ctx.caller(townId), input)),
-    ),
+    .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).addConvoyBeads(input)),
   beadClosed: procedure
     .meta(access.town)
     .input(convoyRef.extend({ beadId: entityId }))
-    .mutation(async ({ ctx, input }) =>
-      unwrap(await townStub(ctx.env, input.townId).onBeadClosed(ctx.caller(input.townId), input.convoyId, input.beadId)),
-    ),
+    .mutation(({ ctx, input }) => ctx.town(input.townId).onBeadClosed(input.convoyId, input.beadId)),
   cancel: procedure
     .meta(access.town)
     .input(convoyRef)
-    .mutation(async ({ ctx, input }) =>
-      unwrap(await townStub(ctx.env, input.townId).cancelConvoy(ctx.caller(input.townId), input.convoyId)),
-    ),
+    .mutation(({ ctx, input }) => ctx.town(input.townId).cancelConvoy(input.convoyId)),
   get: procedure
     .meta(access.rigReads)
     .input(convoyRef)
-    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getConvoy(ctx.caller(input.townId), input.convoyId))),
+    .query(({ ctx, input }) => ctx.town(input.townId).getConvoy(input.convoyId)),
   // The convoy's beads in the order added, a page at a time (convoy.get answers per-rig counts only).
   beads: procedure
     .meta(access.rigReads)
     .input(convoyRef.extend({ status: z.enum(['open', 'closed']).optional(), rigId: entityId.optional(), ...pageInput }))
-    .query(async ({ ctx, input: { townId, ...input } }) =>
-      unwrap(await townStub(ctx.env, townId).listConvoyBeads(ctx.caller(townId), input)),
-    ),
+    .query(({ ctx, input: { townId, ...input } }) => ctx.town(townId).listConvoyBeads(input)),
   // The convoy's story from the event log, a page at a time, with its figures (time to land, p50/p90 close times).
   timeline: procedure
     .meta(access.rigReads)
@@ -75,9 +63,7 @@ export const convoyRouter = router({
         cursor: z.string().min(1).max(32).optional(),
       }),
     )
-    .query(async ({ ctx, input: { townId, ...input } }) =>
-      unwrap(await townStub(ctx.env, townId).convoyTimeline(ctx.caller(townId), input)),
-    ),
+    .query(({ ctx, input: { townId, ...input } }) => ctx.town(townId).convoyTimeline(input)),
   list: procedure
     .meta(access.rigReads)
     .input(
@@ -86,5 +72,5 @@ export const convoyRouter = router({
         ...pageInput,
       }),
     )
-    .query(async ({ ctx, input: { townId, ...input } }) => unwrap(await townStub(ctx.env, townId).listConvoys(ctx.caller(townId), input))),
+    .query(({ ctx, input: { townId, ...input } }) => ctx.town(townId).listConvoys(input)),
 });

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 import { access } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
-import { unwrap } from '../core/errors';
 import { pageInput } from '../core/pagination';
-import { townStub } from '../core/town-stub';
 import { SEVERITIES } from './severity';
 
 const severity = z.enum(SEVERITIES);
@@ -41,27 +39,19 @@ export const escalationRouter = router({
         beadId: entityId.optional(),
       }),
     )
-    .mutation(async ({ ctx, input: { townId, ...raise } }) =>
-      unwrap(await townStub(ctx.env, townId).raiseEscalation(ctx.caller(townId), raise)),
-    ),
+    .mutation(({ ctx, input: { townId, ...raise } }) => ctx.town(townId).raiseEscalation(raise)),
   acknowledge: procedure
     .meta(access.town)
     .input(escalationRef.extend({ by: actor.optional() }))
-    .mutation(async ({ ctx, input: { townId, ...ack } }) =>
-      unwrap(await townStub(ctx.env, townId).acknowledgeEscalation(ctx.caller(townId), ack)),
-    ),
+    .mutation(({ ctx, input: { townId, ...ack } }) => ctx.town(townId).acknowledgeEscalation(ack)),
   resolve: procedure
     .meta(access.town)
     .input(escalationRef.extend({ by: actor.optional(), reason: z.string().trim().min(1).max(1_000).optional() }))
-    .mutation(async ({ ctx, input: { townId, ...resolve } }) =>
-      unwrap(await townStub(ctx.env, townId).resolveEscalation(ctx.caller(townId), resolve)),
-    ),
+    .mutation(({ ctx, input: { townId, ...resolve } }) => ctx.town(townId).resolveEscalation(resolve)),
   get: procedure
     .meta(access.rigOwned('sourceRigId'))
     .input(escalationRef)
-    .query(async ({ ctx, input }) =>
-      unwrap(await townStub(ctx.env, input.townId).getEscalation(ctx.caller(input.townId), input.escalationId)),
-    ),
+    .query(({ ctx, input }) => ctx.town(input.townId).getEscalation(input.escalationId)),
   list: procedure
     .meta(access.town)
     .input(
@@ -72,35 +62,27 @@ export const escalationRouter = router({
         ...pageInput,
       }),
     )
-    .query(async ({ ctx, input: { townId, ...filter } }) =>
-      unwrap(await townStub(ctx.env, townId).listEscalations(ctx.caller(townId), filter)),
-    ),
+    .query(({ ctx, input: { townId, ...filter } }) => ctx.town(townId).listEscalations(filter)),
   deliveries: procedure
     .meta(access.town)
     .input(escalationRef)
-    .query(async ({ ctx, input }) =>
-      unwrap(await townStub(ctx.env, input.townId).escalationDeliveries(ctx.caller(input.townId), input.escalationId)),
-    ),
+    .query(({ ctx, input }) => ctx.town(input.townId).escalationDeliveries(input.escalationId)),
   silence: procedure
     .meta(access.town)
     .input(townInput.extend({ matchers, endsAt: z.iso.datetime(), reason: z.string().trim().min(1).max(1_000), by: actor.optional() }))
-    .mutation(async ({ ctx, input: { townId, ...silence } }) =>
-      unwrap(await townStub(ctx.env, townId).silenceEscalations(ctx.caller(townId), silence)),
-    ),
+    .mutation(({ ctx, input: { townId, ...silence } }) => ctx.town(townId).silenceEscalations(silence)),
   silences: procedure
     .meta(access.town)
     .input(townInput.extend({ active: z.boolean().optional() }))
-    .query(async ({ ctx, input: { townId, ...filter } }) =>
-      unwrap(await townStub(ctx.env, townId).listSilences(ctx.caller(townId), filter)),
-    ),
+    .query(({ ctx, input: { townId, ...filter } }) => ctx.town(townId).listSilences(filter)),
   unsilence: procedure
     .meta(access.town)
     .input(townInput.extend({ silenceId: entityId }))
-    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).unsilence(ctx.caller(input.townId), input.silenceId))),
+    .mutation(({ ctx, input }) => ctx.town(input.townId).unsilence(input.silenceId)),
   getRouting: procedure
     .meta(access.town)
     .input(townInput)
-    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getEscalationRouting(ctx.caller(input.townId)))),
+    .query(({ ctx, input }) => ctx.town(input.townId).getEscalationRouting()),
   // Each field: omitted = unchanged, null = back to the environment default.
   setRouting: procedure
     .meta(access.town)
@@ -115,12 +97,10 @@ export const escalationRouter = router({
         groupIntervalSeconds: z.number().int().min(1).max(86_400).nullable().optional(),
       }),
     )
-    .mutation(async ({ ctx, input: { townId, ...update } }) =>
-      unwrap(await townStub(ctx.env, townId).setEscalationRouting(ctx.caller(townId), update)),
-    ),
+    .mutation(({ ctx, input: { townId, ...update } }) => ctx.town(townId).setEscalationRouting(update)),
   /** A new `whsec_…` secret for the town's webhook (shown once); the previous one also signs for 24 h. */
   rotateSigningSecret: procedure
     .meta(access.town)
     .input(townInput)
-    .mutation(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).rotateSigningSecret(ctx.caller(input.townId)))),
+    .mutation(({ ctx, input }) => ctx.town(input.townId).rotateSigningSecret()),
 });

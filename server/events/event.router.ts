@@ -2,10 +2,8 @@ import { TRPCError, type TrackedEnvelope, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { access, narrowedToRig } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
-import { unwrap } from '../core/errors';
 import { EVENT_PAGE_MAX } from '../core/event-log';
 import { EVENT_TYPES, type TownEvent } from '../core/event-shape';
-import { townStub } from '../core/town-stub';
 import { eventLines } from './event-lines';
 
 /** An event id as a cursor (its form, and that it is this town's, are checked by the log: BAD_REQUEST). */
@@ -29,9 +27,7 @@ export const eventRouter = router({
         ...eventFilterInput,
       }),
     )
-    .query(async ({ ctx, input: { townId, ...input } }) =>
-      unwrap(await townStub(ctx.env, townId).listEvents(ctx.caller(townId), input, narrowedToRig(ctx.principal))),
-    ),
+    .query(({ ctx, input: { townId, ...input } }) => ctx.town(townId).listEvents(input, narrowedToRig(ctx.principal))),
   /**
    * Server-Sent Events: each event as `tracked(id, event)`, pushed as it commits. `lastEventId` (sent by
    * the client link on reconnect, or the `Last-Event-ID` header) replays what was missed first.
@@ -45,7 +41,7 @@ export const eventRouter = router({
       input: { townId, ...input },
       signal,
     }): AsyncGenerator<TrackedEnvelope<TownEvent>, void, unknown> {
-      const stream = unwrap(await townStub(ctx.env, townId).subscribeEvents(ctx.caller(townId), input, narrowedToRig(ctx.principal)));
+      const stream = await ctx.town(townId).subscribeEvents(input, narrowedToRig(ctx.principal));
       try {
         for await (const event of eventLines(stream, signal)) yield tracked(event.id, event);
       } catch (error) {

@@ -1,8 +1,6 @@
 import { z } from 'zod';
 import { access } from '../auth/access';
 import { procedure, router, townInput } from '../auth/trpc';
-import { unwrap } from '../core/errors';
-import { townStub } from '../core/town-stub';
 
 export const MAX_RETENTION_DAYS = 3650;
 export const MIN_STORAGE_BUDGET_BYTES = 1024 ** 2;
@@ -14,7 +12,7 @@ export const townRouter = router({
   settings: procedure
     .meta(access.town)
     .input(townInput)
-    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).getSettings(ctx.caller(input.townId)))),
+    .query(({ ctx, input }) => ctx.town(input.townId).getSettings()),
   setSettings: procedure
     .meta(access.town)
     .input(
@@ -25,11 +23,9 @@ export const townRouter = router({
         storageBudgetBytes: z.number().int().min(MIN_STORAGE_BUDGET_BYTES).max(MAX_STORAGE_BUDGET_BYTES).nullable().optional(),
       }),
     )
-    .mutation(async ({ ctx, input: { townId, ...update } }) =>
-      unwrap(await townStub(ctx.env, townId).setSettings(ctx.caller(townId), update)),
-    ),
+    .mutation(({ ctx, input: { townId, ...update } }) => ctx.town(townId).setSettings(update)),
   stats: procedure
     .meta(access.town)
     .input(townInput)
-    .query(async ({ ctx, input }) => unwrap(await townStub(ctx.env, input.townId).stats(ctx.caller(input.townId)))),
+    .query(({ ctx, input }) => ctx.town(input.townId).stats()),
 });
