@@ -1,7 +1,8 @@
+import { DAY_MS } from '../server/core/time';
+
 // Direct inserts that give a bench town a long history quickly (one statement per table, rows made by
 // a recursive CTE inside SQLite). Rows look like what the procedures write; timestamps are in the past.
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const count = (n: number) => `with recursive n(i) as (select 0 union all select i + 1 from n where i + 1 < ${n})`;
 
 /** `convoys` landed convoys of `beadsPerConvoy` closed beads over `rigIds`, created `daysAgo` days ago. */

@@ -40,7 +40,7 @@ export default {
 /**
  * `/trpc/*` for `router` (the app's; tests pass their own to exercise the gate with a subscription).
  * A credential in the URL → 400; a subscription is authorized before it streams (auth/gate.ts: 401/403,
- * not a 200 stream carrying an error); bodies over 1 MiB → 413.
+ * not a 200 stream carrying an error); bodies over MAX_REQUEST_BODY_BYTES (4 MiB) → 413.
  */
 export async function serveTrpc(req: Request, env: Env, router: AnyRouter): Promise<Response> {
   const url = new URL(req.url);

@@ -102,13 +102,3 @@ export function resolveForConvoy(ctx: TownContext, input: { convoyId: string; be
   for (const { id } of open) resolveEscalation(ctx, { escalationId: id, by: 'convoy', reason: input.reason });
   return open.length;
 }
-
-/** Resolves the unresolved escalation holding `dedupKey`, if any (the watchdog's recovery). */
-export function resolveByDedupKey(ctx: TownContext, dedupKey: string, input: { by: string; reason: string }): Escalation | null {
-  const open = ctx.db
-    .select({ id: escalations.id })
-    .from(escalations)
-    .where(and(eq(escalations.dedupKey, dedupKey), isNull(escalations.resolvedAt)))
-    .get();
-  return open ? resolveEscalation(ctx, { escalationId: open.id, ...input }) : null;
-}

@@ -2,6 +2,7 @@ import { and, asc, desc, eq, gte, inArray, isNotNull, isNull, lt, lte, or, sql }
 import { convoyBeads, convoyRigDeliveries, convoys, schedule } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { logEvent } from '../core/log';
+import { DAY_MS } from '../core/time';
 
 // Retention for convoys: a landed or cancelled convoy older than the town's `convoyRetentionDays` is
 // compacted. Its bead rows (titles, bodies) go, a bounded batch per call; the convoy row stays, and with
@@ -13,7 +14,6 @@ import { logEvent } from '../core/log';
 export const COMPACTION_BATCH_BEADS = 200;
 /** Candidates looked at per batch (skipping those with deliveries still owed to a rig). */
 const CANDIDATES_PER_BATCH = 20;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 export interface CompactionBatch {
   /** The convoy worked on, or null when nothing is due. */

@@ -4,6 +4,7 @@ import { iso, type TownContext } from '../core/context';
 import { logEvent } from '../core/log';
 import { scheduledTask, scheduleTask, type TaskResult } from '../core/scheduler';
 import { getSettings } from '../core/settings';
+import { DAY_MS } from '../core/time';
 import { EVENT_PRUNE_TASK_ID, EVENT_PRUNE_TASK_KIND } from './event-prune-schedule';
 
 // Retention: events older than the town's `eventRetentionDays` are deleted by a scheduler task, in
@@ -12,7 +13,6 @@ import { EVENT_PRUNE_TASK_ID, EVENT_PRUNE_TASK_KIND } from './event-prune-schedu
 
 /** The most events one run deletes; a full batch runs again on the next alarm, at once. */
 export const EVENT_PRUNE_BATCH_ROWS = 500;
-const DAY_MS = 86_400_000;
 
 const retentionMs = (ctx: TownContext) => getSettings(ctx).eventRetentionDays * DAY_MS;
 

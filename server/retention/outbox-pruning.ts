@@ -1,6 +1,7 @@
 import { and, eq, inArray, lt } from 'drizzle-orm';
 import { outbox } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
+import { DAY_MS } from '../core/time';
 
 // Retention for the outbox: a notification delivered more than `outboxRetentionDays` ago has done its
 // job; its row goes, a bounded batch per call. Pending and failed rows are never pruned here (a failed
@@ -8,7 +9,6 @@ import { iso, type TownContext } from '../core/context';
 
 /** Rows deleted per batch: one short transaction, so calls interleave between batches. */
 export const OUTBOX_PRUNE_BATCH_ROWS = 200;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Deletes one batch of delivered rows older than the retention; returns how many went. */
 export function pruneDeliveredOutbox(ctx: TownContext, retentionDays: number): { deleted: number; more: boolean } {

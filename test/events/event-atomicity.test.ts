@@ -5,6 +5,7 @@ import { describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
 import * as convoys from '../../server/convoys/convoys';
 import { type ConvoyContext, convoyTaskHandlers, DELIVER_BEADS_TASK_KIND } from '../../server/convoys/delivery';
+import { HOUR_MS } from '../../server/core/time';
 import * as escalations from '../../server/escalations/escalations';
 import * as lifecycle from '../../server/escalations/lifecycle';
 import { reEscalateTask } from '../../server/escalations/reescalation-task';
@@ -24,7 +25,6 @@ import { townStub } from '../helpers';
 // the TownDO's whole database is exactly as before.
 
 const FAULT = 'fault after the change and its event, before commit';
-const HOUR_MS = 3_600_000;
 
 type Ctx = ConvoyContext;
 interface Row {

@@ -5,12 +5,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
 import { appendEvent } from '../../server/core/event-log';
 import { scheduledTask } from '../../server/core/scheduler';
+import { DAY_MS } from '../../server/core/time';
 import { EVENT_PRUNE_BATCH_ROWS, pruneTask } from '../../server/retention/event-prune';
 import { EVENT_PRUNE_TASK_ID } from '../../server/retention/event-prune-schedule';
 import { allEvents, client, expectTrpcError, newTownId, townStub, withTownDb } from '../helpers';
 
 const api = client();
-const DAY_MS = 86_400_000;
 
 afterEach(() => {
   vi.useRealTimers();

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HOUR_MS } from '../../server/core/time';
 import { client, newTownId } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { outboxRows, settle } from '../town-helpers';
@@ -11,7 +12,6 @@ import { escalationsOf, setRigHealth } from '../watchdog/watchdog-helpers';
 // mail's id, the `webhook-id` header.
 
 const api = client();
-const HOUR_MS = 3_600_000;
 
 beforeEach(() => {
   vi.spyOn(console, 'log').mockImplementation(() => {});

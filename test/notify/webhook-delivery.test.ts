@@ -1,6 +1,7 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { HOUR_MS } from '../../server/core/time';
 import { MAX_DELIVERY_ATTEMPTS } from '../../server/notify/delivery';
 import { postWebhook } from '../../server/notify/webhook';
 import { client, devSigningSecret, routingEventIds } from '../helpers';
@@ -8,7 +9,6 @@ import { hookUrl, planHook, receivedHooks, releaseHooks } from '../receiver';
 import { outboxRows, settle, townWithRig } from '../town-helpers';
 
 const api = client();
-const HOUR_MS = 3_600_000;
 
 afterEach(() => {
   vi.useRealTimers();

@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
+import { DAY_MS } from '../../server/core/time';
 import { openTownDb } from '../../server/core/town-db';
 import { raiseEscalation } from '../../server/escalations/escalations';
 import { deliverOutboxTask } from '../../server/notify/delivery';
@@ -15,7 +16,6 @@ import { settle, townWithRig } from '../town-helpers';
 // `standardwebhooks` library, as a receiver would.
 
 const api = client();
-const DAY_MS = 24 * 3_600_000;
 
 afterEach(() => {
   vi.useRealTimers();

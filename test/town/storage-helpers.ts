@@ -3,10 +3,9 @@ import { env } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import * as townSchema from '../../schema/town';
 import type { TownContext } from '../../server/core/context';
+import { DAY_MS } from '../../server/core/time';
 import { runMaintenance } from '../../server/retention/maintenance';
 import { townStub } from '../helpers';
-
-export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Runs `fn` in the town's DO with a plain module context whose clock reads `at`. */
 export function inTown<R>(townId: string, at: number, fn: (ctx: TownContext, storage: DurableObjectStorage) => R) {
@@ -23,3 +22,4 @@ export async function maintainUntilDone(townId: string, at: number, sizeBytes = 
   }
   throw new Error('maintenance never finished');
 }
+export { DAY_MS } from '../../server/core/time';
