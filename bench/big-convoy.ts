@@ -10,6 +10,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTownClient } from '../client/index.ts';
+import { median } from './stats.ts';
 
 const PORT = Number(process.env.BENCH_PORT ?? 30700);
 const TOTAL_BEADS = Number(process.env.BENCH_TOTAL ?? 100_000);
@@ -47,11 +48,6 @@ async function waitForHealth(): Promise<void> {
   }
   throw new Error(`wrangler dev did not answer on ${url} within ${STARTUP_TIMEOUT_MS} ms`);
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-};
 
 async function run() {
   const townId = `big-convoy-${Date.now().toString(36)}`;

@@ -3,7 +3,7 @@ import { exports } from 'cloudflare:workers';
 import { expect, it, vi } from 'vitest';
 import { createTownClient } from '../client/index';
 import type { TownDO } from '../server/town/town-do';
-import { fmt, median, report } from './report';
+import { fmt, median, percentile, report } from './report';
 import { quietLogs, townStub } from './town';
 
 // Scenario 9: from a state change's commit to a connected subscriber receiving its event, over real
@@ -21,12 +21,6 @@ const api = createTownClient({
   token: 'dev-token',
   fetch: (input, init) => exports.default.fetch(new Request(input, init)),
 });
-
-/** Nearest-rank percentile. */
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0;
-}
 
 async function measure(subscribers: number) {
   const townId = `bench-stream-${subscribers}-${crypto.randomUUID().slice(0, 8)}`;

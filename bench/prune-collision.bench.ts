@@ -6,7 +6,7 @@ import { rearm, scheduleTask } from '../server/core/scheduler';
 import { COMPACTION_BATCH_BEADS } from '../server/retention/convoy-compaction';
 import { MAINTENANCE_TASK_ID, MAINTENANCE_TASK_KIND } from '../server/retention/maintenance-schedule';
 import { OUTBOX_PRUNE_BATCH_ROWS } from '../server/retention/outbox-pruning';
-import { fmt, median, report } from './report';
+import { fmt, median, percentile, report } from './report';
 import { seedConvoys, seedDeliveredOutbox } from './seed';
 import { benchTown, quietLogs, spreadBeads, townStub, value } from './town';
 
@@ -31,7 +31,7 @@ const OLD_BEADS_PER_CONVOY = 1_000;
 const OLD_OUTBOX_ROWS = (TIMED_BATCHES / 2) * OUTBOX_PRUNE_BATCH_ROWS;
 const OLD_CONVOYS = Math.ceil((0.7 * TIMED_BATCHES * COMPACTION_BATCH_BEADS) / OLD_BEADS_PER_CONVOY);
 
-const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.99)] ?? 0;
+const p99 = (values: number[]) => percentile(values, 99);
 
 it(SCENARIO, { timeout: 600_000 }, async () => {
   quietLogs();

@@ -6,7 +6,7 @@ import { rearm, scheduleTask } from '../server/core/scheduler';
 import { COMPACTION_BATCH_BEADS } from '../server/retention/convoy-compaction';
 import { MAINTENANCE_BATCH_PAUSE_MS, MAINTENANCE_TASK_ID, MAINTENANCE_TASK_KIND } from '../server/retention/maintenance-schedule';
 import { OUTBOX_PRUNE_BATCH_ROWS } from '../server/retention/outbox-pruning';
-import { fmt, median, report } from './report';
+import { fmt, median, percentile, report } from './report';
 import { seedConvoys, seedDeliveredOutbox } from './seed';
 import { benchTown, quietLogs, spreadBeads, townStub, value } from './town';
 
@@ -29,7 +29,7 @@ const MAX_BATCHES = BLOCKS / 2 + Math.ceil(((BLOCKS / 2) * CLOSES_PER_BLOCK * 5)
 const OLD_CONVOYS = Math.ceil((MAX_BATCHES * COMPACTION_BATCH_BEADS) / OLD_BEADS_PER_CONVOY) + 1;
 const OLD_OUTBOX_ROWS = Math.ceil(MAX_BATCHES / 4) * OUTBOX_PRUNE_BATCH_ROWS;
 
-const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length * 0.99)] ?? 0;
+const p99 = (values: number[]) => percentile(values, 99);
 
 it(SCENARIO, { timeout: 600_000 }, async () => {
   quietLogs();

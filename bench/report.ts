@@ -1,5 +1,8 @@
 import { env } from 'cloudflare:workers';
 import type { BenchRow } from './results-server';
+import { median } from './stats';
+
+export { median, percentile } from './stats';
 
 export type { BenchRow };
 
@@ -8,12 +11,6 @@ export async function report(rows: BenchRow[]): Promise<void> {
   const url = (env as unknown as { BENCH_RESULTS_URL: string }).BENCH_RESULTS_URL;
   const res = await fetch(url, { method: 'POST', body: JSON.stringify(rows) });
   if (!res.ok) throw new Error(`results server answered ${res.status}`);
-}
-
-export function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 /**

@@ -2,12 +2,12 @@ import { env } from 'cloudflare:workers';
 import { vi } from 'vitest';
 import type { NewBead } from '../server/convoys/convoys';
 import type { Outcome } from '../server/core/errors';
+import { townStub as serverTownStub } from '../server/core/town-stub';
 
 // What the scenarios share: a fresh town reached through its TownDO stub, rigs registered on it, beads.
 
-export function townStub(townId: string) {
-  return env.TOWN.get(env.TOWN.idFromName(townId));
-}
+/** The TownDO serving `townId` (server/core/town-stub.ts, with the bench's env). */
+export const townStub = (townId: string) => serverTownStub(env, townId);
 
 /** A DO method's Outcome, or a throw: a scenario must not time a failed call as if it had worked. */
 export function value<T>(result: Outcome<T>): T {

@@ -1,7 +1,7 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { takeEscaped } from './escaped-errors';
-import { client, newTownId, townStub } from './helpers';
+import { client, newTownId, quietConsole, townStub } from './helpers';
 
 // The guard of test/escaped-errors.ts watches the classes the runtime really instantiates: an error
 // escaping a DO method is seen (and would fail the test), an injected one is not.
@@ -12,7 +12,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe('errors escaping a Durable Object', () => {
   it('are recorded against the DO method they escaped, unless injected', async () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    quietConsole('error');
     const townId = newTownId('escape');
     await api.rig.list.query({ townId });
     await runInDurableObject(townStub(townId), (_i, state) => {

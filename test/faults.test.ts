@@ -2,7 +2,7 @@ import { evictDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { breakMethod, rigDo } from './convoys/convoy-helpers';
 import { type EndState, type Faults, FLOWS, type FlowName, mayorDo, type Run, throwOnce } from './fault-flows';
-import { townStub } from './helpers';
+import { quietConsole, townStub } from './helpers';
 import { planHook, receivedHooks } from './receiver';
 
 // Faults at every step: the one place listing, for each multi-step flow, each step and the fault
@@ -262,9 +262,7 @@ const FAULT_TABLE: Row[] = [
   },
 ];
 
-beforeEach(() => {
-  for (const level of ['log', 'warn', 'error'] as const) vi.spyOn(console, level).mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn', 'error'));
 afterEach(() => vi.restoreAllMocks());
 
 const baselines = new Map<FlowName, Promise<EndState>>();

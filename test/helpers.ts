@@ -3,10 +3,11 @@ import { env, exports } from 'cloudflare:workers';
 import { TRPCClientError } from '@trpc/client';
 import { and, eq } from 'drizzle-orm';
 import { type DrizzleSqliteDODatabase, drizzle } from 'drizzle-orm/durable-sqlite';
-import { expect } from 'vitest';
+import { expect, vi } from 'vitest';
 import { type AppRouter, createTownClient, type TownClient } from '../client/index';
 import * as townSchema from '../schema/town';
 import { eventIdOf } from '../server/core/event-shape';
+import { townStub as serverTownStub } from '../server/core/town-stub';
 
 /** The Worker under test, reached the way a consumer would: the typed client over HTTP. */
 export function client(token = 'dev-token'): TownClient {
@@ -74,8 +75,16 @@ export async function allConvoyBeads(input: ConvoyBeadsInput) {
   return items;
 }
 
-/** The TownDO serving `townId`. */
-export const townStub = (townId: string) => env.TOWN.get(env.TOWN.idFromName(townId));
+/** The TownDO serving `townId` (server/core/town-stub.ts, with the test env). */
+export const townStub = (townId: string) => serverTownStub(env, townId);
+
+/**
+ * Silences console levels for the current test (restored by vi.restoreAllMocks / the next test's
+ * restoreMocks): the service logs one JSON line per operation, which buries a failure's output.
+ */
+export function quietConsole(...levels: ('log' | 'warn' | 'error')[]): void {
+  for (const level of levels.length ? levels : (['log', 'warn'] as const)) vi.spyOn(console, level).mockImplementation(() => {});
+}
 
 /** Runs `fn` inside the town's DO with a Drizzle handle on its database (test-only inspection). */
 export function withTownDb<R>(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { z } from 'zod';
-import { client, newTownId } from './helpers';
+import { client, newTownId, quietConsole } from './helpers';
 import { hookUrl } from './receiver';
 import { type ErrorBody, procedures, rawCall } from './router-procedures';
 import { dumpTown } from './town-dump';
@@ -24,8 +24,7 @@ const A_STORAGE_BUDGET_BYTES = 987_654_321;
 const markers: string[] = [];
 
 beforeAll(async () => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  quietConsole('log', 'warn');
   const name = `rig-${crypto.randomUUID().slice(0, 8)}`;
   const rig = await api.rig.register.mutate({ townId: A, name });
   await api.escalation.setRouting.mutate({ townId: A, webhookUrl: hookUrl(`only-a-${A}`), emailTo: 'only-a@example.com' });

@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { client, newTownId } from './helpers';
+import { client, newTownId, quietConsole } from './helpers';
 
 // README "Limits", row by row, from literal numbers: the largest allowed value passes the schema, one
 // more (and the empty or malformed one) is refused with BAD_REQUEST naming the field. Loosening or
@@ -244,9 +244,7 @@ beforeAll(async () => {
   const { escalation } = await api.escalation.raise.mutate({ townId, sourceRigId: rig.id, severity: 'low', message: 'm' });
   fixture = { townId, rigId: rig.id, convoyId: convoy.id, beadId: convoy.beadIds[0] ?? '', escalationId: escalation.id };
 });
-beforeEach(() => {
-  for (const level of ['log', 'warn', 'error'] as const) vi.spyOn(console, level).mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn', 'error'));
 
 describe('documented limits (README "Limits")', () => {
   it.each(cases('ok'))('allows %s', async (_name, row, value) => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
 import { api, beadsFor, deliveredBeads, townTasks, townWithRigs } from './convoys/convoy-helpers';
-import { allEvents, allRigBeads, withTownDb } from './helpers';
+import { allEvents, allRigBeads, quietConsole, withTownDb } from './helpers';
 import { settle } from './town-helpers';
 
 // Load that fits CI on 2 cores (larger runs belong in bench/): exact counts, and no call fails.
@@ -12,10 +12,7 @@ const CONVOYS = 50;
 const RIGS = 10;
 const BEADS_PER_RIG = 2;
 
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn'));
 afterEach(() => vi.restoreAllMocks());
 
 /** Settles every call; returns the values, failing the test with the reasons of any that were rejected. */

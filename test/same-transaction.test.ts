@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { client, newTownId, townStub } from './helpers';
+import { client, newTownId, quietConsole, townStub } from './helpers';
 import { failAfterInsertInto } from './sql-fault';
 import { settle } from './town-helpers';
 import { setRigHealth } from './watchdog/watchdog-helpers';
@@ -138,9 +138,7 @@ const TABLE: Row[] = [
   },
 ];
 
-beforeEach(() => {
-  for (const level of ['log', 'warn', 'error'] as const) vi.spyOn(console, level).mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn', 'error'));
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();

@@ -5,15 +5,13 @@ import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { describe, expect, it, vi } from 'vitest';
 import * as schema from '../schema/town';
 import { nextDueAt, rearm, retryDelayMs, runDueTasks, scheduledTask, scheduleTask } from '../server/core/scheduler';
-import { client, newTownId } from './helpers';
+import { client, newTownId, townStub } from './helpers';
 
-function townStub() {
-  return env.TOWN.get(env.TOWN.idFromName(newTownId('sched')));
-}
+const freshTown = () => townStub(newTownId('sched'));
 
 /** Runs `fn` with a Drizzle handle on a fresh, migrated TownDO database. */
 function withTownDb<R>(fn: (db: ReturnType<typeof drizzle<typeof schema>>, storage: DurableObjectStorage) => R | Promise<R>) {
-  return runInDurableObject(townStub(), (_instance, state) => fn(drizzle(state.storage, { schema }), state.storage));
+  return runInDurableObject(freshTown(), (_instance, state) => fn(drizzle(state.storage, { schema }), state.storage));
 }
 
 describe('scheduler', () => {

@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { createTownClient } from '../../client/index';
 import { type Outcome, outcome } from '../core/errors';
+import { identityOf } from '../core/identity';
 import { BRIEFING_LIST_LIMIT, type Briefing, buildBriefing } from './briefing';
 import { type MayorContext, type MayorDb, openMayorDb } from './db';
 import * as mailbox from './mailbox';
@@ -19,7 +20,7 @@ export class MayorDO extends DurableObject<Env> {
   }
 
   private context(): MayorContext {
-    return { db: this.db, now: () => new Date(), townId: this.ctx.id.name ?? null };
+    return { db: this.db, now: () => new Date(), townId: identityOf(this.ctx.id).townId };
   }
 
   private run<T>(fn: (ctx: MayorContext) => T): Promise<Outcome<T>> {

@@ -49,13 +49,14 @@ export interface BeadFilter {
 }
 
 /** Records the town on first delivery (alarms need it to call back); a rig belongs to one town for life. */
-function claimTown({ db }: RigContext, townId: string, at: string): void {
+function recordTown({ db }: RigContext, townId: string, at: string): void {
   const stored = db.select({ townId: rig.townId }).from(rig).get()?.townId;
   if (stored === undefined) db.insert(rig).values({ townId, createdAt: at }).run();
   else if (stored !== townId) throw new Error(`RigDO of town ${stored} was called by town ${townId}`);
 }
 
-function storedTownId({ db }: RigContext): string {
+/** The town this rig recorded on its first delivery. */
+function recordedTownId({ db }: RigContext): string {
   const stored = db.select({ townId: rig.townId }).from(rig).get()?.townId;
   if (!stored) throw new Error('a convoy bead exists but the rig has no town');
   return stored;
@@ -69,7 +70,7 @@ export function receiveBeads(ctx: RigContext, townId: string, convoyId: string, 
   const { db } = ctx;
   const at = ctx.now().toISOString();
   return db.transaction(() => {
-    claimTown(ctx, townId, at);
+    recordTown(ctx, townId, at);
     const cancelled = db.select().from(cancelledConvoys).where(eq(cancelledConvoys.convoyId, convoyId)).get() !== undefined;
     // One statement per chunk of beads (bulk-json.ts), not one per bead.
     const [status, closeReason, closedAt] = cancelled ? ['closed', 'cancelled', at] : ['open', null, null];
@@ -110,7 +111,7 @@ export async function closeBead(ctx: RigContext, beadId: string): Promise<Bead> 
       logEvent('info', 'rig.bead_closed', { townId, rigId: ctx.rigId, beadId, convoyId: null });
       return { bead: closed, taskId: null };
     }
-    const notice: BeadClosedNotice = { townId: storedTownId(ctx), convoyId: closed.convoyId, beadId };
+    const notice: BeadClosedNotice = { townId: recordedTownId(ctx), convoyId: closed.convoyId, beadId };
     logEvent('info', 'rig.bead_closed', { ...notice, rigId: ctx.rigId });
     const id = beadClosedTaskId(beadId);
     // Due after the first backoff step: the inline attempt below is the first try, the alarm the retry.
@@ -133,7 +134,7 @@ export function cancelConvoy(ctx: RigContext, townId: string, convoyId: string):
   const { db } = ctx;
   const at = ctx.now().toISOString();
   return db.transaction(() => {
-    claimTown(ctx, townId, at);
+    recordTown(ctx, townId, at);
     db.insert(cancelledConvoys).values({ convoyId, cancelledAt: at }).onConflictDoNothing().run();
     const closed = db
       .update(beads)

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { outcome } from '../core/errors';
+import { identityOf } from '../core/identity';
 import { rearm, runDueTasks } from '../core/scheduler';
 import * as beads from './beads';
 import type { RigContext } from './rig-context';
@@ -22,7 +23,7 @@ export class RigDO extends DurableObject<Env> {
       db: this.db,
       env: this.env,
       now: () => new Date(),
-      rigId: this.ctx.id.name?.split('/')[1] ?? null,
+      rigId: identityOf(this.ctx.id).rigId,
       armAlarm: () => rearm(this.ctx.storage, this.db),
     };
   }

@@ -11,7 +11,7 @@ import type { TownContext } from '../core/context';
 import { type Outcome, outcome } from '../core/errors';
 import type * as eventLog from '../core/event-log';
 import { scopedFilter } from '../core/event-scope';
-import { claimTown, storedTownId } from '../core/identity';
+import { recordedTownId, recordTown } from '../core/identity';
 import { rearm, runDueTasks, type TaskHandler } from '../core/scheduler';
 import * as settings from '../core/settings';
 import { openTownDb, type TownDb } from '../core/town-db';
@@ -53,7 +53,7 @@ export class TownDO extends DurableObject<Env> {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       this.db = await openTownDb(ctx.storage);
-      this.townId = storedTownId(this.db);
+      this.townId = recordedTownId(this.db);
       // A wake-up makes sure the event log's pruning is scheduled (a town that stopped its heartbeat too).
       if (this.townId) {
         ensurePruneScheduled(this.context(this.townId));
@@ -77,7 +77,7 @@ export class TownDO extends DurableObject<Env> {
       return { ok: false, code: 'UNAUTHORIZED', message: UNAUTHORIZED_MESSAGE };
     }
     if (this.townId !== townId) {
-      claimTown(this.db, townId, new Date());
+      recordTown(this.db, townId, new Date());
       this.townId = townId;
       ensurePruneScheduled(this.context(townId));
     }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { FORBIDDEN_MESSAGE, UNAUTHORIZED_MESSAGE } from '../../server/auth/access';
-import { client, newTownId } from '../helpers';
+import { client, newTownId, quietConsole } from '../helpers';
 import { hookUrl } from '../receiver';
 import { procedures } from '../router-procedures';
 import { dumpTown } from '../town-dump';
@@ -48,8 +48,7 @@ const tokens = {} as Record<Caller, string | null>;
 let hints: Hints = {};
 
 beforeAll(async () => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  quietConsole('log', 'warn');
   const r1 = await api.rig.register.mutate({ townId: A, name: 'r1' });
   const r2 = await api.rig.register.mutate({ townId: A, name: 'r2' });
   const r3 = await api.rig.register.mutate({ townId: A, name: 'r3' }); // the one rig.remove removes

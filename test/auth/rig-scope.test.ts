@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { subscribe, untilHubSize } from '../events/stream-helpers';
-import { client, expectTrpcError, newTownId } from '../helpers';
+import { client, expectTrpcError, newTownId, quietConsole } from '../helpers';
 import { settle } from '../town-helpers';
 import { issueToken } from './token-helpers';
 
@@ -10,8 +10,7 @@ import { issueToken } from './token-helpers';
 const admin = client();
 
 async function townOfTwoRigs() {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  quietConsole('log', 'warn');
   const townId = newTownId('scope');
   const r1 = (await admin.rig.register.mutate({ townId, name: 'r1' })).id;
   const r2 = (await admin.rig.register.mutate({ townId, name: 'r2' })).id;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { access, narrowedToRig } from '../../server/auth/access';
 import { procedure, router, townInput } from '../../server/auth/trpc';
 import { serveTrpc } from '../../server/worker';
-import { client, newTownId } from '../helpers';
+import { client, newTownId, quietConsole } from '../helpers';
 import { issueToken } from './token-helpers';
 
 // A subscription streams (SSE, HTTP 200) before its middleware's answer could set a status, so the
@@ -25,7 +25,7 @@ let rigId = '';
 const tokens: Record<string, string> = {};
 
 beforeAll(async () => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
+  quietConsole('log');
   const api = client();
   rigId = (await api.rig.register.mutate({ townId: A, name: 'r1' })).id;
   const rigB = (await api.rig.register.mutate({ townId: B, name: 'rb' })).id;

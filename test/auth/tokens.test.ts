@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { authenticate } from '../../server/auth/access';
 import { issueToken as issueInTown } from '../../server/auth/tokens';
 import { openTownDb } from '../../server/core/town-db';
-import { client, expectTrpcError, newTownId, townStub } from '../helpers';
+import { client, expectTrpcError, newTownId, quietConsole, townStub } from '../helpers';
 import { claimsOf, issueToken } from './token-helpers';
 
 const admin = client();
@@ -15,7 +15,7 @@ afterEach(() => {
 });
 
 async function townWithRigs() {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
+  quietConsole('log');
   const townId = newTownId('tokens');
   const r1 = await admin.rig.register.mutate({ townId, name: 'r1' });
   const r2 = await admin.rig.register.mutate({ townId, name: 'r2' });

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { client, expectTrpcError } from '../helpers';
+import { client, expectTrpcError, quietConsole } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { outboxRows, settle, townWithRig } from '../town-helpers';
 import { escalationsOf } from '../watchdog/watchdog-helpers';
@@ -9,8 +9,7 @@ const api = client();
 const RAISES = 200;
 
 beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  quietConsole('log', 'warn');
   vi.spyOn(env.EMAIL, 'send');
 });
 afterEach(() => vi.restoreAllMocks());

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { groupFlushDueAtMs } from '../../server/escalations/grouping';
-import { client, townStub } from '../helpers';
+import { client, quietConsole, townStub } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { outboxOf, outboxRows, settle, townWithRig } from '../town-helpers';
 
@@ -13,8 +13,7 @@ const api = client();
 const STORM = 50;
 
 beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  quietConsole('log', 'warn');
   vi.spyOn(env.EMAIL, 'send');
 });
 afterEach(() => {

@@ -1,15 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { client } from '../helpers';
+import { client, quietConsole } from '../helpers';
 import { hookUrl } from '../receiver';
 import { outboxRows, townWithRig } from '../town-helpers';
 import { escalationsOf } from '../watchdog/watchdog-helpers';
 
 const api = client();
 
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn'));
 afterEach(() => vi.restoreAllMocks());
 
 describe('escalation.raise idempotency', () => {

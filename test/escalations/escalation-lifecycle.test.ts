@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { allEvents, client, expectTrpcError } from '../helpers';
+import { allEvents, client, expectTrpcError, quietConsole } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { outboxRows, settle, townWithRig } from '../town-helpers';
 import { escalationsOf } from '../watchdog/watchdog-helpers';
@@ -7,10 +7,7 @@ import { escalationsOf } from '../watchdog/watchdog-helpers';
 const api = client();
 const HOUR_MS = 3_600_000;
 
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn'));
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();

@@ -1,6 +1,6 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { client, expectTrpcError, townStub } from '../helpers';
+import { client, expectTrpcError, quietConsole, townStub } from '../helpers';
 import { dumpTown } from '../town-dump';
 import { outboxOf, outboxRows, settle, townWithRig } from '../town-helpers';
 
@@ -8,10 +8,7 @@ const api = client();
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
 
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn'));
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();

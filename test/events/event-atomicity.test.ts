@@ -17,7 +17,7 @@ import { recordCheck } from '../../server/watchdog/health-records';
 import { registerRigWithHeartbeat } from '../../server/watchdog/heartbeat-schedule';
 import { DEFAULT_WATCHDOG_OPTIONS } from '../../server/watchdog/watchdog';
 import { api, beadsFor, townWithRigs } from '../convoys/convoy-helpers';
-import { townStub } from '../helpers';
+import { quietConsole, townStub } from '../helpers';
 
 // Atomicity: every state change and its event commit together. The fault is injected after the change
 // and its event are written, before the transaction commits (the `eventAppended` hook, which appendEvent
@@ -178,9 +178,7 @@ function dump(storage: DurableObjectStorage) {
 
 describe('a state change and its event commit together', () => {
   it.each(ROWS.map((r) => [r.change, r] as const))('%s: a fault before commit leaves neither', async (_label, row) => {
-    vi.spyOn(console, 'log').mockImplementation(() => {});
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    quietConsole('log', 'warn', 'error');
     const { townId, rigs } = await townWithRigs('alpha');
     const ids = { rigId: rigs.alpha, ...(await row.setup({ townId, rigId: rigs.alpha })) };
     await runInDurableObject(townStub(townId), async (_i, state) => {

@@ -9,7 +9,7 @@ import type { TownEvent } from '../../server/core/event-shape';
 import { MAX_EVENT_SUBSCRIBERS_PER_TOWN, SUBSCRIBER_BUFFER_EVENTS } from '../../server/events/stream';
 import type { TownDO } from '../../server/town/town-do';
 import { api } from '../convoys/convoy-helpers';
-import { newTownId, townStub } from '../helpers';
+import { newTownId, quietConsole, townStub } from '../helpers';
 
 // The TownDO's hub, driven inside the real DO (its streams read locally, without the Worker between),
 // where a subscriber that never reads can be made deterministically.
@@ -44,7 +44,7 @@ async function claimedTown() {
 
 describe('the TownDO’s event hub', () => {
   it('drops a subscriber that stops reading once its buffer is full; the others get every event, the DO keeps serving', async () => {
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    quietConsole('warn');
     const townId = await claimedTown();
     const total = SUBSCRIBER_BUFFER_EVENTS + 50;
     const result = await runInDurableObject(townStub(townId), async (instance: TownDO, state) => {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HOUR_MS } from '../../server/core/time';
-import { client, newTownId } from '../helpers';
+import { client, newTownId, quietConsole } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { outboxRows, settle } from '../town-helpers';
 import { escalationsOf, setRigHealth } from '../watchdog/watchdog-helpers';
@@ -13,10 +13,7 @@ import { escalationsOf, setRigHealth } from '../watchdog/watchdog-helpers';
 
 const api = client();
 
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn'));
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HOUR_MS } from '../../server/core/time';
 import { MAX_DELIVERY_ATTEMPTS } from '../../server/notify/delivery';
 import { postWebhook } from '../../server/notify/webhook';
-import { client, devSigningSecret, routingEventIds } from '../helpers';
+import { client, devSigningSecret, quietConsole, routingEventIds } from '../helpers';
 import { hookUrl, planHook, receivedHooks, releaseHooks } from '../receiver';
 import { outboxRows, settle, townWithRig } from '../town-helpers';
 
@@ -17,8 +17,7 @@ afterEach(() => {
 
 /** A town whose webhook posts to the test receiver, logging quietly. */
 async function hookedTown() {
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-  vi.spyOn(console, 'error').mockImplementation(() => {});
+  quietConsole('warn', 'error');
   const town = await townWithRig('hook');
   const { signingSecret } = await api.escalation.setRouting.mutate({ townId: town.townId, webhookUrl: hookUrl(town.townId) });
   if (!signingSecret) throw new Error('the first webhook URL returns the town signing secret');

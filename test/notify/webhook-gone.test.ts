@@ -1,6 +1,6 @@
 import { runDurableObjectAlarm } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { client } from '../helpers';
+import { client, quietConsole } from '../helpers';
 import { arrivedHooks, hookUrl, planHook, receivedHooks, releaseHooks } from '../receiver';
 import { settle, townWithRig } from '../town-helpers';
 
@@ -26,8 +26,7 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Pr
 
 describe('webhook 410 Gone', () => {
   it('a slow 410 from the old URL does not disable the URL set while it was answering', async () => {
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    quietConsole('warn', 'error');
     const logged: string[] = [];
     vi.spyOn(console, 'log').mockImplementation((line: unknown) => logged.push(String(line)));
     const { townId, rigId, stub } = await townWithRig('gone');
@@ -70,8 +69,7 @@ describe('webhook 410 Gone', () => {
   });
 
   it('a 410 from the current URL still disables it', async () => {
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    quietConsole('warn', 'error');
     const { townId, rigId } = await townWithRig('gone');
     await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(townId) });
     await planHook(townId, { failures: 1, status: 410 });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { postWebhook } from '../../server/notify/webhook';
-import { client, devSigningSecret } from '../helpers';
+import { client, devSigningSecret, quietConsole } from '../helpers';
 import { hookUrl, planHook, receivedHooks } from '../receiver';
 import { settle, townWithRig } from '../town-helpers';
 
@@ -16,7 +16,7 @@ afterEach(() => {
 
 describe('webhook redirects', () => {
   it('counts a 307 as a failed attempt, retried later, and never posts to its Location', async () => {
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    quietConsole('warn');
     const { townId, rigId } = await townWithRig('redirect');
     const [endpoint, elsewhere] = [`${townId}-endpoint`, `${townId}-elsewhere`];
     await api.escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(endpoint) });

@@ -7,7 +7,7 @@ import { DAY_MS } from '../../server/core/time';
 import { openTownDb } from '../../server/core/town-db';
 import { raiseEscalation } from '../../server/escalations/escalations';
 import { deliverOutboxTask } from '../../server/notify/delivery';
-import { client, devSigningSecret } from '../helpers';
+import { client, devSigningSecret, quietConsole } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { settle, townWithRig } from '../town-helpers';
 
@@ -34,8 +34,7 @@ const verifies = (secret: string, hook: Hook | undefined) => {
 };
 
 async function hookedTown() {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
+  quietConsole('log', 'warn');
   const town = await townWithRig('secret');
   const set = await api.escalation.setRouting.mutate({ townId: town.townId, webhookUrl: hookUrl(town.townId) });
   return { ...town, secret: set.signingSecret ?? '' };

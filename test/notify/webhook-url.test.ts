@@ -8,7 +8,7 @@ import { setRouting } from '../../server/escalations/routing-update';
 import { deliverOutboxTask } from '../../server/notify/delivery';
 import { privateHostProblem } from '../../server/notify/private-address';
 import { webhookUrlProblem } from '../../server/notify/targets';
-import { client, raisedEventIdIn } from '../helpers';
+import { client, quietConsole, raisedEventIdIn } from '../helpers';
 import { hookUrl, receivedHooks } from '../receiver';
 import { outboxRows, townWithRig } from '../town-helpers';
 
@@ -133,7 +133,7 @@ describe('webhook URL policy in a deployed town', () => {
     const { townId, stub } = await townWithRig('ssrf-late');
     if (storeInDev) await client().escalation.setRouting.mutate({ townId, webhookUrl: hookUrl(townId) });
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    quietConsole('error');
     const outboxId = await runInDurableObject(stub, async (_i, state) => {
       const ctx = { db: await openTownDb(state.storage), env: deployed(over), townId, now: () => new Date() };
       const { escalation, routedTo } = raiseEscalation(ctx, { sourceRigId: 'town-container', severity: 'high', message: 'x' });

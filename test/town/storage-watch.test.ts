@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { scheduledTask } from '../../server/core/scheduler';
 import { runMaintenance } from '../../server/retention/maintenance';
 import { MAINTENANCE_TASK_ID } from '../../server/retention/maintenance-schedule';
-import { client, newTownId, withTownDb } from '../helpers';
+import { client, newTownId, quietConsole, withTownDb } from '../helpers';
 import { settle } from '../town-helpers';
 import { DAY_MS, inTown } from './storage-helpers';
 
@@ -65,7 +65,7 @@ describe('storage watch and town.stats', () => {
     expect(await withTownDb(townId, (db) => scheduledTask(db, MAINTENANCE_TASK_ID))).toMatchObject({ kind: 'storage.maintenance' });
     const convoy = await api.convoy.create.mutate({ townId, title: 'c', beads: [{ rigId: rig.id, title: 'a' }] });
     await api.convoy.beadClosed.mutate({ townId, convoyId: convoy.id, beadId: convoy.beadIds[0] ?? '' });
-    vi.spyOn(console, 'log').mockImplementation(() => {});
+    quietConsole('log');
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(Date.now() + 31 * DAY_MS);
     await settle(townId);

@@ -1,14 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
-import { client, expectTrpcError, newTownId, withTownDb } from '../helpers';
+import { client, expectTrpcError, newTownId, quietConsole, withTownDb } from '../helpers';
 import { setRigHealth, tuneWatchdog } from './watchdog-helpers';
 
 const api = client();
 
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn'));
 afterEach(() => vi.restoreAllMocks());
 
 describe('watchdog procedures', () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { scheduledTask, scheduleTask } from '../../server/core/scheduler';
 import { EVENT_PRUNE_TASK_ID } from '../../server/retention/event-prune-schedule';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TASK_ID } from '../../server/watchdog/heartbeat-schedule';
-import { client, newTownId, townStub, withTownDb } from '../helpers';
+import { client, newTownId, quietConsole, townStub, withTownDb } from '../helpers';
 import { setRigHealth, tuneWatchdog } from './watchdog-helpers';
 
 const api = client();
@@ -41,7 +41,7 @@ describe('watchdog heartbeat', () => {
     const townId = newTownId('wd');
     const rig = await api.rig.register.mutate({ townId, name: 'alpha' });
     const due = (await heartbeatRow(townId))?.dueAt ?? 0;
-    vi.spyOn(console, 'log').mockImplementation(() => {});
+    quietConsole('log');
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(due + 1);
     expect(await runDurableObjectAlarm(townStub(townId))).toBe(true);
@@ -64,7 +64,7 @@ describe('watchdog heartbeat', () => {
     await api.rig.register.mutate({ townId, name: 'alpha' });
     const soon = Date.now() + 60_000;
     await withTownDb(townId, (db) => scheduleTask(db, { id: 'delivery', kind: 'test.delivery', dueAt: soon }));
-    vi.spyOn(console, 'log').mockImplementation(() => {});
+    quietConsole('log');
     const report = await api.watchdog.heartbeat.mutate({ townId });
     expect(Date.parse(report.nextHeartbeatAt ?? '')).toBeGreaterThan(soon);
     expect(await alarmOf(townId)).toBe(soon);
@@ -80,7 +80,7 @@ describe('watchdog heartbeat', () => {
     await setRigHealth(rigDoId('sick'), 'unhealthy');
     for (const name of hungNames) await setRigHealth(rigDoId(name), 'hang');
     await tuneWatchdog(townId, { rigTimeoutMs: 300 });
-    vi.spyOn(console, 'log').mockImplementation(() => {});
+    quietConsole('log');
 
     // The checks' timeouts run on a fake clock that only the test moves. Checked in parallel, all eight
     // hung rigs have their timeout armed at once, and one move of 300 ms ends the heartbeat; checked one
@@ -128,7 +128,7 @@ describe('watchdog heartbeat', () => {
     const rig = await api.rig.register.mutate({ townId, name: 'hung' });
     await setRigHealth(rig.rigDoId, 'hang');
     await tuneWatchdog(townId, { rigTimeoutMs: 200 });
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    quietConsole('warn');
     const [a, b] = await Promise.all([api.watchdog.heartbeat.mutate({ townId }), api.watchdog.heartbeat.mutate({ townId })]);
     expect(a).toEqual(b);
     expect((await api.watchdog.status.query({ townId })).targets.find((t) => t.target === rig.id)?.consecutiveFailures).toBe(1);
@@ -140,7 +140,7 @@ describe('watchdog heartbeat', () => {
       await api.rig.register.mutate({ townId, name: 'alpha' }),
       await api.rig.register.mutate({ townId, name: 'beta' }),
     ];
-    vi.spyOn(console, 'log').mockImplementation(() => {});
+    quietConsole('log');
     await api.watchdog.heartbeat.mutate({ townId });
     await api.rig.remove.mutate({ townId, rigId: alpha.id });
     const afterRemoval = await api.watchdog.heartbeat.mutate({ townId });
@@ -168,7 +168,7 @@ describe('watchdog heartbeat', () => {
     const townId = newTownId('wd');
     const first = await api.rig.register.mutate({ townId, name: 'alpha' });
     await api.rig.remove.mutate({ townId, rigId: first.id });
-    vi.spyOn(console, 'log').mockImplementation(() => {});
+    quietConsole('log');
     // The heartbeat awaits its checks; the registration lands meanwhile, before it re-schedules.
     const [, beta] = await Promise.all([api.watchdog.heartbeat.mutate({ townId }), api.rig.register.mutate({ townId, name: 'beta' })]);
     expect((await api.rig.list.query({ townId })).map((r) => r.id)).toEqual([beta.id]);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
-import { allEvents, client, newTownId, withTownDb } from '../helpers';
+import { allEvents, client, newTownId, quietConsole, withTownDb } from '../helpers';
 import { escalationsOf, setRigHealth, tuneWatchdog } from './watchdog-helpers';
 
 const api = client();
@@ -13,10 +13,7 @@ const recoveries = (townId: string) =>
       .filter((row) => row.type === 'watchdog.recovered'),
   );
 
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn'));
 afterEach(() => vi.restoreAllMocks());
 
 describe('watchdog outages', () => {

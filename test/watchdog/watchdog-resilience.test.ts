@@ -4,16 +4,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
 import { scheduledTask } from '../../server/core/scheduler';
 import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TASK_ID } from '../../server/watchdog/heartbeat-schedule';
-import { client, newTownId, townStub, withTownDb } from '../helpers';
+import { client, newTownId, quietConsole, townStub, withTownDb } from '../helpers';
 
 const api = client();
 const heartbeatRow = (townId: string) => withTownDb(townId, (db) => scheduledTask(db, HEARTBEAT_TASK_ID));
 
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-  vi.spyOn(console, 'error').mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn', 'error'));
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();

@@ -2,7 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env, exports } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../../schema/town';
-import { client, newTownId, townStub, withTownDb } from '../../helpers';
+import { client, newTownId, quietConsole, townStub, withTownDb } from '../../helpers';
 import { escalationsOf, tuneWatchdog } from '../watchdog-helpers';
 
 // In this project TOWN_CONTAINER is bound to test/watchdog/container/fake-town-container.js (vitest.config.ts):
@@ -19,10 +19,7 @@ const MAX_ROUND_TRIPS = 1_000;
 const fake = (townId: string) => env.TOWN_CONTAINER.get(env.TOWN_CONTAINER.idFromName(townId)) as unknown as FakeTownContainer;
 const containerIn = (report: { targets: { kind: string }[] }) => report.targets.find((t) => t.kind === 'container');
 
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn'));
 afterEach(() => {
   vi.useRealTimers();
   vi.restoreAllMocks();

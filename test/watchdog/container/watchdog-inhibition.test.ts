@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { client, newTownId } from '../../helpers';
+import { client, newTownId, quietConsole } from '../../helpers';
 import { outboxOf, outboxRows } from '../../town-helpers';
 import { setRigHealth } from '../watchdog-helpers';
 
@@ -13,10 +13,7 @@ interface FakeTownContainer {
 const api = client();
 const fake = (townId: string) => env.TOWN_CONTAINER.get(env.TOWN_CONTAINER.idFromName(townId)) as unknown as FakeTownContainer;
 
-beforeEach(() => {
-  vi.spyOn(console, 'log').mockImplementation(() => {});
-  vi.spyOn(console, 'warn').mockImplementation(() => {});
-});
+beforeEach(() => quietConsole('log', 'warn'));
 afterEach(() => vi.restoreAllMocks());
 
 describe('watchdog escalations: dedup, inhibition and auto-resolve', () => {
