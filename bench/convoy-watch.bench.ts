@@ -7,6 +7,7 @@ import * as schema from '../schema/town';
 import * as convoys from '../server/convoys/convoys';
 import type { TownContext } from '../server/core/context';
 import { listEvents } from '../server/core/event-log';
+import { TEST_HOOKS } from '../server/town/test-hooks';
 import { fmt, report } from './report';
 import { countingStorage } from './sql-counter';
 import { benchTown, quietLogs, spreadBeads, townStub, value } from './town';
@@ -59,7 +60,7 @@ async function countHubReads(townId: string) {
   await runInDurableObject(townStub(townId), (instance, state) => {
     const counter = countingStorage(state.storage);
     const db = drizzle(counter.storage, { schema });
-    const hub = (instance as unknown as { eventHub: { context: () => TownContext | null } }).eventHub;
+    const hub = instance[TEST_HOOKS]().eventHub as unknown as { context: () => TownContext | null };
     const original = hub.context;
     // The hub asks for its context on each push and replay step: the counting one reads the same database.
     Object.defineProperty(hub, 'context', {

@@ -2,6 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { exports } from 'cloudflare:workers';
 import { expect, it, vi } from 'vitest';
 import { createTownClient } from '../client/index';
+import { TEST_HOOKS } from '../server/town/test-hooks';
 import type { TownDO } from '../server/town/town-do';
 import { fmt, median, percentile, report } from './report';
 import { quietLogs, townStub } from './town';
@@ -42,7 +43,7 @@ async function measure(subscribers: number) {
       },
     ),
   );
-  const size = () => runInDurableObject(townStub(townId), (instance: TownDO) => instance.eventHub.size);
+  const size = () => runInDurableObject(townStub(townId), (instance: TownDO) => instance[TEST_HOOKS]().eventHub.size);
   await vi.waitFor(async () => expect(await size()).toBe(subscribers), { timeout: 60_000, interval: 50 });
 
   const latencies: number[] = [];

@@ -1,6 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { lte } from 'drizzle-orm';
 import * as schema from '../schema/town';
+import { TEST_HOOKS } from '../server/town/test-hooks';
 import type { TownDO } from '../server/town/town-do';
 import { client, newTownId, townStub, withTownDb } from './helpers';
 
@@ -22,7 +23,7 @@ const MAX_ALARM_RUNS = 100;
  * hold one while our run finds it in flight and puts the task off, so nothing looks due meanwhile.
  */
 function deliveriesInFlight(stub: ReturnType<typeof townStub>): Promise<number> {
-  return runInDurableObject(stub, (town: TownDO) => town['deliveriesInFlight'].size);
+  return runInDurableObject(stub, (town: TownDO) => town[TEST_HOOKS]().deliveriesInFlight());
 }
 
 /**

@@ -37,17 +37,17 @@ import * as rigs from '../rigs/registry';
 import { HEARTBEAT_TASK_KIND, registerRigWithHeartbeat } from '../watchdog/heartbeat-schedule';
 import * as watchdog from '../watchdog/watchdog';
 import { townStats } from './stats';
+import { TEST_HOOKS, type TownTestHooks } from './test-hooks';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
 export class TownDO extends DurableObject<Env> {
   private db!: TownDb;
   private townId: string | null = null;
-  /** The watchdog's timeouts and thresholds; tests tune them on the live instance. */
-  watchdogOptions: watchdog.WatchdogOptions = watchdog.DEFAULT_WATCHDOG_OPTIONS;
+  private watchdogOptions: watchdog.WatchdogOptions = watchdog.DEFAULT_WATCHDOG_OPTIONS;
   // Outbox rows being delivered by this instance right now (see deliverOutboxTask).
   private readonly deliveriesInFlight = new Set<string>();
-  /** Live event subscribers of this instance; they end with it, and resume from the log. Tests drive it on the live instance. */
-  readonly eventHub = new EventHub(() => (this.townId ? this.context(this.townId) : null));
+  /** Live event subscribers of this instance; they end with it, and resume from the log. */
+  private readonly eventHub = new EventHub(() => (this.townId ? this.context(this.townId) : null));
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -60,6 +60,17 @@ export class TownDO extends DurableObject<Env> {
         await rearm(ctx.storage, this.db);
       }
     });
+  }
+
+  /** For tests only (town/test-hooks.ts). */
+  [TEST_HOOKS](): TownTestHooks {
+    return {
+      eventHub: this.eventHub,
+      deliveriesInFlight: () => this.deliveriesInFlight.size,
+      tuneWatchdog: (options) => {
+        this.watchdogOptions = options;
+      },
+    };
   }
 
   private context(townId: string): TownContext {

@@ -7,6 +7,7 @@ import type { TownContext } from '../../server/core/context';
 import { appendEvent } from '../../server/core/event-log';
 import type { TownEvent } from '../../server/core/event-shape';
 import { MAX_EVENT_SUBSCRIBERS_PER_TOWN, SUBSCRIBER_BUFFER_EVENTS } from '../../server/events/stream';
+import { TEST_HOOKS } from '../../server/town/test-hooks';
 import type { TownDO } from '../../server/town/town-do';
 import { api } from '../convoys/convoy-helpers';
 import { newTownId, quietConsole, townStub } from '../helpers';
@@ -48,7 +49,7 @@ describe('the TownDO’s event hub', () => {
     const townId = await claimedTown();
     const total = SUBSCRIBER_BUFFER_EVENTS + 50;
     const result = await runInDurableObject(townStub(townId), async (instance: TownDO, state) => {
-      const hub = instance.eventHub;
+      const hub = instance[TEST_HOOKS]().eventHub;
       const ctx = hubContext(townId, hub, state.storage);
       const slow = hub.subscribe(ctx, {});
       const fast = readEvents(hub.subscribe(ctx, {}), total);
@@ -76,7 +77,7 @@ describe('the TownDO’s event hub', () => {
   it(`refuses subscriber ${MAX_EVENT_SUBSCRIBERS_PER_TOWN + 1} of a town with TOO_MANY_REQUESTS, and takes one again once one left`, async () => {
     const townId = await claimedTown();
     const outcome = await runInDurableObject(townStub(townId), async (instance: TownDO, state) => {
-      const hub = instance.eventHub;
+      const hub = instance[TEST_HOOKS]().eventHub;
       const ctx = hubContext(townId, hub, state.storage);
       const streams = Array.from({ length: MAX_EVENT_SUBSCRIBERS_PER_TOWN }, () => hub.subscribe(ctx, {}));
       const refused = (() => {

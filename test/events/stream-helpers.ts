@@ -2,6 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { expect, vi } from 'vitest';
 import type { TownClient } from '../../client/index';
 import type { TownEvent } from '../../server/core/event-shape';
+import { TEST_HOOKS } from '../../server/town/test-hooks';
 import type { TownDO } from '../../server/town/town-do';
 import { client, townStub } from '../helpers';
 
@@ -37,7 +38,7 @@ export function subscribe(input: SubscribeInput, api: TownClient = client()) {
 }
 
 /** How many live event streams the town's TownDO holds right now. */
-export const hubSize = (townId: string) => runInDurableObject(townStub(townId), (instance: TownDO) => instance.eventHub.size);
+export const hubSize = (townId: string) => runInDurableObject(townStub(townId), (instance: TownDO) => instance[TEST_HOOKS]().eventHub.size);
 
 /** Waits (on the condition) until the TownDO holds exactly `n` streams. */
 export async function untilHubSize(townId: string, n: number) {
@@ -47,5 +48,5 @@ export async function untilHubSize(townId: string, n: number) {
 /** Makes the TownDO's keep-alive writes frequent, so a test sees a departed consumer forgotten quickly. */
 export const shortenKeepAlive = (townId: string, ms = 50) =>
   runInDurableObject(townStub(townId), (instance: TownDO) => {
-    instance.eventHub.keepAliveMs = ms;
+    instance[TEST_HOOKS]().eventHub.keepAliveMs = ms;
   });

@@ -1,13 +1,14 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import * as schema from '../../schema/town';
+import { TEST_HOOKS } from '../../server/town/test-hooks';
 import { DEFAULT_WATCHDOG_OPTIONS, type WatchdogOptions } from '../../server/watchdog/watchdog';
 import { townStub, withTownDb } from '../helpers';
 
 /** Sets the live TownDO's watchdog options (timeouts, threshold, history cap) for this test. */
 export function tuneWatchdog(townId: string, options: Partial<WatchdogOptions>) {
   return runInDurableObject(townStub(townId), (instance) => {
-    instance.watchdogOptions = { ...DEFAULT_WATCHDOG_OPTIONS, ...options };
+    instance[TEST_HOOKS]().tuneWatchdog({ ...DEFAULT_WATCHDOG_OPTIONS, ...options });
   });
 }
 
