@@ -2,7 +2,7 @@ import { exports } from 'cloudflare:workers';
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { client, newTownId, quietConsole } from './helpers';
 
-// README "Limits", row by row, from literal numbers: the largest allowed value passes the schema, one
+// The "Limits" table of docs/guarantees.md, row by row, from literal numbers: the largest allowed value passes the schema, one
 // more (and the empty or malformed one) is refused with BAD_REQUEST naming the field. Loosening or
 // tightening a limit fails here; the generated suite (generated-input.test.ts) cannot notice, since it
 // reads the limits from the live schemas. A new limit is one more row. Calls go over HTTP as a
@@ -21,7 +21,7 @@ interface Fixture {
 }
 
 interface Row {
-  /** The README row it proves. */
+  /** The row of the "Limits" table (docs/guarantees.md) it proves. */
   limit: string;
   path: string;
   kind: 'query' | 'mutation';
@@ -246,7 +246,7 @@ beforeAll(async () => {
 });
 beforeEach(() => quietConsole('log', 'warn', 'error'));
 
-describe('documented limits (README "Limits")', () => {
+describe('documented limits (docs/guarantees.md, "Limits")', () => {
   it.each(cases('ok'))('allows %s', async (_name, row, value) => {
     const { error } = await call(row.path, row.kind, row.input(fixture, value));
     // Anything but the schema's refusal: the value may still name nothing (NOT_FOUND) or be a bad cursor.

@@ -74,7 +74,7 @@ describe('convoy compaction', () => {
     });
     expect((await api.convoy.get.query({ townId, convoyId: active.id })).compactedAt).toBeNull();
 
-    // As the README says: a compacted convoy takes no beads; cancelling it answers as before compaction.
+    // As docs/retention.md says: a compacted convoy takes no beads; cancelling it answers as before compaction.
     await expectTrpcError(
       api.convoy.addBeads.mutate({ townId, convoyId: big.id, beads: beadsFor(rigs.north, 1) }),
       'CONFLICT',

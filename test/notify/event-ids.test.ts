@@ -5,7 +5,7 @@ import { hookUrl, receivedHooks } from '../receiver';
 import { outboxRows, settle } from '../town-helpers';
 import { escalationsOf, setRigHealth } from '../watchdog/watchdog-helpers';
 
-// The documented notification ids (README, Guarantees: "At-least-once delivery, with dedup ids"): each
+// The documented notification ids (docs/guarantees.md: "At-least-once delivery, with dedup ids"): each
 // is the id of the event-log event that caused it, 16 digits. Pinned with a literal format and against
 // what `event.list` shows, rather than the server's own id functions, so changing a format fails here.
 // Every pin lives in this file. Each id is checked where receivers see it: the outbox row, the Mayor

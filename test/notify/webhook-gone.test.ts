@@ -52,7 +52,7 @@ describe('webhook 410 Gone', () => {
 
     const routing = await api.escalation.getRouting.query({ townId });
     expect(routing).toMatchObject({ webhookUrl: hookUrl(newHook), webhookDisabled: null });
-    // The operator's log says why the 410 disabled nothing (README, "Operator logs").
+    // The operator's log says why the 410 disabled nothing (docs/operations.md, "Operator logs").
     expect(logged.map((l) => JSON.parse(l) as { event: string }).filter((l) => l.event === 'webhook.gone_after_url_change')).toHaveLength(
       1,
     );
