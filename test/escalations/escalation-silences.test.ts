@@ -63,6 +63,20 @@ describe('silences', () => {
     expect((await api.escalation.silences.query({ townId, active: false })).map((s) => s.id)).toEqual([silence.id]);
   });
 
+  it('a silence past its endsAt silences nothing, even before its end task has run', async () => {
+    const { townId, rigId, t0 } = await silencedTown();
+    await api.escalation.silence.mutate({
+      townId,
+      matchers: { sourceRigId: rigId },
+      endsAt: new Date(t0 + HOUR_MS).toISOString(),
+      reason: 'deploy',
+    });
+    // The clock passes endsAt; the runtime's alarm keeps real time, so the end task has not run.
+    vi.setSystemTime(t0 + HOUR_MS + MINUTE_MS);
+    const late = await api.escalation.raise.mutate({ townId, sourceRigId: rigId, severity: 'medium', message: 'after' });
+    expect(late).toMatchObject({ routedTo: ['mayor'], escalation: { silencedBy: null } });
+  });
+
   it('unsilence ends it at once (idempotently) and lets its escalations go', async () => {
     const { townId, rigId, t0 } = await silencedTown();
     const silence = await api.escalation.silence.mutate({

@@ -87,6 +87,23 @@ describe('event retention', () => {
     expect((await allEvents({ townId })).some((e) => e.id === first?.id)).toBe(false);
   });
 
+  it('a retention set back to its default (null) re-plans the pruning at once, as a set one does', async () => {
+    const townId = newTownId('retention-null');
+    await api.rig.register.mutate({ townId, name: 'a' });
+    await api.rig.register.mutate({ townId, name: 'b' });
+    const oldestAt = Date.parse((await allEvents({ townId }))[0]?.at ?? '');
+    const dueAt = () => withTownDb(townId, (db) => scheduledTask(db, EVENT_PRUNE_TASK_ID)?.dueAt);
+    const pruneRuns = async () => {
+      await runDurableObjectAlarm(townStub(townId)); // whatever is due (the runtime may have run it already)
+    };
+    await api.town.setSettings.mutate({ townId, eventRetentionDays: 1 });
+    await pruneRuns();
+    expect(await dueAt()).toBe(oldestAt + DAY_MS); // planned under the 1-day retention
+    await api.town.setSettings.mutate({ townId, eventRetentionDays: null });
+    await pruneRuns();
+    expect(await dueAt()).toBe(oldestAt + 30 * DAY_MS); // re-planned now under the default, not in a day
+  });
+
   it('refuses a retention outside 1–3650 days', async () => {
     await expectTrpcError(
       api.town.setSettings.mutate({ townId: newTownId('r'), eventRetentionDays: 0 }),

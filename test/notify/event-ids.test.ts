@@ -79,7 +79,7 @@ describe('notification ids are the ids of the events that caused them', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = Date.now();
     const { escalation } = await api.escalation.raise.mutate({ townId, sourceRigId: rig.id, severity: 'high', message: 'stuck' });
-    expect(escalation.id).toBeTruthy();
+    expect(escalation).toMatchObject({ severity: 'high', status: 'open', sourceRigId: rig.id, occurrences: 1 });
     const [raised] = await eventIds(townId, 'escalation.raised');
     expect(await idsSeen(townId, 'escalation.raised')).toEqual({ outbox: [raised], mayor: [raised], webhook: [raised] });
 
