@@ -3,9 +3,8 @@ import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { it } from 'vitest';
 import * as schema from '../schema/town';
 import { rearm, scheduleTask } from '../server/core/scheduler';
-import { COMPACTION_BATCH_BEADS } from '../server/retention/convoy-compaction';
 import { MAINTENANCE_TASK_ID, MAINTENANCE_TASK_KIND } from '../server/retention/maintenance-schedule';
-import { OUTBOX_PRUNE_BATCH_ROWS } from '../server/retention/outbox-pruning';
+import { RETENTION_BATCH_ROWS } from '../server/retention/pace';
 import { fmt, median, percentile, report } from './report';
 import { seedConvoys, seedDeliveredOutbox } from './seed';
 import { benchTown, quietLogs, spreadBeads, townStub, value } from './town';
@@ -28,8 +27,8 @@ const CLOSES_ALONE = 600;
 // timed batch deletes a full batch, of each kind in turn.
 const TIMED_BATCHES = (BLOCKS * CLOSES_PER_BLOCK) / 3;
 const OLD_BEADS_PER_CONVOY = 1_000;
-const OLD_OUTBOX_ROWS = (TIMED_BATCHES / 2) * OUTBOX_PRUNE_BATCH_ROWS;
-const OLD_CONVOYS = Math.ceil((0.7 * TIMED_BATCHES * COMPACTION_BATCH_BEADS) / OLD_BEADS_PER_CONVOY);
+const OLD_OUTBOX_ROWS = (TIMED_BATCHES / 2) * RETENTION_BATCH_ROWS;
+const OLD_CONVOYS = Math.ceil((0.7 * TIMED_BATCHES * RETENTION_BATCH_ROWS) / OLD_BEADS_PER_CONVOY);
 
 const p99 = (values: number[]) => percentile(values, 99);
 
@@ -104,7 +103,7 @@ it(SCENARIO, { timeout: 600_000 }, async () => {
   // Every timed batch deleted a full batch (none of the collisions met an empty one), of both kinds.
   if (left.beads === 0 || left.outbox > 0) throw new Error(`the timed batches did not end among the convoys: ${JSON.stringify(left)}`);
   const pruned = { beads: seeded.beads - left.beads, outbox: seeded.outbox - left.outbox };
-  if (pruned.outbox + pruned.beads < batches * OUTBOX_PRUNE_BATCH_ROWS)
+  if (pruned.outbox + pruned.beads < batches * RETENTION_BATCH_ROWS)
     throw new Error(`${JSON.stringify(pruned)} pruned by ${batches} batches`);
   // The rest of the prune (convoy batches), each batch's alarm() timed alone (no close waiting).
   const batchMs: number[] = [];
@@ -142,7 +141,7 @@ it(SCENARIO, { timeout: 600_000 }, async () => {
       scenario: SCENARIO,
       measure: 'close during the prune: median / p99 (ms)',
       value: stats(during),
-      note: `${during.length} closes, every 3rd behind a maintenance batch (${OUTBOX_PRUNE_BATCH_ROWS} outbox rows, or ${COMPACTION_BATCH_BEADS} bead rows of one convoy once the outbox is done): ${batches} batches pruned ${pruned.beads.toLocaleString('en')} bead rows and ${pruned.outbox.toLocaleString('en')} outbox rows`,
+      note: `${during.length} closes, every 3rd behind a maintenance batch (${RETENTION_BATCH_ROWS} outbox rows, or ${RETENTION_BATCH_ROWS} bead rows of one convoy once the outbox is done): ${batches} batches pruned ${pruned.beads.toLocaleString('en')} bead rows and ${pruned.outbox.toLocaleString('en')} outbox rows`,
     },
     {
       scenario: SCENARIO,

@@ -3,9 +3,8 @@ import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { it } from 'vitest';
 import * as schema from '../schema/town';
 import { rearm, scheduleTask } from '../server/core/scheduler';
-import { COMPACTION_BATCH_BEADS } from '../server/retention/convoy-compaction';
-import { MAINTENANCE_BATCH_PAUSE_MS, MAINTENANCE_TASK_ID, MAINTENANCE_TASK_KIND } from '../server/retention/maintenance-schedule';
-import { OUTBOX_PRUNE_BATCH_ROWS } from '../server/retention/outbox-pruning';
+import { MAINTENANCE_TASK_ID, MAINTENANCE_TASK_KIND } from '../server/retention/maintenance-schedule';
+import { RETENTION_BATCH_PAUSE_MS, RETENTION_BATCH_ROWS } from '../server/retention/pace';
 import { fmt, median, percentile, report } from './report';
 import { seedConvoys, seedDeliveredOutbox } from './seed';
 import { benchTown, quietLogs, spreadBeads, townStub, value } from './town';
@@ -25,9 +24,9 @@ const OLD_BEADS_PER_CONVOY = 1_000;
 const TARGET_P99_RATIO = 2;
 // Enough old convoys that the prune never runs dry while timed (a batch as each block starts, then one
 // per pause for up to 5 ms per close); outbox rows for a quarter of that, so both kinds of batch are timed.
-const MAX_BATCHES = BLOCKS / 2 + Math.ceil(((BLOCKS / 2) * CLOSES_PER_BLOCK * 5) / MAINTENANCE_BATCH_PAUSE_MS);
-const OLD_CONVOYS = Math.ceil((MAX_BATCHES * COMPACTION_BATCH_BEADS) / OLD_BEADS_PER_CONVOY) + 1;
-const OLD_OUTBOX_ROWS = Math.ceil(MAX_BATCHES / 4) * OUTBOX_PRUNE_BATCH_ROWS;
+const MAX_BATCHES = BLOCKS / 2 + Math.ceil(((BLOCKS / 2) * CLOSES_PER_BLOCK * 5) / RETENTION_BATCH_PAUSE_MS);
+const OLD_CONVOYS = Math.ceil((MAX_BATCHES * RETENTION_BATCH_ROWS) / OLD_BEADS_PER_CONVOY) + 1;
+const OLD_OUTBOX_ROWS = Math.ceil(MAX_BATCHES / 4) * RETENTION_BATCH_ROWS;
 
 const p99 = (values: number[]) => percentile(values, 99);
 
@@ -98,7 +97,7 @@ it(SCENARIO, { timeout: 600_000 }, async () => {
   const pruned = { beads: seeded.beads - left.beads, outbox: seeded.outbox - left.outbox };
   // A run prunes one kind, the outbox first: both kinds must have been timed.
   if (left.outbox > 0 || pruned.beads === 0) throw new Error(`not both kinds of batch were timed: ${JSON.stringify(pruned)}`);
-  const batches = Math.ceil(pruned.outbox / OUTBOX_PRUNE_BATCH_ROWS) + Math.ceil(pruned.beads / COMPACTION_BATCH_BEADS);
+  const batches = Math.ceil(pruned.outbox / RETENTION_BATCH_ROWS) + Math.ceil(pruned.beads / RETENTION_BATCH_ROWS);
 
   const ratio = p99(during) / p99(without);
   const stats = (ms: number[]) => `${fmt(median(ms), 1)} / ${fmt(p99(ms), 1)}`;
@@ -113,7 +112,7 @@ it(SCENARIO, { timeout: 600_000 }, async () => {
       scenario: SCENARIO,
       measure: 'close during a prune: median / p99 (ms)',
       value: stats(during),
-      note: `${during.length} closes back to back while the runtime's alarm pruned, ${MAINTENANCE_BATCH_PAUSE_MS} ms between batches: ${batches} batches in ${fmt(pruneMs / 1000, 1)} s pruned ${pruned.beads.toLocaleString('en')} bead rows and ${pruned.outbox.toLocaleString('en')} outbox rows`,
+      note: `${during.length} closes back to back while the runtime's alarm pruned, ${RETENTION_BATCH_PAUSE_MS} ms between batches: ${batches} batches in ${fmt(pruneMs / 1000, 1)} s pruned ${pruned.beads.toLocaleString('en')} bead rows and ${pruned.outbox.toLocaleString('en')} outbox rows`,
     },
     {
       scenario: SCENARIO,

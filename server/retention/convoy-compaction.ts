@@ -3,6 +3,7 @@ import { convoyBeads, convoyRigDeliveries, convoys, schedule } from '../../schem
 import { iso, type TownContext } from '../core/context';
 import { logEvent } from '../core/log';
 import { DAY_MS } from '../core/time';
+import { RETENTION_BATCH_ROWS } from './pace';
 
 // Retention for convoys: a landed or cancelled convoy older than the town's `convoyRetentionDays` is
 // compacted. Its bead rows (titles, bodies) go, a bounded batch per call; the convoy row stays, and with
@@ -10,8 +11,6 @@ import { DAY_MS } from '../core/time';
 // compacted convoy can no longer take beads (`addBeads` → CONFLICT); cancelling it behaves as for any
 // landed (CONFLICT) or cancelled (unchanged) convoy.
 
-/** Bead rows deleted per batch: a batch is one short transaction, so calls interleave between batches. */
-export const COMPACTION_BATCH_BEADS = 200;
 /** Candidates looked at per batch (skipping those with deliveries still owed to a rig). */
 const CANDIDATES_PER_BATCH = 20;
 
@@ -90,9 +89,9 @@ export function compactConvoysBatch(ctx: TownContext, retentionDays: number): Co
       .from(convoyBeads)
       .where(eq(convoyBeads.convoyId, convoy.id))
       .orderBy(asc(convoyBeads.position))
-      .limit(COMPACTION_BATCH_BEADS + 1)
+      .limit(RETENTION_BATCH_ROWS + 1)
       .all();
-    const batch = positions.slice(0, COMPACTION_BATCH_BEADS);
+    const batch = positions.slice(0, RETENTION_BATCH_ROWS);
     const first = batch[0];
     const last = batch.at(-1);
     if (first && last) {
@@ -102,7 +101,7 @@ export function compactConvoysBatch(ctx: TownContext, retentionDays: number): Co
         )
         .run();
     }
-    const finished = positions.length <= COMPACTION_BATCH_BEADS;
+    const finished = positions.length <= RETENTION_BATCH_ROWS;
     if (finished) {
       // No delivery is owed and none can be again (a compacted convoy takes no beads).
       db.delete(convoyRigDeliveries).where(eq(convoyRigDeliveries.convoyId, convoy.id)).run();

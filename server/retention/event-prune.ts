@@ -6,13 +6,11 @@ import { scheduledTask, scheduleTask, type TaskResult } from '../core/scheduler'
 import { getSettings } from '../core/settings';
 import { DAY_MS } from '../core/time';
 import { EVENT_PRUNE_TASK_ID, EVENT_PRUNE_TASK_KIND } from './event-prune-schedule';
+import { RETENTION_BATCH_PAUSE_MS, RETENTION_BATCH_ROWS } from './pace';
 
 // Retention: events older than the town's `eventRetentionDays` are deleted by a scheduler task, in
 // bounded batches (one batch per alarm run, so a large backlog never holds the DO for long). The newest
 // event is always kept: new ids are max(seq) + 1, so keeping it keeps ids from ever going back.
-
-/** The most events one run deletes; a full batch runs again on the next alarm, at once. */
-export const EVENT_PRUNE_BATCH_ROWS = 500;
 
 const retentionMs = (ctx: TownContext) => getSettings(ctx).eventRetentionDays * DAY_MS;
 
@@ -21,7 +19,7 @@ const retentionMs = (ctx: TownContext) => getSettings(ctx).eventRetentionDays * 
  * most `batchRows` rows: the log is in `seq` order and `at` grows with it, so what is expired is a
  * prefix (the scan stops at the first event still kept).
  */
-export function pruneEvents(ctx: TownContext, batchRows = EVENT_PRUNE_BATCH_ROWS): number {
+export function pruneEvents(ctx: TownContext, batchRows = RETENTION_BATCH_ROWS): number {
   const cutoff = iso(new Date(ctx.now().getTime() - retentionMs(ctx)));
   const oldest = ctx.db
     .select({ seq: events.seq, at: events.at })
@@ -55,12 +53,12 @@ export function ensurePruneScheduled(ctx: TownContext): void {
   if (at !== null) scheduleTask(ctx.db, { id: EVENT_PRUNE_TASK_ID, kind: EVENT_PRUNE_TASK_KIND, dueAt: at });
 }
 
-/** The `events.prune` task: one batch, then again at once (a full batch) or at the next expiry. */
+/** The `events.prune` task: one batch, then the next after the retention pause (a full batch) or at the next expiry. */
 export function pruneTask(ctx: TownContext): TaskResult {
   const pruned = pruneEvents(ctx);
   const now = ctx.now().getTime();
   if (pruned > 0) logEvent('info', 'events.pruned', { townId: ctx.townId, pruned });
-  if (pruned === EVENT_PRUNE_BATCH_ROWS) return { retryAt: now };
+  if (pruned === RETENTION_BATCH_ROWS) return { retryAt: now + RETENTION_BATCH_PAUSE_MS };
   const next = nextExpiryAt(ctx);
   return next === null ? undefined : { retryAt: Math.max(next, now) };
 }

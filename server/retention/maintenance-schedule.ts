@@ -8,8 +8,6 @@ export const MAINTENANCE_TASK_ID = 'storage.maintenance';
 export const MAINTENANCE_TASK_KIND = 'storage.maintenance';
 /** Between maintenance runs when nothing is left to prune. */
 export const MAINTENANCE_INTERVAL_MS = 15 * 60 * 1000;
-/** Between two batches while there is more to prune: other calls run in between. */
-export const MAINTENANCE_BATCH_PAUSE_MS = 500;
 
 /** Starts the maintenance (an already scheduled run keeps its time). */
 export function scheduleMaintenance(ctx: TownContext): void {

@@ -4,8 +4,9 @@ import type { TaskHandler } from '../core/scheduler';
 import { getSettings } from '../core/settings';
 import { hasRigs } from '../rigs/registry';
 import { compactConvoysBatch } from './convoy-compaction';
-import { MAINTENANCE_BATCH_PAUSE_MS, MAINTENANCE_INTERVAL_MS } from './maintenance-schedule';
+import { MAINTENANCE_INTERVAL_MS } from './maintenance-schedule';
 import { pruneDeliveredOutbox } from './outbox-pruning';
+import { RETENTION_BATCH_PAUSE_MS } from './pace';
 import { checkStorageBudget, lastStorageCheckAt } from './storage-budget';
 
 // One maintenance run: a bounded batch of one kind of pruning (delivered outbox rows first, then
@@ -47,7 +48,7 @@ export function maintenanceTask(ctx: TownContext, databaseSizeBytes: () => numbe
   return () => {
     const run = runMaintenance(ctx, databaseSizeBytes());
     const now = Date.now();
-    if (run.more) return { retryAt: now + MAINTENANCE_BATCH_PAUSE_MS };
+    if (run.more) return { retryAt: now + RETENTION_BATCH_PAUSE_MS };
     return hasRigs(ctx) ? { retryAt: now + MAINTENANCE_INTERVAL_MS } : undefined;
   };
 }

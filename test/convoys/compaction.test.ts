@@ -3,8 +3,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
 import { beadClosed } from '../../server/convoys/convoys';
 import { scheduleTask } from '../../server/core/scheduler';
-import { COMPACTION_BATCH_BEADS } from '../../server/retention/convoy-compaction';
 import { runMaintenance } from '../../server/retention/maintenance';
+import { RETENTION_BATCH_ROWS } from '../../server/retention/pace';
 import { expectTrpcError, withTownDb } from '../helpers';
 import { DAY_MS, inTown, maintainUntilDone } from '../town/storage-helpers';
 import { api, beadsFor, townWithRigs } from './convoy-helpers';
@@ -55,7 +55,7 @@ describe('convoy compaction', () => {
     expect(await beadRows(townId, big.id)).toHaveLength(1200);
 
     const batches = await maintainUntilDone(townId, Date.now() + 31 * DAY_MS);
-    expect(batches).toBeGreaterThanOrEqual(Math.ceil(1200 / COMPACTION_BATCH_BEADS) + 1);
+    expect(batches).toBeGreaterThanOrEqual(Math.ceil(1200 / RETENTION_BATCH_ROWS) + 1);
     for (const convoy of [big, cancelled]) expect(await beadRows(townId, convoy.id)).toEqual([]);
     expect(await beadRows(townId, active.id)).toHaveLength(2);
 
@@ -93,7 +93,7 @@ describe('convoy compaction', () => {
       const convoy = await api.convoy.create.mutate({
         townId,
         title,
-        beads: [...beadsFor(rigs.north, COMPACTION_BATCH_BEADS), ...beadsFor(rigs.south, COMPACTION_BATCH_BEADS)],
+        beads: [...beadsFor(rigs.north, RETENTION_BATCH_ROWS), ...beadsFor(rigs.south, RETENTION_BATCH_ROWS)],
       });
       await closeAll(townId, convoy);
       convoys.push(convoy);

@@ -6,8 +6,9 @@ import * as schema from '../../schema/town';
 import { appendEvent } from '../../server/core/event-log';
 import { scheduledTask } from '../../server/core/scheduler';
 import { DAY_MS } from '../../server/core/time';
-import { EVENT_PRUNE_BATCH_ROWS, pruneTask } from '../../server/retention/event-prune';
+import { pruneTask } from '../../server/retention/event-prune';
 import { EVENT_PRUNE_TASK_ID } from '../../server/retention/event-prune-schedule';
+import { RETENTION_BATCH_PAUSE_MS, RETENTION_BATCH_ROWS } from '../../server/retention/pace';
 import { allEvents, client, expectTrpcError, newTownId, townStub, withTownDb } from '../helpers';
 
 const api = client();
@@ -54,19 +55,23 @@ describe('event retention', () => {
     expect(Number(newest?.id)).toBe(Number(kept[0]?.id) + 1);
   });
 
-  it('prunes in bounded batches, one per alarm run, and stops when only the newest is left', async () => {
+  it('prunes in bounded batches, at the retention pace, and stops when only the newest is left', async () => {
     const townId = newTownId('retention-batch');
-    const total = 2 * EVENT_PRUNE_BATCH_ROWS + 100;
+    const total = 2 * RETENTION_BATCH_ROWS + 100;
+    const base = Date.now();
     const runs = await runInDurableObject(townStub(townId), (_i, state) => {
-      const base = Date.now();
       const at = (ms: number) => ({ db: drizzle(state.storage, { schema }), env, townId, now: () => new Date(ms) });
       for (let i = 0; i < total; i++) appendEvent(at(base - 40 * DAY_MS), { type: 'routing.changed', data: { i } });
       appendEvent(at(base - DAY_MS), { type: 'routing.changed', data: { last: true } });
       return [pruneTask(at(base)), pruneTask(at(base)), pruneTask(at(base)), pruneTask(at(base))];
     });
-    const now = expect.any(Number);
-    // Full batches go on at once (the next alarm run); the last leaves only the newest event, and stops.
-    expect(runs).toEqual([{ retryAt: now }, { retryAt: now }, undefined, undefined]);
+    // Full batches go on after the retention pause; the last leaves only the newest event, and stops.
+    expect(runs).toEqual([
+      { retryAt: base + RETENTION_BATCH_PAUSE_MS },
+      { retryAt: base + RETENTION_BATCH_PAUSE_MS },
+      undefined,
+      undefined,
+    ]);
     const left = await allEvents({ townId });
     expect(left.map((e) => e.data)).toEqual([{ last: true }]);
   });

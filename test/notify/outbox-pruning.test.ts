@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as schema from '../../schema/town';
-import { OUTBOX_PRUNE_BATCH_ROWS, pruneDeliveredOutbox } from '../../server/retention/outbox-pruning';
+import { pruneDeliveredOutbox } from '../../server/retention/outbox-pruning';
+import { RETENTION_BATCH_ROWS } from '../../server/retention/pace';
 import { newTownId, withTownDb } from '../helpers';
 import { DAY_MS, inTown } from '../town/storage-helpers';
 
@@ -21,7 +22,7 @@ describe('outbox retention', () => {
       createdAt: iso(at),
       deliveredAt: status === 'delivered' ? iso(at + 1_000) : null,
     });
-    const oldDelivered = OUTBOX_PRUNE_BATCH_ROWS + 20;
+    const oldDelivered = RETENTION_BATCH_ROWS + 20;
     await withTownDb(townId, (db) => {
       for (let i = 0; i < oldDelivered; i++)
         db.insert(schema.outbox)
@@ -39,7 +40,7 @@ describe('outbox retention', () => {
     });
 
     const first = await inTown(townId, now, (ctx) => pruneDeliveredOutbox(ctx, 30));
-    expect(first).toEqual({ deleted: OUTBOX_PRUNE_BATCH_ROWS, more: true });
+    expect(first).toEqual({ deleted: RETENTION_BATCH_ROWS, more: true });
     const second = await inTown(townId, now, (ctx) => pruneDeliveredOutbox(ctx, 30));
     expect(second).toEqual({ deleted: 20, more: false });
     const kept = await withTownDb(townId, (db) => db.select({ id: schema.outbox.id }).from(schema.outbox).all());

@@ -3,7 +3,7 @@ import * as schema from '../../schema/town';
 import { beadClosed } from '../../server/convoys/convoys';
 import { runMaintenance } from '../../server/retention/maintenance';
 import { MAINTENANCE_INTERVAL_MS } from '../../server/retention/maintenance-schedule';
-import { OUTBOX_PRUNE_BATCH_ROWS } from '../../server/retention/outbox-pruning';
+import { RETENTION_BATCH_ROWS } from '../../server/retention/pace';
 import { lastStorageCheckAt } from '../../server/retention/storage-budget';
 import { api, beadsFor, townWithRigs } from '../convoys/convoy-helpers';
 import { withTownDb } from '../helpers';
@@ -18,7 +18,7 @@ describe('storage maintenance runs', () => {
     });
     const old = new Date(Date.now() - DAY_MS).toISOString();
     await withTownDb(townId, (db) => {
-      for (let i = 0; i < 2 * OUTBOX_PRUNE_BATCH_ROWS + 1; i++)
+      for (let i = 0; i < 2 * RETENTION_BATCH_ROWS + 1; i++)
         db.insert(schema.outbox)
           .values({
             id: `old-${i}`,
@@ -37,9 +37,9 @@ describe('storage maintenance runs', () => {
     const iso = (at: number) => new Date(at).toISOString();
 
     // The first run checks the storage (never checked before); a batch of outbox rows, no convoy.
-    expect(await run(start)).toMatchObject({ outboxDeleted: OUTBOX_PRUNE_BATCH_ROWS, beadsDeleted: 0, more: true, checkedAt: iso(start) });
+    expect(await run(start)).toMatchObject({ outboxDeleted: RETENTION_BATCH_ROWS, beadsDeleted: 0, more: true, checkedAt: iso(start) });
     // Between batches of the prune the watch is not written…
-    expect(await run(start + 1_000)).toMatchObject({ outboxDeleted: OUTBOX_PRUNE_BATCH_ROWS, beadsDeleted: 0, checkedAt: iso(start) });
+    expect(await run(start + 1_000)).toMatchObject({ outboxDeleted: RETENTION_BATCH_ROWS, beadsDeleted: 0, checkedAt: iso(start) });
     // …unless an interval has passed since its last check.
     const later = start + MAINTENANCE_INTERVAL_MS;
     const third = await run(later);
