@@ -1,5 +1,5 @@
 import { exports } from 'cloudflare:workers';
-import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { client, newTownId, quietConsole } from './helpers';
 
 // The "Limits" table of docs/guarantees.md, row by row, from literal numbers: the largest allowed value passes the schema, one

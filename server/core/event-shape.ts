@@ -4,7 +4,7 @@ import type { JsonObject } from '../../schema/json';
 // the same as strings and as numbers, and one id names an event everywhere (the log, the stream, the
 // webhook's `webhook-id`, the Mayor mail's id).
 
-/** Every type the town writes; the README's "The event log" lists what each means. */
+/** Every type the town writes; docs/events.md ("The event log") lists what each means. */
 export const EVENT_TYPES = [
   'rig.registered',
   'rig.removed',

@@ -10,7 +10,7 @@ const num = (value: unknown): string => (typeof value === 'number' ? String(valu
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 const beads = (value: unknown): string => (value === 1 ? '1 bead' : `${num(value)} beads`);
 
-/** One line a person can read for an event (its `data` holds counts and states only, see the README). */
+/** One line a person can read for an event (its `data` holds counts and states only, see docs/events.md). */
 export function describeEvent(event: TownEvent, names: Names): string {
   const d = event.data as Record<string, unknown>;
   const rig = event.rigId ? names.rigs.get(event.rigId) || str(d.name) || event.rigId : '';

@@ -3,9 +3,9 @@ import { env } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { describe, expect, it, vi } from 'vitest';
-import * as schema from '../schema/town';
-import { nextDueAt, rearm, retryDelayMs, runDueTasks, scheduledTask, scheduleTask } from '../server/core/scheduler';
-import { client, newTownId, townStub } from './helpers';
+import * as schema from '../../schema/town';
+import { nextDueAt, rearm, retryDelayMs, runDueTasks, scheduledTask, scheduleTask } from '../../server/core/scheduler';
+import { client, newTownId, townStub } from '../helpers';
 
 const freshTown = () => townStub(newTownId('sched'));
 

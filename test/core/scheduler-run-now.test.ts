@@ -2,9 +2,9 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { describe, expect, it, vi } from 'vitest';
-import * as schema from '../schema/town';
-import { retryDelayMs, runTasksNow, scheduledTask, scheduleTask } from '../server/core/scheduler';
-import { newTownId } from './helpers';
+import * as schema from '../../schema/town';
+import { retryDelayMs, runTasksNow, scheduledTask, scheduleTask } from '../../server/core/scheduler';
+import { newTownId } from '../helpers';
 
 describe('runTasksNow', () => {
   it('runs the named tasks before they are due; one that fails stays scheduled with backoff', () =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BULK_JSON_MAX_CHARS, jsonChunks } from '../server/core/bulk-json';
-import { orderedId } from '../server/core/ordered-id';
+import { BULK_JSON_MAX_CHARS, jsonChunks } from '../../server/core/bulk-json';
+import { orderedId } from '../../server/core/ordered-id';
 
 describe('bulk JSON chunks', () => {
   it('keeps every row, in order, each chunk under the cap (a row larger than the cap alone)', () => {

@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { type ErrorBody, procedures, rawCall } from './router-procedures';
+import { type ErrorBody, procedures, rawCall } from '../router-procedures';
 
 // Generated from the router, so a procedure added later is covered without anyone remembering to.
 const badTokens: [string, string | null][] = [
