@@ -74,6 +74,10 @@ else
       fail "could not build $sidecar"
     fi
   fi
+  # Earlier builds of it are of no use any more.
+  for stale in $("$DOCKER" images town-egress-sidecar --format '{{.Repository}}:{{.Tag}}'); do
+    [ "$stale" = "$sidecar" ] || "$DOCKER" rmi "$stale" >/dev/null 2>&1 || true
+  done
   echo "MINIFLARE_CONTAINER_EGRESS_IMAGE=$sidecar"
   # wrangler pulls the egress image even when it is local: the wrapper skips pulls of local images.
   needs_wrapper=true
