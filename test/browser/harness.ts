@@ -60,8 +60,15 @@ export interface DevServer {
   restart(): Promise<void>;
 }
 
+export interface DevServerOptions {
+  /** More `wrangler dev` arguments (e.g. `--enable-containers`). */
+  args?: string[];
+  /** More environment for wrangler (e.g. what scripts/containers/setup.sh printed). */
+  env?: Record<string, string>;
+}
+
 /** Starts `wrangler dev --env dev` on a free port with a fresh state directory, and waits for `/health`. */
-export async function startDevServer(name: string): Promise<DevServer> {
+export async function startDevServer(name: string, options: DevServerOptions = {}): Promise<DevServer> {
   mkdirSync(OUTPUT_DIR, { recursive: true });
   const persistTo = mkdtempSync(join(tmpdir(), 'town-browser-'));
   const port = await freePort();
@@ -86,13 +93,14 @@ export async function startDevServer(name: string): Promise<DevServer> {
       String(inspectorPort),
       '--persist-to',
       persistTo,
+      ...(options.args ?? []),
     ];
     // Its own process group, so stopping it stops workerd too.
     child = spawn(process.execPath, args, {
       cwd: REPO_ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, CI: '1' },
+      env: { ...process.env, ...options.env, CI: '1' },
     });
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
