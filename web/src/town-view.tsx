@@ -1,75 +1,12 @@
-import { useEffect, useMemo } from 'preact/hooks';
+import { useMemo } from 'preact/hooks';
 import type { Escalation, TownClient, TownEvent } from './api';
-import { type TownBus, touches, useTownSignals } from './bus';
-import { ConvoyList, type ConvoyProgress } from './convoys';
+import { ConvoyList } from './convoys';
 import { EscalationList } from './escalations';
-import { EventFeed, type Names } from './events';
-import { useLoad } from './load';
-import { type RigsData, RigsTable } from './rigs';
+import { EventFeed } from './events';
+import { RigsTable } from './rigs';
 import { Section } from './sections';
 import { canHandleEscalations, type Session } from './session';
-
-const ACTIVE_CONVOYS_SHOWN = 50;
-const OPEN_ESCALATIONS_SHOWN = 100;
-const ACKNOWLEDGED_ESCALATIONS_SHOWN = 50;
-/** After a heartbeat is due, the time it takes to check every rig (its checks time out after 5 s). */
-const HEARTBEAT_SETTLE_MS = 6_000;
-
-export function useTownData(client: TownClient, session: Session, bus: TownBus) {
-  const { townId } = session;
-  // A rig token reads convoys and events only (tenancy): the page does not ask for the rest.
-  const townWide = session.role !== 'rig';
-  const rigs = useLoad<RigsData | null>(async () => {
-    if (!townWide) return null;
-    const [rigList, watchdog] = await Promise.all([client.rig.list.query({ townId }), client.watchdog.status.query({ townId })]);
-    return { rigs: rigList, watchdog };
-  }, [client, townId]);
-  const convoys = useLoad<ConvoyProgress[]>(async () => {
-    // One read: convoy.list's items carry their per-rig progress.
-    const page = await client.convoy.list.query({ townId, status: 'active', limit: ACTIVE_CONVOYS_SHOWN });
-    return page.items.map((convoy) => ({ convoy, rigs: convoy.rigs }));
-  }, [client, townId]);
-  const escalations = useLoad<Escalation[] | null>(async () => {
-    if (!townWide) return null;
-    const [open, acknowledged] = await Promise.all([
-      client.escalation.list.query({ townId, status: 'open', limit: OPEN_ESCALATIONS_SHOWN }),
-      client.escalation.list.query({ townId, status: 'acknowledged', limit: ACKNOWLEDGED_ESCALATIONS_SHOWN }),
-    ]);
-    return [...open.items, ...acknowledged.items];
-  }, [client, townId]);
-  // A heartbeat that changes no target's state writes no event, yet moves every "last check": re-read
-  // the health once when the next heartbeat is due (one read per heartbeat, not a polling loop).
-  const nextHeartbeatAt = rigs.loaded.state === 'ok' ? (rigs.loaded.value?.watchdog.nextHeartbeatAt ?? null) : null;
-  useEffect(() => {
-    if (!nextHeartbeatAt) return;
-    const timer = setTimeout(rigs.reload, Math.max(Date.parse(nextHeartbeatAt) - Date.now(), 0) + HEARTBEAT_SETTLE_MS);
-    return () => clearTimeout(timer);
-  }, [nextHeartbeatAt]);
-  // Each event re-reads what it made stale (coalesced: a burst costs at most two reads per part).
-  useTownSignals(bus, (signal) => {
-    const stale = signal.kind === 'event' ? touches(signal.event) : { rigs: true, convoys: true, escalations: true };
-    if (stale.rigs) rigs.reload();
-    if (stale.convoys) convoys.reload();
-    if (stale.escalations) escalations.reload();
-  });
-  return { rigs, convoys, escalations };
-}
-
-export type TownData = ReturnType<typeof useTownData>;
-
-export function rigNamesOf(data: TownData): Map<string, string> {
-  const loaded = data.rigs.loaded;
-  return new Map(loaded.state === 'ok' && loaded.value ? loaded.value.rigs.map((rig) => [rig.id, rig.name]) : []);
-}
-
-/** Names of the rigs and convoys the page knows, so events can say "frontend" rather than an id. */
-export function namesOf(data: TownData): Names {
-  const convoys = data.convoys.loaded;
-  return {
-    rigs: rigNamesOf(data),
-    convoys: new Map(convoys.state === 'ok' ? convoys.value.map(({ convoy }) => [convoy.id, convoy.title]) : []),
-  };
-}
+import { namesOf, rigNamesOf, type TownData } from './town-data';
 
 /** The town at a glance: rigs and their health, active convoys, escalations needing attention. */
 export function TownView({
