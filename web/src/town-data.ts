@@ -9,9 +9,31 @@ import type { Session } from './session';
 
 // What the town page reads, and when it re-reads it (each event re-reads only what it made stale).
 
-const ACTIVE_CONVOYS_SHOWN = 50;
-const OPEN_ESCALATIONS_SHOWN = 100;
-const ACKNOWLEDGED_ESCALATIONS_SHOWN = 50;
+/** The API's largest page. */
+const PAGE_SIZE = 200;
+/**
+ * Pages read of each list (active convoys; open, then acknowledged escalations): the counts and the
+ * "least advanced first" order need the whole list, and 1,000 of each is more than a person triages.
+ */
+const MAX_PAGES = 5;
+
+/** A list read a page at a time, up to MAX_PAGES; `complete` is false when there was more. */
+export interface Capped<T> {
+  items: T[];
+  complete: boolean;
+}
+
+async function readPages<T>(read: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<Capped<T>> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const answer = await read(cursor);
+    items.push(...answer.items);
+    if (!answer.nextCursor) return { items, complete: true };
+    cursor = answer.nextCursor;
+  }
+  return { items, complete: false };
+}
 /** After a heartbeat is due, the time it takes to check every rig (its checks time out after 5 s). */
 const HEARTBEAT_SETTLE_MS = 6_000;
 
@@ -24,18 +46,17 @@ export function useTownData(client: TownClient, session: Session, bus: TownBus) 
     const [rigList, watchdog] = await Promise.all([client.rig.list.query({ townId }), client.watchdog.status.query({ townId })]);
     return { rigs: rigList, watchdog };
   }, [client, townId]);
-  const convoys = useLoad<ConvoyProgress[]>(async () => {
-    // One read: convoy.list's items carry their per-rig progress.
-    const page = await client.convoy.list.query({ townId, status: 'active', limit: ACTIVE_CONVOYS_SHOWN });
-    return page.items.map((convoy) => ({ convoy, rigs: convoy.rigs }));
+  const convoys = useLoad<Capped<ConvoyProgress>>(async () => {
+    // convoy.list's items carry their per-rig progress: no read per convoy.
+    const active = await readPages((cursor) => client.convoy.list.query({ townId, status: 'active', limit: PAGE_SIZE, cursor }));
+    return { items: active.items.map((convoy) => ({ convoy, rigs: convoy.rigs })), complete: active.complete };
   }, [client, townId]);
-  const escalations = useLoad<Escalation[] | null>(async () => {
+  const escalations = useLoad<Capped<Escalation> | null>(async () => {
     if (!townWide) return null;
-    const [open, acknowledged] = await Promise.all([
-      client.escalation.list.query({ townId, status: 'open', limit: OPEN_ESCALATIONS_SHOWN }),
-      client.escalation.list.query({ townId, status: 'acknowledged', limit: ACKNOWLEDGED_ESCALATIONS_SHOWN }),
-    ]);
-    return [...open.items, ...acknowledged.items];
+    const read = (status: 'open' | 'acknowledged') =>
+      readPages((cursor) => client.escalation.list.query({ townId, status, limit: PAGE_SIZE, cursor }));
+    const [open, acknowledged] = await Promise.all([read('open'), read('acknowledged')]);
+    return { items: [...open.items, ...acknowledged.items], complete: open.complete && acknowledged.complete };
   }, [client, townId]);
   // A heartbeat that changes no target's state writes no event, yet moves every "last check": re-read
   // the health once when the next heartbeat is due (one read per heartbeat, not a polling loop).
@@ -67,6 +88,6 @@ export function namesOf(data: TownData): Names {
   const convoys = data.convoys.loaded;
   return {
     rigs: rigNamesOf(data),
-    convoys: new Map(convoys.state === 'ok' ? convoys.value.map(({ convoy }) => [convoy.id, convoy.title]) : []),
+    convoys: new Map(convoys.state === 'ok' ? convoys.value.items.map(({ convoy }) => [convoy.id, convoy.title]) : []),
   };
 }
