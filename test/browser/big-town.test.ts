@@ -155,7 +155,10 @@ describe('the dashboard of a big town', { skip: executablePath ? false : 'no Chr
     const holding = town.convoys.filter((_, k) => Array.from({ length: BIG_TOWN.beadsPerConvoy }, (_, j) => rigOfBead(k, j)).includes(rig));
     const convoys = region(page, 'Active convoys');
     await convoys.getByRole('button', { name: `Show all ${holding.length} convoys`, exact: true }).click();
-    await convoys.getByRole('progressbar').nth(holding.length - 1).waitFor();
+    await convoys
+      .getByRole('progressbar')
+      .nth(holding.length - 1)
+      .waitFor();
     assert.equal(await convoys.getByRole('progressbar').count(), holding.length);
     for (const convoy of holding) {
       const item = convoys.locator(`li[data-convoy-id="${convoy.id}"]`);

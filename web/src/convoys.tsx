@@ -2,9 +2,8 @@ import { useState } from 'preact/hooks';
 import type { ConvoySummary, RigProgress } from './api';
 import { Expander } from './expander';
 import { matchesQuery } from './filter';
-import type { Loaded } from './load';
+import type { Capped, Loaded } from './load';
 import { Show, Time } from './sections';
-import type { Capped } from './town-data';
 
 export interface ConvoyProgress {
   convoy: ConvoySummary;

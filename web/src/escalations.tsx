@@ -2,10 +2,9 @@ import { useState } from 'preact/hooks';
 import type { Escalation } from './api';
 import { type EscalationActions, EscalationItem } from './escalation-item';
 import { matchesQuery } from './filter';
-import type { Loaded } from './load';
+import type { Capped, Loaded } from './load';
 import { Show } from './sections';
 import { SEVERITIES_URGENT_FIRST, type Severity } from './summary';
-import type { Capped } from './town-data';
 
 export type { EscalationActions };
 

@@ -3,7 +3,7 @@ import type { Escalation, TownClient } from './api';
 import { type TownBus, touches, useTownSignals } from './bus';
 import type { ConvoyProgress } from './convoys';
 import type { Names } from './events';
-import { useLoad } from './load';
+import { type Capped, readPages, useLoad } from './load';
 import type { RigsData } from './rigs';
 import type { Session } from './session';
 
@@ -11,29 +11,6 @@ import type { Session } from './session';
 
 /** The API's largest page. */
 const PAGE_SIZE = 200;
-/**
- * Pages read of each list (active convoys; open, then acknowledged escalations): the counts and the
- * "least advanced first" order need the whole list, and 1,000 of each is more than a person triages.
- */
-const MAX_PAGES = 5;
-
-/** A list read a page at a time, up to MAX_PAGES; `complete` is false when there was more. */
-export interface Capped<T> {
-  items: T[];
-  complete: boolean;
-}
-
-async function readPages<T>(read: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<Capped<T>> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const answer = await read(cursor);
-    items.push(...answer.items);
-    if (!answer.nextCursor) return { items, complete: true };
-    cursor = answer.nextCursor;
-  }
-  return { items, complete: false };
-}
 /** After a heartbeat is due, the time it takes to check every rig (its checks time out after 5 s). */
 const HEARTBEAT_SETTLE_MS = 6_000;
 
