@@ -7,6 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { createTownClient, type TownClient } from '../../client/index.ts';
 import { CHROMIUM_MISSING, type DevServer, findChromium, OUTPUT_DIR, startDevServer } from './harness.ts';
+import { newTownId, seedSmallTown } from './seed.ts';
 
 const DEV_TOKEN = 'dev-token';
 const executablePath = findChromium();
@@ -14,9 +15,6 @@ if (!executablePath) {
   if (process.env.TOWN_REQUIRE_BROWSER === '1') throw new Error(`TOWN_REQUIRE_BROWSER=1 but no Chromium was found.\n${CHROMIUM_MISSING}`);
   console.warn(CHROMIUM_MISSING);
 }
-
-let counter = 0;
-const newTownId = (label: string) => `${label}-${++counter}-${Math.random().toString(36).slice(2, 8)}`;
 
 describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chromium (see the banner above)' }, () => {
   let dev: DevServer;
@@ -44,33 +42,6 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
     await page.getByLabel('Token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: `Town ${townId}` }).waitFor();
-  }
-
-  /** A town with two rigs (checked by one heartbeat), a convoy of three beads and one open escalation. */
-  async function seedTown(label: string) {
-    const townId = newTownId(label);
-    const frontend = await api.rig.register.mutate({ townId, name: 'frontend' });
-    const backend = await api.rig.register.mutate({ townId, name: 'backend' });
-    await api.watchdog.heartbeat.mutate({ townId });
-    const convoy = await api.convoy.create.mutate({
-      townId,
-      title: 'Ship the login page',
-      beads: [
-        { rigId: frontend.id, title: 'form' },
-        { rigId: frontend.id, title: 'validation' },
-        { rigId: backend.id, title: 'session endpoint' },
-      ],
-    });
-    const { escalation } = await api.escalation.raise.mutate({
-      townId,
-      sourceRigId: backend.id,
-      severity: 'high',
-      message: 'CI is red on main',
-    });
-    // convoy.create answers the bead ids in input order.
-    const rigOfBead = [frontend.id, frontend.id, backend.id];
-    const beads = convoy.beadIds.map((id, i) => ({ id, rigId: rigOfBead[i] ?? '' }));
-    return { townId, frontend, backend, convoy, beads, escalation };
   }
 
   test('GET / serves the page; /health and /trpc still reach the Worker', async () => {
@@ -103,7 +74,7 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
   });
 
   test('the town view, live: rig health, a progress bar moving and an escalation appearing without a reload, Acknowledge', async () => {
-    const { townId, beads, escalation } = await seedTown('view');
+    const { townId, beads, escalation } = await seedSmallTown(api, 'view');
     const page = await openPage();
     await signIn(page, townId);
 
@@ -161,7 +132,7 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
   });
 
   test("a rig token: its town's convoys, and no Acknowledge or Resolve", async () => {
-    const { townId, frontend } = await seedTown('rig-token');
+    const { townId, frontend } = await seedSmallTown(api, 'rig-token');
     const townToken = await api.auth.issueToken.mutate({ townId, role: 'town', ttlSeconds: 600, label: 'browser test' });
     const asTown = createTownClient({ url: dev.url, token: townToken.token });
     const rigToken = await asTown.auth.issueToken.mutate({ townId, role: 'rig', rigId: frontend.id, ttlSeconds: 600, label: 'agent' });
@@ -179,7 +150,7 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
   });
 
   test('works by keyboard: sign in, open a convoy, acknowledge', async () => {
-    const { townId } = await seedTown('keys');
+    const { townId } = await seedSmallTown(api, 'keys');
     const page = await openPage();
     await page.goto(`${dev.url}/`);
     await page.keyboard.press('Tab');
@@ -204,7 +175,7 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
   });
 
   test('a convoy page: its closes over time, figures and history, from convoy.timeline', async () => {
-    const { townId, beads } = await seedTown('convoy');
+    const { townId, beads } = await seedSmallTown(api, 'convoy');
     for (const bead of beads.slice(0, 2)) await api.rig.closeBead.mutate({ townId, rigId: bead.rigId, beadId: bead.id });
     const page = await openPage();
     await signIn(page, townId);
@@ -227,7 +198,7 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
   });
 
   test('a dropped stream (the dev server restarts) shows "reconnecting", then resumes with lastEventId and catches up', async () => {
-    const { townId, beads } = await seedTown('resume');
+    const { townId, beads } = await seedSmallTown(api, 'resume');
     const [first, second, third] = beads;
     assert.ok(first && second && third);
     const page = await openPage();
@@ -297,7 +268,7 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
   });
 
   test('usable at 1280 px and 390 px wide (screenshots under test-results/browser/)', async () => {
-    const { townId, beads } = await seedTown('layout');
+    const { townId, beads } = await seedSmallTown(api, 'layout');
     mkdirSync(OUTPUT_DIR, { recursive: true });
     for (const width of [1280, 390]) {
       const page = await openPage(width, width === 390 ? 844 : 900);

@@ -1,122 +1,96 @@
 import { useState } from 'preact/hooks';
-import { describeError, type Escalation } from './api';
-import type { Loaded } from './load';
-import { Show, Time } from './sections';
+import type { Escalation } from './api';
+import { type EscalationActions, EscalationItem } from './escalation-item';
+import { matchesQuery } from './filter';
+import type { Capped, Loaded } from './load';
+import { Show } from './sections';
+import { SEVERITIES_URGENT_FIRST, type Severity } from './summary';
 
-export interface EscalationActions {
-  /** Null when the token's role may not (a rig token): the buttons are not shown at all. */
-  acknowledge: ((escalation: Escalation) => Promise<void>) | null;
-  resolve: ((escalation: Escalation) => Promise<void>) | null;
-}
+export type { EscalationActions };
 
-/** Escalations needing attention: open ones first, then acknowledged ones, each newest first. */
+/** Escalations listed before "Show more" (and how many more each press shows). */
+export const ESCALATIONS_LISTED = 20;
+
+/**
+ * Escalations needing attention, grouped by severity (critical first); in a group, open ones first,
+ * then acknowledged ones, each newest first. At most ESCALATIONS_LISTED in all until "Show more"; each
+ * group's heading counts all of its escalations, listed or not. The filter matches the message, id,
+ * category and rig (name or id); `severity` keeps one group only (a figure of the summary strip).
+ */
 export function EscalationList({
   loaded,
   rigNames,
   actions,
+  query,
+  severity,
 }: {
-  loaded: Loaded<Escalation[] | null>;
+  loaded: Loaded<Capped<Escalation> | null>;
   rigNames: Map<string, string>;
   actions: EscalationActions;
+  query: string;
+  severity: Severity | null;
 }) {
+  const [listed, setListed] = useState(ESCALATIONS_LISTED);
   return (
     <Show loaded={loaded}>
-      {(escalations) =>
-        escalations.length === 0 ? (
-          <p class="muted">Nothing needs attention.</p>
-        ) : (
-          <ul class="escalations">
-            {escalations.map((escalation) => (
-              <EscalationItem
-                key={escalation.id}
-                escalation={escalation}
-                rigName={rigNames.get(escalation.sourceRigId)}
-                actions={actions}
-              />
+      {({ items }) => {
+        if (items.length === 0) return <p class="muted">Nothing needs attention.</p>;
+        const matching = items.filter(
+          (e) =>
+            (severity === null || e.severity === severity) &&
+            matchesQuery(query, e.message, e.id, e.category, e.sourceRigId, rigNames.get(e.sourceRigId)),
+        );
+        if (matching.length === 0) return <p class="muted">No escalation matches the filter.</p>;
+        let budget = listed;
+        const groups = SEVERITIES_URGENT_FIRST.flatMap((level) => {
+          const all = matching.filter((e) => e.severity === level);
+          if (all.length === 0) return [];
+          const shown = all.slice(0, Math.max(budget, 0));
+          budget -= shown.length;
+          return [{ level, all, shown }];
+        });
+        const shownCount = listed - Math.max(budget, 0);
+        return (
+          <>
+            {groups.map(({ level, all, shown }) => (
+              <section key={level} class="severity-group">
+                <h3>
+                  <span class={`severity-${level}`}>{level}</span> <span class="count">{all.length}</span>
+                </h3>
+                {shown.length > 0 && (
+                  <ul class="escalations">
+                    {shown.map((escalation) => (
+                      <EscalationItem
+                        key={escalation.id}
+                        escalation={escalation}
+                        rigName={rigNames.get(escalation.sourceRigId)}
+                        actions={actions}
+                      />
+                    ))}
+                  </ul>
+                )}
+              </section>
             ))}
-          </ul>
-        )
-      }
+            {matching.length > ESCALATIONS_LISTED && (
+              <p class="collapsed-line">
+                <span class="muted small">
+                  {shownCount} of {matching.length} shown
+                </span>
+                {shownCount < matching.length && (
+                  <button type="button" class="small-button" onClick={() => setListed(listed + ESCALATIONS_LISTED)}>
+                    Show more
+                  </button>
+                )}
+                {listed > ESCALATIONS_LISTED && (
+                  <button type="button" class="small-button" onClick={() => setListed(ESCALATIONS_LISTED)}>
+                    Show fewer
+                  </button>
+                )}
+              </p>
+            )}
+          </>
+        );
+      }}
     </Show>
-  );
-}
-
-function EscalationItem({
-  escalation,
-  rigName,
-  actions,
-}: {
-  escalation: Escalation;
-  rigName: string | undefined;
-  actions: EscalationActions;
-}) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const messageId = `escalation-message-${escalation.id}`;
-  const state = escalation.status;
-
-  async function run(action: (e: Escalation) => Promise<void>) {
-    setBusy(true);
-    setError(null);
-    try {
-      await action(escalation);
-    } catch (failure) {
-      setError(describeError(failure));
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  return (
-    <li class={`escalation escalation-${state}`} data-escalation-id={escalation.id}>
-      <div class="escalation-head">
-        <span class={`badge severity-${escalation.severity}`}>{escalation.severity}</span>
-        <span class={`badge state state-${state}`} data-testid="escalation-state">
-          {state}
-        </span>
-        <span class="muted small">
-          {rigName ?? escalation.sourceRigId}
-          {escalation.category ? ` · ${escalation.category}` : ''} · <Time iso={escalation.createdAt} />
-        </span>
-      </div>
-      <p id={messageId} class="escalation-message">
-        {escalation.message}
-      </p>
-      {escalation.acknowledged && (
-        <p class="muted small">
-          Acknowledged <Time iso={escalation.acknowledgedAt} />
-          {escalation.acknowledgedBy ? ` by ${escalation.acknowledgedBy}` : ''}
-        </p>
-      )}
-      {escalation.reEscalationCount > 0 && (
-        <p class="muted small">
-          Re-escalated {escalation.reEscalationCount}× (raised as {escalation.originalSeverity})
-        </p>
-      )}
-      {state !== 'resolved' && (actions.acknowledge || actions.resolve) && (
-        <div class="actions">
-          {actions.acknowledge && state === 'open' && (
-            <button
-              type="button"
-              disabled={busy}
-              aria-describedby={messageId}
-              onClick={() => actions.acknowledge && run(actions.acknowledge)}
-            >
-              Acknowledge
-            </button>
-          )}
-          {actions.resolve && (
-            <button type="button" disabled={busy} aria-describedby={messageId} onClick={() => actions.resolve && run(actions.resolve)}>
-              Resolve
-            </button>
-          )}
-        </div>
-      )}
-      {error && (
-        <p class="error" role="alert">
-          {error}
-        </p>
-      )}
-    </li>
   );
 }

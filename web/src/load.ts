@@ -48,3 +48,29 @@ export function useLoad<T>(load: () => Promise<T>, deps: readonly unknown[]): { 
   }, deps);
   return { loaded, reload };
 }
+
+/**
+ * Pages read of each list (active convoys; open, then acknowledged escalations): the counts and the
+ * "least advanced first" order need the whole list, and 1,000 of each is more than a person triages.
+ */
+const MAX_PAGES = 5;
+
+/** A list read a page at a time, up to MAX_PAGES; `complete` is false when there was more. */
+export interface Capped<T> {
+  items: T[];
+  complete: boolean;
+}
+
+export async function readPages<T>(
+  read: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>,
+): Promise<Capped<T>> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const answer = await read(cursor);
+    items.push(...answer.items);
+    if (!answer.nextCursor) return { items, complete: true };
+    cursor = answer.nextCursor;
+  }
+  return { items, complete: false };
+}

@@ -6,7 +6,8 @@ import { ConvoyPage } from './convoy-page';
 import { type StreamState, useTownStream } from './live';
 import { clearSession, loadSession, type Session, saveSession } from './session';
 import { SignIn } from './sign-in';
-import { namesOf, TownView, useTownData } from './town-view';
+import { namesOf, useTownData } from './town-data';
+import { TownView } from './town-view';
 import './style.css';
 
 const STREAM_LABELS: Record<StreamState, string> = {

@@ -14,7 +14,7 @@ export function Section({
   children: ComponentChildren;
 }) {
   return (
-    <section class="panel" aria-labelledby={`${id}-title`}>
+    <section class="panel" id={id} aria-labelledby={`${id}-title`}>
       <header class="panel-head">
         <h2 id={`${id}-title`}>{title}</h2>
         {actions}

@@ -1,77 +1,24 @@
-import { useEffect, useMemo } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { Escalation, TownClient, TownEvent } from './api';
-import { type TownBus, touches, useTownSignals } from './bus';
-import { ConvoyList, type ConvoyProgress } from './convoys';
+import { ConvoyList } from './convoys';
 import { EscalationList } from './escalations';
-import { EventFeed, type Names } from './events';
-import { useLoad } from './load';
-import { type RigsData, RigsTable } from './rigs';
+import { EventFeed } from './events';
+import { Expander } from './expander';
+import { normalizeQuery } from './filter';
+import { RigsTable } from './rigs';
 import { Section } from './sections';
 import { canHandleEscalations, type Session } from './session';
+import { type Figure, type Severity, SummaryStrip, townFigures } from './summary';
+import { namesOf, rigNamesOf, type TownData } from './town-data';
 
-const ACTIVE_CONVOYS_SHOWN = 50;
-const OPEN_ESCALATIONS_SHOWN = 100;
-const ACKNOWLEDGED_ESCALATIONS_SHOWN = 50;
-/** After a heartbeat is due, the time it takes to check every rig (its checks time out after 5 s). */
-const HEARTBEAT_SETTLE_MS = 6_000;
+/** Recent events listed on the town page before "Show all N events". */
+const EVENTS_LISTED = 10;
 
-export function useTownData(client: TownClient, session: Session, bus: TownBus) {
-  const { townId } = session;
-  // A rig token reads convoys and events only (tenancy): the page does not ask for the rest.
-  const townWide = session.role !== 'rig';
-  const rigs = useLoad<RigsData | null>(async () => {
-    if (!townWide) return null;
-    const [rigList, watchdog] = await Promise.all([client.rig.list.query({ townId }), client.watchdog.status.query({ townId })]);
-    return { rigs: rigList, watchdog };
-  }, [client, townId]);
-  const convoys = useLoad<ConvoyProgress[]>(async () => {
-    // One read: convoy.list's items carry their per-rig progress.
-    const page = await client.convoy.list.query({ townId, status: 'active', limit: ACTIVE_CONVOYS_SHOWN });
-    return page.items.map((convoy) => ({ convoy, rigs: convoy.rigs }));
-  }, [client, townId]);
-  const escalations = useLoad<Escalation[] | null>(async () => {
-    if (!townWide) return null;
-    const [open, acknowledged] = await Promise.all([
-      client.escalation.list.query({ townId, status: 'open', limit: OPEN_ESCALATIONS_SHOWN }),
-      client.escalation.list.query({ townId, status: 'acknowledged', limit: ACKNOWLEDGED_ESCALATIONS_SHOWN }),
-    ]);
-    return [...open.items, ...acknowledged.items];
-  }, [client, townId]);
-  // A heartbeat that changes no target's state writes no event, yet moves every "last check": re-read
-  // the health once when the next heartbeat is due (one read per heartbeat, not a polling loop).
-  const nextHeartbeatAt = rigs.loaded.state === 'ok' ? (rigs.loaded.value?.watchdog.nextHeartbeatAt ?? null) : null;
-  useEffect(() => {
-    if (!nextHeartbeatAt) return;
-    const timer = setTimeout(rigs.reload, Math.max(Date.parse(nextHeartbeatAt) - Date.now(), 0) + HEARTBEAT_SETTLE_MS);
-    return () => clearTimeout(timer);
-  }, [nextHeartbeatAt]);
-  // Each event re-reads what it made stale (coalesced: a burst costs at most two reads per part).
-  useTownSignals(bus, (signal) => {
-    const stale = signal.kind === 'event' ? touches(signal.event) : { rigs: true, convoys: true, escalations: true };
-    if (stale.rigs) rigs.reload();
-    if (stale.convoys) convoys.reload();
-    if (stale.escalations) escalations.reload();
-  });
-  return { rigs, convoys, escalations };
-}
-
-export type TownData = ReturnType<typeof useTownData>;
-
-export function rigNamesOf(data: TownData): Map<string, string> {
-  const loaded = data.rigs.loaded;
-  return new Map(loaded.state === 'ok' && loaded.value ? loaded.value.rigs.map((rig) => [rig.id, rig.name]) : []);
-}
-
-/** Names of the rigs and convoys the page knows, so events can say "frontend" rather than an id. */
-export function namesOf(data: TownData): Names {
-  const convoys = data.convoys.loaded;
-  return {
-    rigs: rigNamesOf(data),
-    convoys: new Map(convoys.state === 'ok' ? convoys.value.map(({ convoy }) => [convoy.id, convoy.title]) : []),
-  };
-}
-
-/** The town at a glance: rigs and their health, active convoys, escalations needing attention. */
+/**
+ * The town at a glance: a summary strip of figures, then what needs attention (grouped by severity),
+ * active convoys (the least advanced first), rigs (the unhealthy ones first) and recent events, each
+ * bounded, with a Filter that narrows the lists as it is typed.
+ */
 export function TownView({
   client,
   session,
@@ -84,6 +31,12 @@ export function TownView({
   recentEvents: TownEvent[];
 }) {
   const rigNames = useMemo(() => rigNamesOf(data), [data.rigs.loaded]);
+  const [filter, setFilter] = useState('');
+  const query = normalizeQuery(filter);
+  const [severity, setSeverity] = useState<Severity | null>(null);
+  const [rigsExpanded, setRigsExpanded] = useState(false);
+  const [convoysExpanded, setConvoysExpanded] = useState(false);
+  const [eventsExpanded, setEventsExpanded] = useState(false);
   const mayHandle = canHandleEscalations(session.role);
   const acknowledge = mayHandle
     ? async (escalation: Escalation) => {
@@ -97,24 +50,81 @@ export function TownView({
         data.escalations.reload();
       }
     : null;
+  // A figure links to its section (the browser scrolls there) and shows it filtered its way.
+  const follow = ({ focus }: Figure) => {
+    if (focus.kind === 'severity') setSeverity(focus.severity);
+    if (focus.kind === 'healthy-rigs') setRigsExpanded(true);
+  };
   return (
-    <div class="town-grid">
-      {session.role !== 'rig' && (
-        <Section id="escalations" title="Needs attention">
-          <EscalationList loaded={data.escalations.loaded} rigNames={rigNames} actions={{ acknowledge, resolve }} />
+    <>
+      <SummaryStrip figures={townFigures(data)} onFollow={follow} />
+      <div class="filter">
+        <label for="town-filter">Filter</label>
+        <input
+          id="town-filter"
+          type="search"
+          placeholder="rig, convoy, message or id"
+          autoComplete="off"
+          value={filter}
+          onInput={(e) => setFilter(e.currentTarget.value)}
+        />
+      </div>
+      <div class="town-grid">
+        {session.role !== 'rig' && (
+          <Section
+            id="escalations"
+            title="Needs attention"
+            actions={
+              severity && (
+                <button type="button" class="small-button" onClick={() => setSeverity(null)}>
+                  Only {severity}: show every severity
+                </button>
+              )
+            }
+          >
+            <EscalationList
+              loaded={data.escalations.loaded}
+              rigNames={rigNames}
+              actions={{ acknowledge, resolve }}
+              query={query}
+              severity={severity}
+            />
+          </Section>
+        )}
+        <Section id="convoys" title="Active convoys">
+          <ConvoyList
+            loaded={data.convoys.loaded}
+            rigNames={rigNames}
+            query={query}
+            expanded={convoysExpanded}
+            onToggle={() => setConvoysExpanded(!convoysExpanded)}
+          />
         </Section>
-      )}
-      <Section id="convoys" title="Active convoys">
-        <ConvoyList loaded={data.convoys.loaded} rigNames={rigNames} />
-      </Section>
-      {session.role !== 'rig' && (
-        <Section id="rigs" title="Rigs">
-          <RigsTable loaded={data.rigs.loaded} />
-        </Section>
-      )}
-      <Section id="events" title="Recent events">
-        <EventFeed events={recentEvents} names={namesOf(data)} empty="No events since this page opened." />
-      </Section>
-    </div>
+        <div class="stack">
+          {session.role !== 'rig' && (
+            <Section id="rigs" title="Rigs">
+              <RigsTable loaded={data.rigs.loaded} query={query} expanded={rigsExpanded} onToggle={() => setRigsExpanded(!rigsExpanded)} />
+            </Section>
+          )}
+          <Section id="events" title="Recent events">
+            <EventFeed
+              events={eventsExpanded ? recentEvents : recentEvents.slice(0, EVENTS_LISTED)}
+              names={namesOf(data)}
+              empty="No events since this page opened."
+            />
+            {recentEvents.length > EVENTS_LISTED && (
+              <p class="collapsed-line">
+                <Expander
+                  expanded={eventsExpanded}
+                  onToggle={() => setEventsExpanded(!eventsExpanded)}
+                  collapsedLabel={`Show all ${recentEvents.length} events`}
+                  expandedLabel="Show fewer events"
+                />
+              </p>
+            )}
+          </Section>
+        </div>
+      </div>
+    </>
   );
 }
