@@ -9,6 +9,9 @@ import { SignIn } from './sign-in';
 import { namesOf, useTownData } from './town-data';
 import { TownView } from './town-view';
 import './style.css';
+import './panels.css';
+import './convoy-page.css';
+import './town-scale.css';
 
 const STREAM_LABELS: Record<StreamState, string> = {
   connecting: 'connecting…',
