@@ -24,8 +24,8 @@ const matchers = z
 
 export const escalationRouter = router({
   raise: procedure
-    // The answer too: an idempotency key another rig used returns that rig's escalation, not to this one.
-    .meta(access.rig('sourceRigId', 'escalation.sourceRigId'))
+    // Decided on the input alone: keys are scoped per source, so the answer is always the caller's own.
+    .meta(access.rig('sourceRigId'))
     .input(
       townInput.extend({
         sourceRigId: entityId,

@@ -33,8 +33,8 @@ export interface RaiseEscalationInput {
 }
 
 export interface RaiseOptions {
-  /** The dedup key of an escalation that covers this one: while that is open, this one tells nobody. */
-  inhibitedUnder?: string;
+  /** The source and dedup key of an escalation that covers this one: while that is open, this one tells nobody. */
+  inhibitedUnder?: { sourceRigId: string; dedupKey: string };
 }
 
 export interface RaiseResult {
@@ -55,10 +55,10 @@ export function raiseEscalation(ctx: TownContext, input: RaiseEscalationInput, o
   if (!message) throw new DomainError('BAD_REQUEST', 'message: must not be empty');
   if (input.beadId !== undefined && input.convoyId === undefined) throw new DomainError('BAD_REQUEST', 'beadId: needs a convoyId');
   return ctx.db.transaction(() => {
-    const first = input.idempotencyKey ? findByKey(ctx, input.idempotencyKey) : undefined;
+    const first = input.idempotencyKey ? findByKey(ctx, input.sourceRigId, input.idempotencyKey) : undefined;
     if (first) return first;
     if (input.convoyId !== undefined) requireConvoyBead(ctx, input.convoyId, input.beadId);
-    const open = input.dedupKey ? openByDedupKey(ctx, input.dedupKey) : undefined;
+    const open = input.dedupKey ? openByDedupKey(ctx, input.sourceRigId, input.dedupKey) : undefined;
     if (open) return repeatRaise(ctx, open, input.severity);
     const now = iso(ctx.now());
     const row: EscalationRow = {
@@ -86,7 +86,9 @@ export function raiseEscalation(ctx: TownContext, input: RaiseEscalationInput, o
       convoyId: input.convoyId ?? null,
       beadId: input.beadId ?? null,
       silencedBy: null,
-      inhibitedBy: options.inhibitedUnder ? (openByDedupKey(ctx, options.inhibitedUnder)?.id ?? null) : null,
+      inhibitedBy: options.inhibitedUnder
+        ? (openByDedupKey(ctx, options.inhibitedUnder.sourceRigId, options.inhibitedUnder.dedupKey)?.id ?? null)
+        : null,
       clockFrom: null,
     };
     row.silencedBy = matchingSilence(ctx, row);
@@ -109,9 +111,13 @@ function requireConvoyBead({ db }: TownContext, convoyId: string, beadId: string
   if (!bead) throw new DomainError('NOT_FOUND', `bead ${beadId} not found in convoy ${convoyId}`);
 }
 
-/** The escalation first raised with `key`, and the channels it was (or, held for a group, will be) routed to. */
-function findByKey(ctx: TownContext, key: string): RaiseResult | undefined {
-  const row = ctx.db.select().from(escalations).where(eq(escalations.idempotencyKey, key)).get();
+/** The escalation `sourceRigId` first raised with `key`, and the channels it was (or, held for a group, will be) routed to. */
+function findByKey(ctx: TownContext, sourceRigId: string, key: string): RaiseResult | undefined {
+  const row = ctx.db
+    .select()
+    .from(escalations)
+    .where(and(eq(escalations.sourceRigId, sourceRigId), eq(escalations.idempotencyKey, key)))
+    .get();
   if (!row) return undefined;
   const channels = new Set([
     ...deliveriesOf(ctx, legacyEventIds({ id: row.id, reEscalationCount: 0 })).map((d) => d.channel),
