@@ -50,8 +50,6 @@ export type RigBinding =
    */
   | { input: string; output?: never }
   | { input?: never; output: string }
-  /** Any rig token of the town: reads the town's rigs share (convoys). */
-  | 'town-reads'
   /** Any rig token of the town; the procedure itself narrows its answer to `ctx.principal`'s rig (events, convoys). */
   | 'narrowed';
 
@@ -72,8 +70,6 @@ export const access = {
   rig: (field: string): AccessMeta => ({ access: { role: 'rig', rig: { input: field } } }),
   /** …or a `rig` token whose rig the answer's `field` names (queries of one record only). */
   rigOwned: (field: string): AccessMeta => ({ access: { role: 'rig', rig: { output: field } } }),
-  /** …or any `rig` token of the town. */
-  rigReads: { access: { role: 'rig', rig: 'town-reads' } },
   /** …or any `rig` token of the town; the procedure narrows what it answers to that rig (NOT_FOUND beyond it). */
   rigNarrowed: { access: { role: 'rig', rig: 'narrowed' } },
 } satisfies Record<string, AccessMeta | ((field: string) => AccessMeta)>;

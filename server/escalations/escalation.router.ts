@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { access } from '../auth/access';
+import { access, narrowedToRig } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { pageInput } from '../core/pagination';
 import { SEVERITIES } from './severity';
@@ -39,7 +39,7 @@ export const escalationRouter = router({
         beadId: entityId.optional(),
       }),
     )
-    .mutation(({ ctx, input: { townId, ...raise } }) => ctx.town(townId).raiseEscalation(raise)),
+    .mutation(({ ctx, input: { townId, ...raise } }) => ctx.town(townId).raiseEscalation(raise, narrowedToRig(ctx.principal))),
   acknowledge: procedure
     .meta(access.town)
     .input(escalationRef.extend({ by: actor.optional() }))

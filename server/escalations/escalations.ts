@@ -3,6 +3,7 @@ import { convoyBeads, convoys, escalationHeld, escalationNotices, escalations } 
 import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
+import { takesPart } from '../core/rig-membership';
 import { CHANNEL_ORDER, type Channel } from '../notify/channel';
 import { type Delivery, deliveriesOf } from '../notify/delivery';
 import { getRig } from '../rigs/registry';
@@ -129,10 +130,26 @@ function findByKey(ctx: TownContext, sourceRigId: string, key: string): RaiseRes
   return { escalation: toEscalation(row), routedTo: CHANNEL_ORDER.filter((c) => channels.has(c)), deduplicated: false };
 }
 
-/** `escalation.raise`: as raiseEscalation, for a rig that must be registered in this town (else NOT_FOUND). */
-export function raiseFromRig(ctx: TownContext, input: RaiseEscalationInput): RaiseResult {
+/**
+ * `escalation.raise`: as raiseEscalation, for a rig that must be registered in this town (else
+ * NOT_FOUND). `narrowTo` (a rig token's rig) may name only a convoy it takes part in and a bead of its
+ * own there: anything else is NOT_FOUND for it, decided before anything is written.
+ */
+export function raiseFromRig(ctx: TownContext, input: RaiseEscalationInput, narrowTo: string | null = null): RaiseResult {
   getRig(ctx, input.sourceRigId);
+  if (narrowTo !== null && input.convoyId !== undefined) requireOwnConvoyBead(ctx, narrowTo, input.convoyId, input.beadId);
   return raiseEscalation(ctx, input);
+}
+
+function requireOwnConvoyBead({ db }: TownContext, rigId: string, convoyId: string, beadId: string | undefined): void {
+  if (!takesPart(db, convoyId, rigId)) throw notFound('convoy', convoyId);
+  if (beadId === undefined) return;
+  const bead = db
+    .select({ rigId: convoyBeads.rigId })
+    .from(convoyBeads)
+    .where(and(eq(convoyBeads.convoyId, convoyId), eq(convoyBeads.beadId, beadId)))
+    .get();
+  if (bead?.rigId !== rigId) throw new DomainError('NOT_FOUND', `bead ${beadId} not found in convoy ${convoyId}`);
 }
 
 function findRow({ db }: TownContext, escalationId: string): EscalationRow {

@@ -155,20 +155,22 @@ export class TownDO extends DurableObject<Env> {
     return this.convoy(call, (c) => convoys.cancelConvoy(c, convoyId));
   }
 
-  getConvoy(call: TownCall, convoyId: string) {
-    return this.run(call, (c) => convoys.getConvoy(c, convoyId));
+  // `narrowTo` on convoy reads: a rig token's rig, which reads only the convoys it takes part in (else NOT_FOUND).
+
+  getConvoy(call: TownCall, convoyId: string, narrowTo: string | null = null) {
+    return this.run(call, (c) => convoys.getConvoy(c, convoyId, narrowTo));
   }
 
-  listConvoyBeads(call: TownCall, input: ConvoyBeadsInput) {
-    return this.run(call, (c) => listConvoyBeads(c, input));
+  listConvoyBeads(call: TownCall, input: ConvoyBeadsInput, narrowTo: string | null = null) {
+    return this.run(call, (c) => listConvoyBeads(c, input, narrowTo));
   }
 
-  convoyTimeline(call: TownCall, input: ConvoyTimelineInput) {
-    return this.run(call, (c) => convoyTimeline(c, input));
+  convoyTimeline(call: TownCall, input: ConvoyTimelineInput, narrowTo: string | null = null) {
+    return this.run(call, (c) => convoyTimeline(c, input, narrowTo));
   }
 
-  listConvoys(call: TownCall, input: { status?: ConvoyStatus; limit?: number; cursor?: string }) {
-    return this.run(call, (c) => convoys.listConvoys(c, input));
+  listConvoys(call: TownCall, input: { status?: ConvoyStatus; limit?: number; cursor?: string }, narrowTo: string | null = null) {
+    return this.run(call, (c) => convoys.listConvoys(c, input, narrowTo));
   }
 
   // Watchdog
@@ -186,8 +188,9 @@ export class TownDO extends DurableObject<Env> {
   }
   // Escalations
 
-  raiseEscalation(call: TownCall, input: escalations.RaiseEscalationInput) {
-    return this.run(call, (c) => escalations.raiseFromRig(c, input));
+  /** `narrowTo`: a rig token's rig, which may name only a convoy it takes part in and a bead of its own. */
+  raiseEscalation(call: TownCall, input: escalations.RaiseEscalationInput, narrowTo: string | null = null) {
+    return this.run(call, (c) => escalations.raiseFromRig(c, input, narrowTo));
   }
 
   acknowledgeEscalation(call: TownCall, input: { escalationId: string; by?: string }) {
