@@ -16,6 +16,7 @@ import m0014 from './0014_auth_tokens_webhook_secrets.sql';
 import m0015 from './0015_escalation-lifecycle.sql';
 import m0016 from './0016_retention-compaction.sql';
 import m0017 from './0017_escalation-keys-per-source.sql';
+import m0018 from './0018_auth-token-issuer.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -39,5 +40,6 @@ export default {
     m0015,
     m0016,
     m0017,
+    m0018,
   },
 };

@@ -243,16 +243,16 @@ export class TownDO extends DurableObject<Env> {
     return this.run(call, (c) => tokens.issueToken(c, issuer, input, (rigId) => rigs.getRig(c, rigId)));
   }
 
-  listTokens(call: TownCall) {
-    return this.run(call, (c) => tokens.listTokens(c));
+  listTokens(call: TownCall, page: { limit?: number; cursor?: string }) {
+    return this.run(call, (c) => tokens.listTokens(c, page));
   }
 
-  revokeToken(call: TownCall, tokenId: string) {
-    return this.run(call, (c) => tokens.revokeToken(c, tokenId));
+  revokeToken(call: TownCall, revoker: tokens.Revoker, tokenId: string) {
+    return this.run(call, (c) => tokens.revokeToken(c, revoker, tokenId));
   }
 
-  revokeAllTokens(call: TownCall) {
-    return this.run(call, (c) => tokens.revokeAll(c));
+  revokeAllTokens(call: TownCall, revoker: tokens.Revoker) {
+    return this.run(call, (c) => tokens.revokeAll(c, revoker));
   }
 
   /** Only the revocation check of `run`: for procedures whose work is done by another DO (the Mayor). */
