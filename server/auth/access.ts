@@ -34,7 +34,7 @@ export async function authenticate(env: Env, authorization: string | null): Prom
   const presented = bearerToken(authorization);
   if (!presented) return null;
   if (env.TOWN_API_TOKEN && (await tokenMatches(presented, env.TOWN_API_TOKEN))) return { role: 'admin' };
-  const claims = await verifyToken(env.TOKEN_SIGNING_KEY, presented);
+  const claims = await verifyToken(env, presented);
   if (!claims) return null;
   if (claims.role === 'town') return { role: 'town', townId: claims.townId, tokenId: claims.jti };
   return { role: 'rig', townId: claims.townId, rigId: claims.rigId ?? '', tokenId: claims.jti };
@@ -111,13 +111,22 @@ export function narrowedToRig(principal: Principal): string | null {
 
 /**
  * How a procedure names its caller to the TownDO: the town id alone (the admin token, and the service's
- * own internal calls), or with the token's id, which the TownDO checks against its revocations inside
- * the same call: no extra round trip.
+ * own internal calls), or with the token's claims, which the TownDO checks against the token's row
+ * (there, unrevoked, same role and rig, this town) inside the same call: no extra round trip.
  */
-export type TownCall = string | { townId: string; tokenId: string };
+export type TownCall = string | TokenCall;
+
+/** A scoped token's claims as the TownDO checks them against its row. */
+export interface TokenCall {
+  townId: string;
+  tokenId: string;
+  role: 'town' | 'rig';
+  rigId: string | null;
+}
 
 export function townCall(principal: Principal, townId: string): TownCall {
-  return principal.role === 'admin' ? townId : { townId, tokenId: principal.tokenId };
+  if (principal.role === 'admin') return townId;
+  return { townId, tokenId: principal.tokenId, role: principal.role, rigId: principal.role === 'rig' ? principal.rigId : null };
 }
 
 export const UNAUTHORIZED_MESSAGE = 'missing or invalid bearer token';

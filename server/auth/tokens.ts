@@ -4,6 +4,8 @@ import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
 import { logEvent } from '../core/log';
+import type { TownDb } from '../core/town-db';
+import type { TokenCall } from './access';
 import { signingKeyProblem, signToken, type TokenRole } from './token-jwt';
 
 // The town's scoped tokens: issue (sign a JWT, keep its id), list, revoke, and the check the TownDO
@@ -71,7 +73,7 @@ export async function issueToken(
   if (input.ttlSeconds < TOKEN_TTL_MIN_SECONDS || input.ttlSeconds > TOKEN_TTL_MAX_SECONDS) {
     throw new DomainError('BAD_REQUEST', `ttlSeconds: must be ${TOKEN_TTL_MIN_SECONDS}–${TOKEN_TTL_MAX_SECONDS}`);
   }
-  const problem = signingKeyProblem(ctx.env.TOKEN_SIGNING_KEY);
+  const problem = signingKeyProblem(ctx.env);
   if (problem) throw new DomainError('PRECONDITION_FAILED', problem);
   if (input.rigId) requireRig(input.rigId);
   const now = ctx.now();
@@ -162,10 +164,17 @@ export function revokeRigTokens(ctx: TownContext, rigId: string): void {
 }
 
 /**
- * The check inside every TownDO call made with a scoped token: its row exists (this town issued it)
- * and is not revoked. The signature and `exp` were checked by the Worker; this is what they cannot know.
+ * The check inside every TownDO call made with a scoped token: its row exists in this town (the DO's
+ * town is the claims' town), is not revoked, and holds the role and rig the claims say. The signature
+ * and `exp` were checked by the Worker; this is what they cannot know, and it binds a token to what was
+ * issued: claims forged around a known `jti` (a leaked key) get no wider role or another rig.
  */
-export function tokenIsLive(ctx: Pick<TownContext, 'db'>, tokenId: string): boolean {
-  const row = ctx.db.select({ revokedAt: authTokens.revokedAt }).from(authTokens).where(eq(authTokens.id, tokenId)).get();
-  return row !== undefined && row.revokedAt === null;
+export function tokenIsLive(db: TownDb, townOfThisDo: string | null, call: TokenCall): boolean {
+  if (townOfThisDo !== call.townId) return false;
+  const row = db
+    .select({ revokedAt: authTokens.revokedAt, role: authTokens.role, rigId: authTokens.rigId })
+    .from(authTokens)
+    .where(eq(authTokens.id, call.tokenId))
+    .get();
+  return row !== undefined && row.revokedAt === null && row.role === call.role && row.rigId === call.rigId;
 }

@@ -73,7 +73,7 @@ export class TownDO extends DurableObject<Env> {
   private async run<T>(call: TownCall, fn: (ctx: TownContext) => T | Promise<T>): Promise<Outcome<T>> {
     const townId = typeof call === 'string' ? call : call.townId;
     // Before anything is written: a refused call leaves the town as it was.
-    if (typeof call !== 'string' && !tokens.tokenIsLive({ db: this.db }, call.tokenId)) {
+    if (typeof call !== 'string' && !tokens.tokenIsLive(this.db, this.townId, call)) {
       return { ok: false, code: 'UNAUTHORIZED', message: UNAUTHORIZED_MESSAGE };
     }
     if (this.townId !== townId) {
