@@ -1,6 +1,6 @@
 import type { AnyRouter } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { type GatedProcedures, gateSubscription } from './auth/gate';
+import { canonicalTrpcRequest, type GatedProcedures, gateSubscription, isTrpcUrl, trpcPath } from './auth/gate';
 import { refuseCredentialInUrl } from './auth/stream-auth';
 import { limitBody } from './body-limit';
 import { logEvent } from './core/log';
@@ -32,7 +32,7 @@ export default {
     if (url.pathname === '/health' && req.method === 'GET') {
       return Response.json({ ok: true, service: 'town' });
     }
-    if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) return serveTrpc(req, env, appRouter);
+    if (isTrpcUrl(url)) return serveTrpc(req, env, appRouter);
     return Response.json({ error: 'not found' }, { status: 404 });
   },
 } satisfies ExportedHandler<Env>;
@@ -42,8 +42,11 @@ export default {
  * A credential in the URL → 400; a subscription is authorized before it streams (auth/gate.ts: 401/403,
  * not a 200 stream carrying an error); bodies over MAX_REQUEST_BODY_BYTES (4 MiB) → 413.
  */
-export async function serveTrpc(req: Request, env: Env, router: AnyRouter): Promise<Response> {
-  const url = new URL(req.url);
+export async function serveTrpc(received: Request, env: Env, router: AnyRouter): Promise<Response> {
+  const url = new URL(received.url);
+  // tRPC reads the path the gate read: however it was spelled (`/`, `%2E`, `/TRPC`), it is made canonical once.
+  const path = trpcPath(url);
+  const req = path === null ? received : canonicalTrpcRequest(received, path);
   const refused = refuseCredentialInUrl(url) ?? (await gateSubscription(req, env, router._def.procedures as GatedProcedures));
   if (refused) return refused;
   const limited = await limitBody(req);

@@ -23,8 +23,8 @@ export function bearerToken(header: string | null): string | null {
 /** An authenticated caller: the deployment's admin token, or a scoped token of one town (and rig). */
 export type Principal =
   | { role: 'admin' }
-  | { role: 'town'; townId: string; tokenId: string }
-  | { role: 'rig'; townId: string; rigId: string; tokenId: string };
+  | { role: 'town'; townId: string; tokenId: string; exp: number }
+  | { role: 'rig'; townId: string; rigId: string; tokenId: string; exp: number };
 
 /**
  * The caller behind an `Authorization` header, or null (missing, malformed, expired, wrong signature).
@@ -36,8 +36,8 @@ export async function authenticate(env: Env, authorization: string | null): Prom
   if (env.TOWN_API_TOKEN && (await tokenMatches(presented, env.TOWN_API_TOKEN))) return { role: 'admin' };
   const claims = await verifyToken(env, presented);
   if (!claims) return null;
-  if (claims.role === 'town') return { role: 'town', townId: claims.townId, tokenId: claims.jti };
-  return { role: 'rig', townId: claims.townId, rigId: claims.rigId ?? '', tokenId: claims.jti };
+  if (claims.role === 'town') return { role: 'town', townId: claims.townId, tokenId: claims.jti, exp: claims.exp };
+  return { role: 'rig', townId: claims.townId, rigId: claims.rigId ?? '', tokenId: claims.jti, exp: claims.exp };
 }
 
 /** How a `rig` token is bound to what a procedure touches. */
@@ -122,11 +122,14 @@ export interface TokenCall {
   tokenId: string;
   role: 'town' | 'rig';
   rigId: string | null;
+  /** Expiry, seconds since the epoch: an open event stream ends then. */
+  exp: number;
 }
 
 export function townCall(principal: Principal, townId: string): TownCall {
   if (principal.role === 'admin') return townId;
-  return { townId, tokenId: principal.tokenId, role: principal.role, rigId: principal.role === 'rig' ? principal.rigId : null };
+  const { tokenId, role, exp } = principal;
+  return { townId, tokenId, role, rigId: principal.role === 'rig' ? principal.rigId : null, exp };
 }
 
 export const UNAUTHORIZED_MESSAGE = 'missing or invalid bearer token';

@@ -2,8 +2,8 @@ import { and, count, desc, eq, gt, isNull, lt, ne, or, type SQL } from 'drizzle-
 import { authTokens } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
-import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
 import { logEvent } from '../core/log';
+import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
 import type { TownDb } from '../core/town-db';
 import type { TokenCall } from './access';
 import { signingKeyProblem, signToken, type TokenRole } from './token-jwt';
@@ -103,7 +103,11 @@ export async function issueToken(
 
 /** Unexpired, unrevoked tokens of the town, the MayorDO's own not counted. */
 function liveTokenCount({ db }: TownContext, now: string): number {
-  const live = and(isNull(authTokens.revokedAt), gt(authTokens.expiresAt, now), or(isNull(authTokens.issuedBy), ne(authTokens.issuedBy, 'mayor')));
+  const live = and(
+    isNull(authTokens.revokedAt),
+    gt(authTokens.expiresAt, now),
+    or(isNull(authTokens.issuedBy), ne(authTokens.issuedBy, 'mayor')),
+  );
   return db.select({ n: count() }).from(authTokens).where(live).get()?.n ?? 0;
 }
 

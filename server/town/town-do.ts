@@ -10,6 +10,7 @@ import type { ConvoyStatus } from '../convoys/views';
 import type { TownContext } from '../core/context';
 import { type Outcome, outcome } from '../core/errors';
 import type * as eventLog from '../core/event-log';
+import { checkedCursor } from '../core/event-log';
 import { scopedFilter } from '../core/event-scope';
 import { claimTown, storedTownId } from '../core/identity';
 import { rearm, runDueTasks, type TaskHandler } from '../core/scheduler';
@@ -122,15 +123,17 @@ export class TownDO extends DurableObject<Env> {
     return this.run(call, (c) => rigs.getRig(c, rigId));
   }
 
-  removeRig(call: TownCall, rigId: string) {
-    // The rig goes, and its tokens with it, in one transaction.
-    return this.run(call, (c) =>
+  async removeRig(call: TownCall, rigId: string) {
+    // The rig goes, and its tokens with it, in one transaction; then its open streams end.
+    const removed = await this.run(call, (c) =>
       c.db.transaction(() => {
         const rig = rigs.removeRig(c, rigId);
         tokens.revokeRigTokens(c, rigId);
         return rig;
       }),
     );
+    this.eventHub.recheck();
+    return removed;
   }
 
   /** `run` for convoy work, whose modules arm the alarm between committing deliveries and trying them. */
@@ -247,17 +250,31 @@ export class TownDO extends DurableObject<Env> {
     return this.run(call, (c) => tokens.listTokens(c, page));
   }
 
-  revokeToken(call: TownCall, revoker: tokens.Revoker, tokenId: string) {
-    return this.run(call, (c) => tokens.revokeToken(c, revoker, tokenId));
+  // A revocation ends the revoked tokens' open event streams at once.
+
+  async revokeToken(call: TownCall, revoker: tokens.Revoker, tokenId: string) {
+    const revoked = await this.run(call, (c) => tokens.revokeToken(c, revoker, tokenId));
+    this.eventHub.recheck();
+    return revoked;
   }
 
-  revokeAllTokens(call: TownCall, revoker: tokens.Revoker) {
-    return this.run(call, (c) => tokens.revokeAll(c, revoker));
+  async revokeAllTokens(call: TownCall, revoker: tokens.Revoker) {
+    const revoked = await this.run(call, (c) => tokens.revokeAll(c, revoker));
+    this.eventHub.recheck();
+    return revoked;
   }
 
   /** Only the revocation check of `run`: for procedures whose work is done by another DO (the Mayor). */
   checkCaller(call: TownCall) {
     return this.run(call, () => null);
+  }
+
+  /** The Worker's pre-stream gate: the revocation check, and the resume cursor (BAD_REQUEST, PRECONDITION_FAILED). */
+  checkSubscriber(call: TownCall, lastEventId: string | undefined) {
+    return this.run(call, (c) => {
+      if (lastEventId !== undefined) checkedCursor(c, 'lastEventId', lastEventId);
+      return null;
+    });
   }
 
   // The event log
@@ -270,7 +287,7 @@ export class TownDO extends DurableObject<Env> {
   /** A byte stream of NDJSON events for `event.subscribe` (see events/stream.ts). */
   /** `narrowTo` as for `listEvents`: a rig token's stream carries only what it may read. */
   subscribeEvents(call: TownCall, input: eventLog.EventFilter & { lastEventId?: string }, narrowTo: string | null = null) {
-    return this.run(call, (c) => this.eventHub.subscribe(c, scopedFilter(c, input, narrowTo)));
+    return this.run(call, (c) => this.eventHub.subscribe(c, scopedFilter(c, input, narrowTo), typeof call === 'string' ? null : call));
   }
 
   // Settings

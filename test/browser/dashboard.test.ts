@@ -178,6 +178,23 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
     await page.context().close();
   });
 
+  test('a token revoked while the page is live: the stream ends UNAUTHORIZED and the page says signed out', async () => {
+    const { townId, frontend } = await seedTown('revoked');
+    const rigToken = await api.auth.issueToken.mutate({ townId, role: 'rig', rigId: frontend.id, ttlSeconds: 600, label: 'agent' });
+    const page = await openPage();
+    await signIn(page, townId, rigToken.token);
+    await page.getByRole('status').getByText('live', { exact: true }).waitFor();
+    await api.auth.revokeToken.mutate({ townId, tokenId: rigToken.tokenId });
+    // No read is made after the revocation: only the stream's end can sign the page out.
+    await page
+      .getByTestId('signed-out')
+      .getByText(/Signed out/)
+      .waitFor();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'the token is forgotten');
+    await page.context().close();
+  });
+
   test('works by keyboard: sign in, open a convoy, acknowledge', async () => {
     const { townId } = await seedTown('keys');
     const page = await openPage();
