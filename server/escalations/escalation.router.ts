@@ -89,6 +89,7 @@ export const escalationRouter = router({
     .input(
       townInput.extend({
         webhookUrl: z.url().max(2_048).nullable().optional(),
+        webhookAllowAnyPort: z.boolean().nullable().optional(),
         emailTo: z.email().max(254).nullable().optional(),
         routes: z.partialRecord(severity, channels).nullable().optional(),
         staleAfterMinutes: z.number().int().min(1).max(10_080).nullable().optional(),
