@@ -3,6 +3,9 @@ import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { EventSource } from 'eventsource';
 import type { AppRouter } from '../server/router';
 
+/** The most queries one batched request may carry (the Worker's BATCH_MAX_QUERIES): more go in another request. */
+const MAX_BATCH_QUERIES = 20;
+
 export type { AppRouter };
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;
@@ -69,7 +72,7 @@ export function createTownClient({ url, token, fetch }: TownClientOptions): Town
         }),
         false: splitLink({
           condition: (op) => op.type === 'query',
-          true: httpBatchLink({ url: endpoint, headers, maxURLLength: MAX_BATCH_URL_CHARS, ...custom }),
+          true: httpBatchLink({ url: endpoint, headers, maxURLLength: MAX_BATCH_URL_CHARS, maxItems: MAX_BATCH_QUERIES, ...custom }),
           false: httpLink({ url: endpoint, headers, ...custom }),
         }),
       }),

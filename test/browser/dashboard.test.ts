@@ -178,6 +178,33 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
     await page.context().close();
   });
 
+  test('/ and its assets carry the security headers (web/_headers), and the page runs under its CSP', async () => {
+    for (const path of ['/', '/app.js', '/app.css', '/index.html']) {
+      const res = await fetch(`${dev.url}${path}`);
+      await res.arrayBuffer();
+      assert.equal(res.status, 200, path);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /frame-ancestors 'none'/, path);
+      assert.match(csp, /script-src 'self'(;|$)/, path);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, path);
+      assert.equal(res.headers.get('referrer-policy'), 'no-referrer', path);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
+    }
+    const trpc = await fetch(`${dev.url}/trpc/rig.list?input=${encodeURIComponent(JSON.stringify({ townId: 'h' }))}`);
+    await trpc.arrayBuffer();
+    assert.equal(trpc.headers.get('cache-control'), 'no-store');
+    const { townId } = await seedTown('csp');
+    const page = await openPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+    });
+    await signIn(page, townId);
+    await page.getByRole('progressbar', { name: 'Ship the login page', exact: true }).waitFor();
+    assert.deepEqual(violations, []);
+    await page.context().close();
+  });
+
   test('a token revoked while the page is live: the stream ends UNAUTHORIZED and the page says signed out', async () => {
     const { townId, frontend } = await seedTown('revoked');
     const rigToken = await api.auth.issueToken.mutate({ townId, role: 'rig', rigId: frontend.id, ttlSeconds: 600, label: 'agent' });
