@@ -78,7 +78,8 @@ export async function gateSubscription(req: Request, env: Env, procedures: Gated
   if (path === null) return null; // tRPC answers an undecodable path itself (BAD_REQUEST)
   const named = path.split(',').map((p) => subscriptionNamed(p, procedures));
   const procedure = named.find((p) => p !== undefined);
-  if (!procedure) return null;
+  // tRPC streams only over GET: any other method is its 405, before any procedure runs.
+  if (!procedure || req.method !== 'GET') return null;
   if (named.length > 1) return trpcErrorResponse('BAD_REQUEST', 'a subscription travels alone, never in a batch', path);
   const principal = await authenticate(env, req.headers.get('authorization'));
   if (!principal) return refusal(401, path);
