@@ -44,14 +44,26 @@ it(SCENARIO, async () => {
       town: () => asTown.convoy.get.query(get),
       rig: () => asRig.convoy.get.query(get),
       rpcBare: async () => value(await stub.getConvoy(townId, convoy.id)),
-      rpcChecked: async () => value(await stub.getConvoy({ townId, tokenId: rigToken.tokenId }, convoy.id)),
+      rpcChecked: async () =>
+        value(
+          await stub.getConvoy(
+            { townId, tokenId: rigToken.tokenId, role: 'rig', rigId, exp: Date.parse(rigToken.expiresAt) / 1000 },
+            convoy.id,
+          ),
+        ),
     },
     TIMING,
   );
   // The revocation check's own cost inside the DO, in rows: deterministic where the timing is noisy.
   const check = await runInDurableObject(stub, (_instance, state) => {
     const counter = countingStorage(state.storage);
-    const live = tokenIsLive({ db: drizzle(counter.storage, { schema }) }, rigToken.tokenId);
+    const live = tokenIsLive(drizzle(counter.storage, { schema }), townId, {
+      townId,
+      tokenId: rigToken.tokenId,
+      role: 'rig',
+      rigId,
+      exp: 0,
+    });
     if (!live) throw new Error('the rig token should be live');
     return counter.take();
   });

@@ -1,7 +1,10 @@
-import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpLink, httpSubscriptionLink, splitLink, type TRPCClient, TRPCClientError } from '@trpc/client';
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { EventSource } from 'eventsource';
 import type { AppRouter } from '../server/router';
+
+/** The most queries one batched request may carry (the Worker's BATCH_MAX_QUERIES): more go in another request. */
+const MAX_BATCH_QUERIES = 20;
 
 export type { AppRouter };
 export type RouterInputs = inferRouterInputs<AppRouter>;
@@ -18,6 +21,20 @@ export interface TownClientOptions {
   token: string;
   /** A custom fetch, e.g. a service binding's or `ctx.exports.default.fetch` inside a Durable Object. */
   fetch?: TownFetch;
+}
+
+/**
+ * The Worker refuses a stream before it starts with a real HTTP status and tRPC's JSON error body (a
+ * revoked token: 401; a bad cursor: 400; a pruned one: 412). An EventSource would only see "not 200"
+ * and lose the code, so such an answer is handed to the link as the stream's one `serialized-error`
+ * event: `onError` gets a TRPCClientError with its code (`isSignedOut` for UNAUTHORIZED), not retried.
+ */
+async function refusalAsStreamError(res: Response): Promise<Response> {
+  if (res.ok || !res.headers.get('content-type')?.includes('application/json')) return res;
+  const body = (await res.json().catch(() => null)) as { error?: unknown } | null;
+  if (!body?.error) return res;
+  const sse = `event: serialized-error\ndata: ${JSON.stringify(body.error)}\n\n`;
+  return new Response(sse, { status: 200, headers: { 'content-type': 'text/event-stream' } });
 }
 
 /** The longest GET a batch of queries makes; a longer batch is split into several requests. */
@@ -47,16 +64,27 @@ export function createTownClient({ url, token, fetch }: TownClientOptions): Town
           EventSource,
           eventSourceOptions: {
             // Only the fields every runtime's fetch accepts (workerd refuses `mode` and `cache`).
-            fetch: (input, init) =>
-              doFetch(input, { headers: { ...init.headers, authorization }, signal: init.signal as AbortSignal | undefined }),
+            fetch: async (input, init) =>
+              refusalAsStreamError(
+                await doFetch(input, { headers: { ...init.headers, authorization }, signal: init.signal as AbortSignal | undefined }),
+              ),
           },
         }),
         false: splitLink({
           condition: (op) => op.type === 'query',
-          true: httpBatchLink({ url: endpoint, headers, maxURLLength: MAX_BATCH_URL_CHARS, ...custom }),
+          true: httpBatchLink({ url: endpoint, headers, maxURLLength: MAX_BATCH_URL_CHARS, maxItems: MAX_BATCH_QUERIES, ...custom }),
           false: httpLink({ url: endpoint, headers, ...custom }),
         }),
       }),
     ],
   });
+}
+
+/**
+ * Whether an error means the caller is signed out: its token is missing, expired or revoked, or its
+ * rig was removed. An `event.subscribe` stream whose token stops holding ends with this error (its
+ * `onError`) and does not reconnect; a new token is needed.
+ */
+export function isSignedOut(error: unknown): boolean {
+  return error instanceof TRPCClientError && (error.data as { code?: unknown } | undefined)?.code === 'UNAUTHORIZED';
 }

@@ -17,8 +17,11 @@ export const authTokens = sqliteTable(
     createdAt: text('created_at').notNull(),
     expiresAt: text('expires_at').notNull(),
     revokedAt: text('revoked_at'),
+    // Who issued it: the admin, a `town` token, or the MayorDO for itself (not counted in the town's
+    // live-token cap). Null on rows issued before it was recorded (counted).
+    issuedBy: text('issued_by', { enum: ['admin', 'town', 'mayor'] }),
   },
-  (t) => [index('auth_tokens_rig_idx').on(t.rigId)],
+  (t) => [index('auth_tokens_rig_idx').on(t.rigId), index('auth_tokens_created_idx').on(t.createdAt, t.id)],
 );
 
 /**

@@ -51,9 +51,11 @@ export const escalations = sqliteTable(
     index('escalations_ack_created_idx').on(t.acknowledged, t.createdAt, t.id),
     index('escalations_severity_created_idx').on(t.severity, t.createdAt, t.id),
     index('escalations_status_created_idx').on(t.status, t.createdAt, t.id),
-    uniqueIndex('escalations_idempotency_key_unique').on(t.idempotencyKey),
-    // At most one unresolved escalation per dedup key: the database enforces what raise relies on.
-    uniqueIndex('escalations_open_dedup_key_unique').on(t.dedupKey).where(sql`${t.resolvedAt} is null`),
+    // Keys are scoped per source (as PagerDuty scopes a dedup_key to its service): one rig's key never
+    // folds into, nor reveals, another rig's escalation.
+    uniqueIndex('escalations_source_idempotency_key_unique').on(t.sourceRigId, t.idempotencyKey),
+    // At most one unresolved escalation per (source, dedup key): the database enforces what raise relies on.
+    uniqueIndex('escalations_source_open_dedup_key_unique').on(t.sourceRigId, t.dedupKey).where(sql`${t.resolvedAt} is null`),
     index('escalations_open_convoy_idx').on(t.convoyId, t.beadId).where(sql`${t.resolvedAt} is null`),
     index('escalations_silenced_idx').on(t.silencedBy),
     index('escalations_inhibited_idx').on(t.inhibitedBy),

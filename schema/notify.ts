@@ -23,6 +23,8 @@ export const escalationRouting = sqliteTable(
     // Set when the webhook endpoint answered 410 Gone: nothing more is sent to it until the URL is set again.
     webhookDisabledAt: text('webhook_disabled_at'),
     webhookDisabledReason: text('webhook_disabled_reason'),
+    // Deployed towns post webhooks only to ports 443, 80 and 8443 unless this is set (null = false).
+    webhookAllowAnyPort: integer('webhook_allow_any_port', { mode: 'boolean' }),
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [check('escalation_routing_singleton', sql`${t.id} = 1`)],

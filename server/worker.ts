@@ -1,7 +1,8 @@
 import type { AnyRouter } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { type GatedProcedures, gateSubscription } from './auth/gate';
+import { canonicalTrpcRequest, type GatedProcedures, gateSubscription, isTrpcUrl, trpcPath } from './auth/gate';
 import { refuseCredentialInUrl } from './auth/stream-auth';
+import { refuseOversizeBatch } from './batch-limit';
 import { limitBody } from './body-limit';
 import { logEvent } from './core/log';
 import { appRouter } from './router';
@@ -13,6 +14,17 @@ export { TownContainer } from './watchdog/town-container';
 
 /** Sent first on every event stream: an EventSource reconnects after 1 s instead of its default 3 s. */
 const SSE_RETRY_MS = 1_000;
+
+/**
+ * Every `/trpc` answer: never cached (they carry one caller's data, and some a token shown once), never
+ * sniffed as another type. (`/` and its assets get theirs from web/_headers.)
+ */
+function withApiHeaders(res: Response): Response {
+  const out = new Response(res.body, res);
+  out.headers.set('cache-control', 'no-store');
+  out.headers.set('x-content-type-options', 'nosniff');
+  return out;
+}
 
 /** The same response with `retry: <ms>` as the stream's first line (an SSE field that sets the reconnect delay). */
 function withRetryField(res: Response): Response {
@@ -32,7 +44,7 @@ export default {
     if (url.pathname === '/health' && req.method === 'GET') {
       return Response.json({ ok: true, service: 'town' });
     }
-    if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) return serveTrpc(req, env, appRouter);
+    if (isTrpcUrl(url)) return withApiHeaders(await serveTrpc(req, env, appRouter));
     return Response.json({ error: 'not found' }, { status: 404 });
   },
 } satisfies ExportedHandler<Env>;
@@ -42,9 +54,15 @@ export default {
  * A credential in the URL → 400; a subscription is authorized before it streams (auth/gate.ts: 401/403,
  * not a 200 stream carrying an error); bodies over MAX_REQUEST_BODY_BYTES (4 MiB) → 413.
  */
-export async function serveTrpc(req: Request, env: Env, router: AnyRouter): Promise<Response> {
-  const url = new URL(req.url);
-  const refused = refuseCredentialInUrl(url) ?? (await gateSubscription(req, env, router._def.procedures as GatedProcedures));
+export async function serveTrpc(received: Request, env: Env, router: AnyRouter): Promise<Response> {
+  const url = new URL(received.url);
+  // tRPC reads the path the gate read: however it was spelled (`/`, `%2E`, `/TRPC`), it is made canonical once.
+  const path = trpcPath(url);
+  const req = path === null ? received : canonicalTrpcRequest(received, path);
+  const refused =
+    refuseCredentialInUrl(url) ??
+    refuseOversizeBatch(req, url) ??
+    (await gateSubscription(req, env, router._def.procedures as GatedProcedures));
   if (refused) return refused;
   const limited = await limitBody(req);
   if (limited instanceof Response) return limited;

@@ -25,3 +25,5 @@ await build({
   logLevel: 'warning',
 });
 await copyFile(join(root, 'index.html'), join(outdir, 'index.html'));
+// Headers for `/` and its assets (CSP, no framing, no referrer, nosniff): Workers static assets read `_headers`.
+await copyFile(join(root, '_headers'), join(outdir, '_headers'));

@@ -15,6 +15,9 @@ import m0013 from './0013_backfill-convoy-rig-progress.sql';
 import m0014 from './0014_auth_tokens_webhook_secrets.sql';
 import m0015 from './0015_escalation-lifecycle.sql';
 import m0016 from './0016_retention-compaction.sql';
+import m0017 from './0017_escalation-keys-per-source.sql';
+import m0018 from './0018_auth-token-issuer.sql';
+import m0019 from './0019_webhook-allow-any-port.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -37,5 +40,8 @@ export default {
     m0014,
     m0015,
     m0016,
+    m0017,
+    m0018,
+    m0019,
   },
 };

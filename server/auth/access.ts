@@ -23,8 +23,8 @@ export function bearerToken(header: string | null): string | null {
 /** An authenticated caller: the deployment's admin token, or a scoped token of one town (and rig). */
 export type Principal =
   | { role: 'admin' }
-  | { role: 'town'; townId: string; tokenId: string }
-  | { role: 'rig'; townId: string; rigId: string; tokenId: string };
+  | { role: 'town'; townId: string; tokenId: string; exp: number }
+  | { role: 'rig'; townId: string; rigId: string; tokenId: string; exp: number };
 
 /**
  * The caller behind an `Authorization` header, or null (missing, malformed, expired, wrong signature).
@@ -34,23 +34,23 @@ export async function authenticate(env: Env, authorization: string | null): Prom
   const presented = bearerToken(authorization);
   if (!presented) return null;
   if (env.TOWN_API_TOKEN && (await tokenMatches(presented, env.TOWN_API_TOKEN))) return { role: 'admin' };
-  const claims = await verifyToken(env.TOKEN_SIGNING_KEY, presented);
+  const claims = await verifyToken(env, presented);
   if (!claims) return null;
-  if (claims.role === 'town') return { role: 'town', townId: claims.townId, tokenId: claims.jti };
-  return { role: 'rig', townId: claims.townId, rigId: claims.rigId ?? '', tokenId: claims.jti };
+  if (claims.role === 'town') return { role: 'town', townId: claims.townId, tokenId: claims.jti, exp: claims.exp };
+  return { role: 'rig', townId: claims.townId, rigId: claims.rigId ?? '', tokenId: claims.jti, exp: claims.exp };
 }
 
 /** How a `rig` token is bound to what a procedure touches. */
 export type RigBinding =
   /**
    * `input`: the input field naming a rig must name the token's rig (`rig.beads` → `rigId`); `output`:
-   * the answer's field (a dotted path) must name it too (`escalation.get` → `sourceRigId`: ones it
-   * raised). Either or both.
+   * the answer's field (a dotted path) must name it (`escalation.get` → `sourceRigId`: ones it raised).
+   * `output` is for queries only: a write is decided before it runs, never by what it answers
+   * (the middleware refuses a mutation that declares one).
    */
-  | { input?: string; output?: string }
-  /** Any rig token of the town: reads the town's rigs share (convoys). */
-  | 'town-reads'
-  /** Any rig token of the town; the procedure itself narrows its answer to `ctx.principal`'s rig (events). */
+  | { input: string; output?: never }
+  | { input?: never; output: string }
+  /** Any rig token of the town; the procedure itself narrows its answer to `ctx.principal`'s rig (events, convoys). */
   | 'narrowed';
 
 /** What a procedure lets through, declared in its tRPC `meta` (`procedure.meta(access.town)`). */
@@ -66,13 +66,11 @@ export const access = {
   admin: { access: { role: 'admin' } },
   /** The admin, or a `town` token of the input's town. */
   town: { access: { role: 'town' } },
-  /** …or a `rig` token of the rig named by the input field `field` (and, if given, by the answer's `answerField`). */
-  rig: (field: string, answerField?: string): AccessMeta => ({ access: { role: 'rig', rig: { input: field, output: answerField } } }),
-  /** …or a `rig` token whose rig the answer's `field` names (for reads of one record). */
+  /** …or a `rig` token of the rig named by the input field `field`. */
+  rig: (field: string): AccessMeta => ({ access: { role: 'rig', rig: { input: field } } }),
+  /** …or a `rig` token whose rig the answer's `field` names (queries of one record only). */
   rigOwned: (field: string): AccessMeta => ({ access: { role: 'rig', rig: { output: field } } }),
-  /** …or any `rig` token of the town. */
-  rigReads: { access: { role: 'rig', rig: 'town-reads' } },
-  /** …or any `rig` token of the town; the procedure narrows what it answers to that rig. */
+  /** …or any `rig` token of the town; the procedure narrows what it answers to that rig (NOT_FOUND beyond it). */
   rigNarrowed: { access: { role: 'rig', rig: 'narrowed' } },
 } satisfies Record<string, AccessMeta | ((field: string) => AccessMeta)>;
 
@@ -94,27 +92,44 @@ export function admitsCall(principal: Principal, declared: Access, input: unknow
   return typeof binding === 'object' && binding.input !== undefined ? field(input, binding.input) === principal.rigId : true;
 }
 
-/** Whether `principal` may see this answer (only `rigOwned` procedures look at it). */
+/** Whether a procedure's declaration checks its answer (`rigOwned`): allowed on queries only. */
+export function checksAnswer(declared: Access): boolean {
+  return declared.role === 'rig' && typeof declared.rig === 'object' && declared.rig.output !== undefined;
+}
+
+/** Whether `principal` may see this answer (only `rigOwned` queries look at it). */
 export function admitsAnswer(principal: Principal, declared: Access, answer: unknown): boolean {
   if (principal.role !== 'rig' || declared.role !== 'rig') return true;
   const binding = declared.rig;
   return typeof binding === 'object' && binding.output !== undefined ? field(answer, binding.output) === principal.rigId : true;
 }
 
-/** The rig a principal's answers must be narrowed to (events: its rig and its convoys), or null for all. */
+/** The rig a principal's answers must be narrowed to (events and convoys: its rig and the convoys it takes part in), or null for all. */
 export function narrowedToRig(principal: Principal): string | null {
   return principal.role === 'rig' ? principal.rigId : null;
 }
 
 /**
  * How a procedure names its caller to the TownDO: the town id alone (the admin token, and the service's
- * own internal calls), or with the token's id, which the TownDO checks against its revocations inside
- * the same call: no extra round trip.
+ * own internal calls), or with the token's claims, which the TownDO checks against the token's row
+ * (there, unrevoked, same role and rig, this town) inside the same call: no extra round trip.
  */
-export type TownCall = string | { townId: string; tokenId: string };
+export type TownCall = string | TokenCall;
+
+/** A scoped token's claims as the TownDO checks them against its row. */
+export interface TokenCall {
+  townId: string;
+  tokenId: string;
+  role: 'town' | 'rig';
+  rigId: string | null;
+  /** Expiry, seconds since the epoch: an open event stream ends then. */
+  exp: number;
+}
 
 export function townCall(principal: Principal, townId: string): TownCall {
-  return principal.role === 'admin' ? townId : { townId, tokenId: principal.tokenId };
+  if (principal.role === 'admin') return townId;
+  const { tokenId, role, exp } = principal;
+  return { townId, tokenId, role, rigId: principal.role === 'rig' ? principal.rigId : null, exp };
 }
 
 export const UNAUTHORIZED_MESSAGE = 'missing or invalid bearer token';

@@ -1,9 +1,14 @@
 import { z } from 'zod';
-import { access } from './access';
-import { TOKEN_TTL_MAX_SECONDS, TOKEN_TTL_MIN_SECONDS } from './tokens';
+import { pageInput } from '../core/pagination';
+import { access, type Principal } from './access';
+import { type Revoker, TOKEN_TTL_MAX_SECONDS, TOKEN_TTL_MIN_SECONDS } from './tokens';
 import { entityId, procedure, router, townInput } from './trpc';
 
 export const TOKEN_LABEL_MAX_CHARS = 128;
+
+/** Procedures declaring `access.town` see only the admin and `town` tokens. */
+const revoker = (principal: Principal): Revoker =>
+  principal.role === 'town' ? { role: 'town', tokenId: principal.tokenId } : { role: 'admin' };
 
 export const authRouter = router({
   /** An admin issues `town` (and `rig`) tokens; a `town` token issues `rig` tokens of its town. */
@@ -23,14 +28,15 @@ export const authRouter = router({
     }),
   listTokens: procedure
     .meta(access.town)
-    .input(townInput)
-    .query(({ ctx, input }) => ctx.town(input.townId).listTokens()),
+    .input(townInput.extend(pageInput))
+    .query(({ ctx, input: { townId, ...page } }) => ctx.town(townId).listTokens(page)),
+  /** The admin revokes any token of the town; a `town` token only its `rig` tokens (and itself). */
   revokeToken: procedure
     .meta(access.town)
     .input(townInput.extend({ tokenId: entityId }))
-    .mutation(({ ctx, input }) => ctx.town(input.townId).revokeToken(input.tokenId)),
+    .mutation(({ ctx, input }) => ctx.town(input.townId).revokeToken(revoker(ctx.principal), input.tokenId)),
   revokeAll: procedure
     .meta(access.town)
     .input(townInput)
-    .mutation(({ ctx, input }) => ctx.town(input.townId).revokeAllTokens()),
+    .mutation(({ ctx, input }) => ctx.town(input.townId).revokeAllTokens(revoker(ctx.principal))),
 });

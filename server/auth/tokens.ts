@@ -1,8 +1,11 @@
-import { and, eq, isNull, lt } from 'drizzle-orm';
+import { and, count, desc, eq, gt, isNull, lt, ne, or, type SQL } from 'drizzle-orm';
 import { authTokens } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
 import { logEvent } from '../core/log';
+import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
+import type { TownDb } from '../core/town-db';
+import type { TokenCall } from './access';
 import { signingKeyProblem, signToken, type TokenRole } from './token-jwt';
 
 // The town's scoped tokens: issue (sign a JWT, keep its id), list, revoke, and the check the TownDO
@@ -10,6 +13,8 @@ import { signingKeyProblem, signToken, type TokenRole } from './token-jwt';
 
 export const TOKEN_TTL_MIN_SECONDS = 60;
 export const TOKEN_TTL_MAX_SECONDS = 30 * 24 * 3600;
+/** Live (unexpired, unrevoked) tokens a town may hold, the MayorDO's own not counted: issuing past it is PRECONDITION_FAILED. */
+export const TOWN_LIVE_TOKENS_MAX = 1_000;
 
 export interface IssueTokenInput {
   role: TokenRole;
@@ -18,8 +23,14 @@ export interface IssueTokenInput {
   label?: string;
 }
 
-/** Who asks for the token: a `town` token may only issue `rig` tokens of its town. */
-export type Issuer = 'admin' | 'town';
+/**
+ * Who asks for the token: the admin, a `town` token (only `rig` tokens of its town), or the MayorDO
+ * for its own `town` token (as the admin, but not counted in TOWN_LIVE_TOKENS_MAX).
+ */
+export type Issuer = 'admin' | 'town' | 'mayor';
+
+/** Who asks for a revocation: a `town` token revokes only the town's `rig` tokens (and itself). */
+export type Revoker = { role: 'admin' } | { role: 'town'; tokenId: string };
 
 export interface IssuedToken {
   /** The bearer token; this answer is the only place it ever appears. */
@@ -62,10 +73,16 @@ export async function issueToken(
   if (input.ttlSeconds < TOKEN_TTL_MIN_SECONDS || input.ttlSeconds > TOKEN_TTL_MAX_SECONDS) {
     throw new DomainError('BAD_REQUEST', `ttlSeconds: must be ${TOKEN_TTL_MIN_SECONDS}–${TOKEN_TTL_MAX_SECONDS}`);
   }
-  const problem = signingKeyProblem(ctx.env.TOKEN_SIGNING_KEY);
+  const problem = signingKeyProblem(ctx.env);
   if (problem) throw new DomainError('PRECONDITION_FAILED', problem);
   if (input.rigId) requireRig(input.rigId);
   const now = ctx.now();
+  if (issuer !== 'mayor' && liveTokenCount(ctx, iso(now)) >= TOWN_LIVE_TOKENS_MAX) {
+    throw new DomainError(
+      'PRECONDITION_FAILED',
+      `the town holds ${TOWN_LIVE_TOKENS_MAX} live tokens, the most it may: revoke some (auth.revokeToken) or let them expire`,
+    );
+  }
   const exp = Math.floor(now.getTime() / 1000) + input.ttlSeconds;
   const tokenId = crypto.randomUUID();
   const rigId = input.rigId ?? null;
@@ -77,29 +94,46 @@ export async function issueToken(
       .where(lt(authTokens.expiresAt, iso(now)))
       .run();
     tx.insert(authTokens)
-      .values({ id: tokenId, role: input.role, rigId, label: input.label ?? null, createdAt: iso(now), expiresAt })
+      .values({ id: tokenId, role: input.role, rigId, label: input.label ?? null, createdAt: iso(now), expiresAt, issuedBy: issuer })
       .run();
   });
   logEvent('info', 'auth.token_issued', { townId: ctx.townId, tokenId, role: input.role, rigId, expiresAt });
   return { token, tokenId, expiresAt };
 }
 
-/** Every token of the town not yet expired, newest first. */
-export function listTokens(ctx: TownContext): TokenView[] {
-  const now = iso(ctx.now());
-  return ctx.db
-    .select()
-    .from(authTokens)
-    .all()
-    .filter((row) => row.expiresAt > now)
-    .sort((a, b) => b.createdAt.localeCompare(a.createdAt))
-    .map(view);
+/** Unexpired, unrevoked tokens of the town, the MayorDO's own not counted. */
+function liveTokenCount({ db }: TownContext, now: string): number {
+  const live = and(
+    isNull(authTokens.revokedAt),
+    gt(authTokens.expiresAt, now),
+    or(isNull(authTokens.issuedBy), ne(authTokens.issuedBy, 'mayor')),
+  );
+  return db.select({ n: count() }).from(authTokens).where(live).get()?.n ?? 0;
 }
 
-/** Idempotent: revoking a revoked token keeps its first `revokedAt`. */
-export function revokeToken(ctx: TownContext, tokenId: string): TokenView {
+/** Every token of the town not yet expired, newest first, a page at a time (`{items, nextCursor}`). */
+export function listTokens(ctx: TownContext, input: { limit?: number; cursor?: string } = {}): Page<TokenView> {
+  const limit = input.limit ?? DEFAULT_PAGE_SIZE;
+  const rows = ctx.db
+    .select()
+    .from(authTokens)
+    .where(and(gt(authTokens.expiresAt, iso(ctx.now())), olderThanCursor(authTokens.createdAt, authTokens.id, input.cursor)))
+    .orderBy(desc(authTokens.createdAt), desc(authTokens.id))
+    .limit(limit + 1)
+    .all();
+  return toPage(rows, limit, (row) => ({ at: row.createdAt, id: row.id }), view);
+}
+
+/**
+ * Idempotent: revoking a revoked token keeps its first `revokedAt`. A `town` token revokes only the
+ * town's `rig` tokens and itself (FORBIDDEN otherwise, decided before anything is written).
+ */
+export function revokeToken(ctx: TownContext, revoker: Revoker, tokenId: string): TokenView {
   const row = ctx.db.select().from(authTokens).where(eq(authTokens.id, tokenId)).get();
   if (!row) throw notFound('token', tokenId);
+  if (revoker.role === 'town' && row.role !== 'rig' && row.id !== revoker.tokenId) {
+    throw new DomainError('FORBIDDEN', 'a town token revokes only rig tokens');
+  }
   if (row.revokedAt) return view(row);
   const revokedAt = iso(ctx.now());
   ctx.db.update(authTokens).set({ revokedAt }).where(eq(authTokens.id, tokenId)).run();
@@ -107,34 +141,44 @@ export function revokeToken(ctx: TownContext, tokenId: string): TokenView {
   return view({ ...row, revokedAt });
 }
 
-function revokeWhere(ctx: TownContext, rigId: string | null): number {
-  const open = isNull(authTokens.revokedAt);
+function revokeWhere(ctx: TownContext, which: SQL | undefined): number {
   return ctx.db
     .update(authTokens)
     .set({ revokedAt: iso(ctx.now()) })
-    .where(rigId === null ? open : and(open, eq(authTokens.rigId, rigId)))
+    .where(and(isNull(authTokens.revokedAt), which))
     .returning({ id: authTokens.id })
     .all().length;
 }
 
-/** Every token of the town, `town` and `rig` alike (the caller's own included). */
-export function revokeAll(ctx: TownContext): { revoked: number } {
-  const revoked = revokeWhere(ctx, null);
+/**
+ * The admin's: every token of the town, `town` and `rig` alike. A `town` token's: the town's `rig`
+ * tokens and itself (it revokes no other `town` token).
+ */
+export function revokeAll(ctx: TownContext, revoker: Revoker): { revoked: number } {
+  const which = revoker.role === 'admin' ? undefined : or(eq(authTokens.role, 'rig'), eq(authTokens.id, revoker.tokenId));
+  const revoked = revokeWhere(ctx, which);
   logEvent('info', 'auth.tokens_revoked_all', { townId: ctx.townId, revoked });
   return { revoked };
 }
 
 /** `rig.remove` revokes the removed rig's tokens, in the transaction that removes it. */
 export function revokeRigTokens(ctx: TownContext, rigId: string): void {
-  const revoked = revokeWhere(ctx, rigId);
+  const revoked = revokeWhere(ctx, eq(authTokens.rigId, rigId));
   if (revoked > 0) logEvent('info', 'auth.rig_tokens_revoked', { townId: ctx.townId, rigId, revoked });
 }
 
 /**
- * The check inside every TownDO call made with a scoped token: its row exists (this town issued it)
- * and is not revoked. The signature and `exp` were checked by the Worker; this is what they cannot know.
+ * The check inside every TownDO call made with a scoped token: its row exists in this town (the DO's
+ * town is the claims' town), is not revoked, and holds the role and rig the claims say. The signature
+ * and `exp` were checked by the Worker; this is what they cannot know, and it binds a token to what was
+ * issued: claims forged around a known `jti` (a leaked key) get no wider role or another rig.
  */
-export function tokenIsLive(ctx: Pick<TownContext, 'db'>, tokenId: string): boolean {
-  const row = ctx.db.select({ revokedAt: authTokens.revokedAt }).from(authTokens).where(eq(authTokens.id, tokenId)).get();
-  return row !== undefined && row.revokedAt === null;
+export function tokenIsLive(db: TownDb, townOfThisDo: string | null, call: TokenCall): boolean {
+  if (townOfThisDo !== call.townId) return false;
+  const row = db
+    .select({ revokedAt: authTokens.revokedAt, role: authTokens.role, rigId: authTokens.rigId })
+    .from(authTokens)
+    .where(eq(authTokens.id, call.tokenId))
+    .get();
+  return row !== undefined && row.revokedAt === null && row.role === call.role && row.rigId === call.rigId;
 }

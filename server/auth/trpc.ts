@@ -5,6 +5,7 @@ import {
   admitsAnswer,
   admitsCall,
   authenticate,
+  checksAnswer,
   FORBIDDEN_MESSAGE,
   type Principal,
   type TownCall,
@@ -56,15 +57,19 @@ export const router = t.router;
 /**
  * The one place that decides who may call what: authenticates the bearer token, then checks it against
  * the procedure's declared `meta` access (role, town, rig) — before the input is even validated, and on
- * the answer for `rigOwned` procedures. A procedure that declares nothing refuses everyone.
+ * the answer for `rigOwned` queries (never a write's). A procedure that declares nothing refuses everyone.
  */
-const authorized = t.middleware(async ({ ctx, meta, path, getRawInput, next }) => {
+const authorized = t.middleware(async ({ ctx, meta, path, type, getRawInput, next }) => {
   // Deployed without a token is an operator error, never an open door or a default.
   if (!ctx.env.TOWN_API_TOKEN) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'TOWN_API_TOKEN is not configured' });
   const principal = await authenticate(ctx.env, ctx.req.headers.get('authorization'));
   if (!principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: UNAUTHORIZED_MESSAGE });
   const declared = meta?.access;
   if (!declared) throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `${path} declares no access` });
+  // Every decision about a write is made before it runs: a refused write must leave no row changed.
+  if (type !== 'query' && checksAnswer(declared)) {
+    throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `${path} is a ${type}: it cannot be decided by its answer` });
+  }
   if (!admitsCall(principal, declared, await getRawInput())) throw new TRPCError({ code: 'FORBIDDEN', message: FORBIDDEN_MESSAGE });
   const result = await next({
     ctx: {

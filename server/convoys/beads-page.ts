@@ -3,6 +3,7 @@ import { convoyBeads, convoys } from '../../schema/town';
 import type { TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
 import { afterPositionCursor, DEFAULT_PAGE_SIZE, type Page, positionCursor } from '../core/pagination';
+import { visibleTo } from '../core/rig-membership';
 import { type ConvoyBead, toConvoyBead } from './views';
 
 // `convoy.beads`: a convoy's beads in the order they were added, a keyset page at a time over the
@@ -30,13 +31,13 @@ type BeadRow = Pick<typeof convoyBeads.$inferSelect, 'beadId' | 'rigId' | 'title
  * The convoy's per-rig progress (one row); NOT_FOUND for an unknown convoy, and PRECONDITION_FAILED for
  * one whose beads retention compacted (an empty page would read as a convoy without beads).
  */
-function requireRigProgress({ db }: TownContext, convoyId: string) {
+function requireRigProgress({ db }: TownContext, convoyId: string, narrowTo: string | null) {
   const row = db
     .select({ rigProgress: convoys.rigProgress, compactedAt: convoys.compactedAt })
     .from(convoys)
     .where(eq(convoys.id, convoyId))
     .get();
-  if (!row) throw notFound('convoy', convoyId);
+  if (!row || !visibleTo(row, narrowTo)) throw notFound('convoy', convoyId);
   if (row.compactedAt) {
     throw new DomainError(
       'PRECONDITION_FAILED',
@@ -62,8 +63,9 @@ function beadsAfter({ db }: TownContext, convoyId: string, afterPosition: number
     .all();
 }
 
-export function listConvoyBeads(ctx: TownContext, input: ConvoyBeadsInput): Page<ConvoyBead> {
-  const rigProgress = requireRigProgress(ctx, input.convoyId);
+/** `narrowTo` (a rig token's rig): a convoy it takes no part in is NOT_FOUND; within one, every bead is listed. */
+export function listConvoyBeads(ctx: TownContext, input: ConvoyBeadsInput, narrowTo: string | null = null): Page<ConvoyBead> {
+  const rigProgress = requireRigProgress(ctx, input.convoyId, narrowTo);
   const limit = input.limit ?? DEFAULT_PAGE_SIZE;
   let after = afterPositionCursor(input.cursor);
   // A rig the convoy never had pages nothing, at once.

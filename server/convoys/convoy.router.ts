@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { access } from '../auth/access';
+import { access, narrowedToRig } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { EVENT_TYPES } from '../core/event-shape';
 import { pageInput } from '../core/pagination';
@@ -45,17 +45,17 @@ export const convoyRouter = router({
     .input(convoyRef)
     .mutation(({ ctx, input }) => ctx.town(input.townId).cancelConvoy(input.convoyId)),
   get: procedure
-    .meta(access.rigReads)
+    .meta(access.rigNarrowed)
     .input(convoyRef)
-    .query(({ ctx, input }) => ctx.town(input.townId).getConvoy(input.convoyId)),
+    .query(({ ctx, input }) => ctx.town(input.townId).getConvoy(input.convoyId, narrowedToRig(ctx.principal))),
   // The convoy's beads in the order added, a page at a time (convoy.get answers per-rig counts only).
   beads: procedure
-    .meta(access.rigReads)
+    .meta(access.rigNarrowed)
     .input(convoyRef.extend({ status: z.enum(['open', 'closed']).optional(), rigId: entityId.optional(), ...pageInput }))
-    .query(({ ctx, input: { townId, ...input } }) => ctx.town(townId).listConvoyBeads(input)),
+    .query(({ ctx, input: { townId, ...input } }) => ctx.town(townId).listConvoyBeads(input, narrowedToRig(ctx.principal))),
   // The convoy's story from the event log, a page at a time, with its figures (time to land, p50/p90 close times).
   timeline: procedure
-    .meta(access.rigReads)
+    .meta(access.rigNarrowed)
     .input(
       convoyRef.extend({
         types: z.array(z.enum(EVENT_TYPES)).min(1).max(EVENT_TYPES.length).optional(),
@@ -63,14 +63,14 @@ export const convoyRouter = router({
         cursor: z.string().min(1).max(32).optional(),
       }),
     )
-    .query(({ ctx, input: { townId, ...input } }) => ctx.town(townId).convoyTimeline(input)),
+    .query(({ ctx, input: { townId, ...input } }) => ctx.town(townId).convoyTimeline(input, narrowedToRig(ctx.principal))),
   list: procedure
-    .meta(access.rigReads)
+    .meta(access.rigNarrowed)
     .input(
       townInput.extend({
         status: z.enum(['active', 'landed', 'cancelled']).optional(),
         ...pageInput,
       }),
     )
-    .query(({ ctx, input: { townId, ...input } }) => ctx.town(townId).listConvoys(input)),
+    .query(({ ctx, input: { townId, ...input } }) => ctx.town(townId).listConvoys(input, narrowedToRig(ctx.principal))),
 });

@@ -6,6 +6,7 @@ import { appendEvent } from '../core/event-log';
 import { logEvent } from '../core/log';
 import { orderedId } from '../core/ordered-id';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
+import { takesPartIn, visibleTo } from '../core/rig-membership';
 import { resolveForConvoy } from '../escalations/lifecycle';
 import { enqueueNotification } from '../notify/outbox';
 import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
@@ -249,18 +250,33 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
   return toSummary(convoy);
 }
 
-/** The summary and per-rig progress: one row, whatever the number of beads (those page through `convoy.beads`). */
-export function getConvoy(ctx: TownContext, convoyId: string): Convoy {
-  return toConvoy(requireConvoy(ctx, convoyId));
+/**
+ * The summary and per-rig progress: one row, whatever the number of beads (those page through
+ * `convoy.beads`). `narrowTo` (a rig token's rig): a convoy it takes no part in is NOT_FOUND for it.
+ */
+export function getConvoy(ctx: TownContext, convoyId: string, narrowTo: string | null = null): Convoy {
+  const row = requireConvoy(ctx, convoyId);
+  if (!visibleTo(row, narrowTo)) throw notFound('convoy', convoyId);
+  return toConvoy(row);
 }
 
 /** Newest first; the cursor is the last item's (createdAt, id), so pages stay stable as convoys are added. */
-export function listConvoys({ db }: TownContext, input: { status?: ConvoyStatus; limit?: number; cursor?: string }): Page<Convoy> {
+export function listConvoys(
+  { db }: TownContext,
+  input: { status?: ConvoyStatus; limit?: number; cursor?: string },
+  narrowTo: string | null = null,
+): Page<Convoy> {
   const limit = input.limit ?? DEFAULT_PAGE_SIZE;
   const rows = db
     .select()
     .from(convoys)
-    .where(and(input.status ? eq(convoys.status, input.status) : undefined, olderThanCursor(convoys.createdAt, convoys.id, input.cursor)))
+    .where(
+      and(
+        input.status ? eq(convoys.status, input.status) : undefined,
+        olderThanCursor(convoys.createdAt, convoys.id, input.cursor),
+        narrowTo === null ? undefined : takesPartIn(narrowTo),
+      ),
+    )
     .orderBy(desc(convoys.createdAt), desc(convoys.id))
     .limit(limit + 1)
     .all();

@@ -4,6 +4,7 @@ import type { TownContext } from '../core/context';
 import { notFound } from '../core/errors';
 import { checkedCursor, EVENT_PAGE_DEFAULT, EVENT_SCAN_MAX_ROWS, readEvents, toTownEvent } from '../core/event-log';
 import { type EventType, eventIdOf, type TownEvent } from '../core/event-shape';
+import { visibleTo } from '../core/rig-membership';
 import { CLOSE_SKETCH_RELATIVE_ACCURACY, mergeSketches, sketchCount, sketchQuantileMs } from './close-sketch';
 import { type Convoy, toConvoy } from './views';
 
@@ -45,9 +46,9 @@ export interface ConvoyTimeline {
   nextCursor: string | null;
 }
 
-function requireConvoyRow({ db }: TownContext, convoyId: string) {
+function requireConvoyRow({ db }: TownContext, convoyId: string, narrowTo: string | null) {
   const row = db.select().from(convoys).where(eq(convoys.id, convoyId)).get();
-  if (!row) throw notFound('convoy', convoyId);
+  if (!row || !visibleTo(row, narrowTo)) throw notFound('convoy', convoyId);
   return row;
 }
 
@@ -77,8 +78,9 @@ function storyTruncated({ db }: TownContext, convoyId: string): boolean {
   return first?.type !== 'convoy.created';
 }
 
-export function convoyTimeline(ctx: TownContext, input: ConvoyTimelineInput): ConvoyTimeline {
-  const row = requireConvoyRow(ctx, input.convoyId);
+/** `narrowTo` (a rig token's rig): a convoy it takes no part in is NOT_FOUND for it. */
+export function convoyTimeline(ctx: TownContext, input: ConvoyTimelineInput, narrowTo: string | null = null): ConvoyTimeline {
+  const row = requireConvoyRow(ctx, input.convoyId, narrowTo);
   const afterSeq = checkedCursor(ctx, 'cursor', input.cursor);
   const limit = input.limit ?? EVENT_PAGE_DEFAULT;
   // Unfiltered, every event along the convoy's index belongs to the story: read one more than the page.

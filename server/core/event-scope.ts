@@ -1,11 +1,13 @@
-import { eq } from 'drizzle-orm';
-import { convoyBeads } from '../../schema/town';
 import type { TownContext } from './context';
+import type { EventType } from './event-shape';
+import { convoysOf } from './rig-membership';
 
-// What a `rig` token may read of the event log: the events of its rig, and of the convoys it holds
-// beads of (a convoy's landing, cancel, other rigs' progress). Computed per read from convoy_beads; a
-// live stream's scope also learns a convoy from the first event of its own rig that names it (the
-// delivery of its beads), so a convoy given to the rig after it subscribed is followed from then on.
+// What a `rig` token may read of the event log: the events of its rig, and of the convoys it takes part
+// in (holds beads of: a convoy's landing, cancel, other rigs' progress). Computed per read from the
+// convoys' per-rig progress (rig-membership.ts); a live stream's scope also learns a convoy from an
+// event that proves its rig takes part (the delivery or close of its beads), so a convoy given to the
+// rig after it subscribed is followed from then on. Any other event of its own rig naming a convoy (an
+// escalation it raised) widens nothing: a rig cannot widen its own scope.
 
 export interface RigScope {
   rigId: string;
@@ -13,13 +15,15 @@ export interface RigScope {
 }
 
 export function rigScope({ db }: TownContext, rigId: string): RigScope {
-  const rows = db.selectDistinct({ convoyId: convoyBeads.convoyId }).from(convoyBeads).where(eq(convoyBeads.rigId, rigId)).all();
-  return { rigId, convoyIds: new Set(rows.map((r) => r.convoyId)) };
+  return { rigId, convoyIds: convoysOf(db, rigId) };
 }
 
-export function inRigScope(event: { rigId: string | null; convoyId: string | null }, scope: RigScope): boolean {
+/** Events of a rig that prove it takes part in the convoy they name. */
+const MEMBERSHIP_EVENTS: ReadonlySet<string> = new Set<EventType>(['convoy.beads_delivered', 'convoy.bead_closed']);
+
+export function inRigScope(event: { type: string; rigId: string | null; convoyId: string | null }, scope: RigScope): boolean {
   if (event.rigId === scope.rigId) {
-    if (event.convoyId !== null) scope.convoyIds.add(event.convoyId);
+    if (event.convoyId !== null && MEMBERSHIP_EVENTS.has(event.type)) scope.convoyIds.add(event.convoyId);
     return true;
   }
   return event.convoyId !== null && scope.convoyIds.has(event.convoyId);

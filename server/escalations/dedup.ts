@@ -9,19 +9,21 @@ import { scheduleReEscalation } from './reescalation-task';
 import { SEVERITIES, type Severity } from './severity';
 import { type Escalation, type EscalationRow, toEscalation } from './shape';
 
-// Dedup keys (PagerDuty's dedup_key): while an unresolved escalation holds a key, a raise with that key
-// is a repeat of it: counted (`occurrences`, `lastSeenAt`) and told to nobody again, unless it comes at
+// Dedup keys (PagerDuty's dedup_key, scoped per service as PagerDuty scopes it): while an unresolved
+// escalation of a source holds a key, a raise from that same source with that key is a repeat of it: counted (`occurrences`, `lastSeenAt`) and told to nobody again, unless it comes at
 // a higher severity, which upgrades the escalation and routes it once at the new severity. The partial
-// unique index `escalations_open_dedup_key_unique` guarantees one unresolved escalation per key; raises
+// unique index `escalations_source_open_dedup_key_unique` guarantees one unresolved escalation per
+// (source, key); another rig's key is invisible here, so no answer depends on what another rig holds; raises
 // run synchronously inside the DO, so concurrent repeats are counted one by one, exactly.
 
 const rank = (severity: Severity) => SEVERITIES.indexOf(severity);
 
-export function openByDedupKey({ db }: TownContext, dedupKey: string): EscalationRow | undefined {
+/** The unresolved escalation of `sourceRigId` holding `dedupKey`, if any. */
+export function openByDedupKey({ db }: TownContext, sourceRigId: string, dedupKey: string): EscalationRow | undefined {
   return db
     .select()
     .from(escalations)
-    .where(and(eq(escalations.dedupKey, dedupKey), isNull(escalations.resolvedAt)))
+    .where(and(eq(escalations.sourceRigId, sourceRigId), eq(escalations.dedupKey, dedupKey), isNull(escalations.resolvedAt)))
     .get();
 }
 

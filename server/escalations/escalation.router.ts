@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { access } from '../auth/access';
+import { access, narrowedToRig } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { pageInput } from '../core/pagination';
 import { SEVERITIES } from './severity';
@@ -24,8 +24,8 @@ const matchers = z
 
 export const escalationRouter = router({
   raise: procedure
-    // The answer too: an idempotency key another rig used returns that rig's escalation, not to this one.
-    .meta(access.rig('sourceRigId', 'escalation.sourceRigId'))
+    // Decided on the input alone: keys are scoped per source, so the answer is always the caller's own.
+    .meta(access.rig('sourceRigId'))
     .input(
       townInput.extend({
         sourceRigId: entityId,
@@ -39,7 +39,7 @@ export const escalationRouter = router({
         beadId: entityId.optional(),
       }),
     )
-    .mutation(({ ctx, input: { townId, ...raise } }) => ctx.town(townId).raiseEscalation(raise)),
+    .mutation(({ ctx, input: { townId, ...raise } }) => ctx.town(townId).raiseEscalation(raise, narrowedToRig(ctx.principal))),
   acknowledge: procedure
     .meta(access.town)
     .input(escalationRef.extend({ by: actor.optional() }))
@@ -89,6 +89,7 @@ export const escalationRouter = router({
     .input(
       townInput.extend({
         webhookUrl: z.url().max(2_048).nullable().optional(),
+        webhookAllowAnyPort: z.boolean().nullable().optional(),
         emailTo: z.email().max(254).nullable().optional(),
         routes: z.partialRecord(severity, channels).nullable().optional(),
         staleAfterMinutes: z.number().int().min(1).max(10_080).nullable().optional(),

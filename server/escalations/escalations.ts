@@ -3,6 +3,7 @@ import { convoyBeads, convoys, escalationHeld, escalationNotices, escalations } 
 import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
+import { takesPart } from '../core/rig-membership';
 import { CHANNEL_ORDER, type Channel } from '../notify/channel';
 import { type Delivery, deliveriesOf } from '../notify/delivery';
 import { getRig } from '../rigs/registry';
@@ -33,8 +34,8 @@ export interface RaiseEscalationInput {
 }
 
 export interface RaiseOptions {
-  /** The dedup key of an escalation that covers this one: while that is open, this one tells nobody. */
-  inhibitedUnder?: string;
+  /** The source and dedup key of an escalation that covers this one: while that is open, this one tells nobody. */
+  inhibitedUnder?: { sourceRigId: string; dedupKey: string };
 }
 
 export interface RaiseResult {
@@ -55,10 +56,10 @@ export function raiseEscalation(ctx: TownContext, input: RaiseEscalationInput, o
   if (!message) throw new DomainError('BAD_REQUEST', 'message: must not be empty');
   if (input.beadId !== undefined && input.convoyId === undefined) throw new DomainError('BAD_REQUEST', 'beadId: needs a convoyId');
   return ctx.db.transaction(() => {
-    const first = input.idempotencyKey ? findByKey(ctx, input.idempotencyKey) : undefined;
+    const first = input.idempotencyKey ? findByKey(ctx, input.sourceRigId, input.idempotencyKey) : undefined;
     if (first) return first;
     if (input.convoyId !== undefined) requireConvoyBead(ctx, input.convoyId, input.beadId);
-    const open = input.dedupKey ? openByDedupKey(ctx, input.dedupKey) : undefined;
+    const open = input.dedupKey ? openByDedupKey(ctx, input.sourceRigId, input.dedupKey) : undefined;
     if (open) return repeatRaise(ctx, open, input.severity);
     const now = iso(ctx.now());
     const row: EscalationRow = {
@@ -86,7 +87,9 @@ export function raiseEscalation(ctx: TownContext, input: RaiseEscalationInput, o
       convoyId: input.convoyId ?? null,
       beadId: input.beadId ?? null,
       silencedBy: null,
-      inhibitedBy: options.inhibitedUnder ? (openByDedupKey(ctx, options.inhibitedUnder)?.id ?? null) : null,
+      inhibitedBy: options.inhibitedUnder
+        ? (openByDedupKey(ctx, options.inhibitedUnder.sourceRigId, options.inhibitedUnder.dedupKey)?.id ?? null)
+        : null,
       clockFrom: null,
     };
     row.silencedBy = matchingSilence(ctx, row);
@@ -109,9 +112,13 @@ function requireConvoyBead({ db }: TownContext, convoyId: string, beadId: string
   if (!bead) throw new DomainError('NOT_FOUND', `bead ${beadId} not found in convoy ${convoyId}`);
 }
 
-/** The escalation first raised with `key`, and the channels it was (or, held for a group, will be) routed to. */
-function findByKey(ctx: TownContext, key: string): RaiseResult | undefined {
-  const row = ctx.db.select().from(escalations).where(eq(escalations.idempotencyKey, key)).get();
+/** The escalation `sourceRigId` first raised with `key`, and the channels it was (or, held for a group, will be) routed to. */
+function findByKey(ctx: TownContext, sourceRigId: string, key: string): RaiseResult | undefined {
+  const row = ctx.db
+    .select()
+    .from(escalations)
+    .where(and(eq(escalations.sourceRigId, sourceRigId), eq(escalations.idempotencyKey, key)))
+    .get();
   if (!row) return undefined;
   const channels = new Set([
     ...deliveriesOf(ctx, legacyEventIds({ id: row.id, reEscalationCount: 0 })).map((d) => d.channel),
@@ -123,10 +130,26 @@ function findByKey(ctx: TownContext, key: string): RaiseResult | undefined {
   return { escalation: toEscalation(row), routedTo: CHANNEL_ORDER.filter((c) => channels.has(c)), deduplicated: false };
 }
 
-/** `escalation.raise`: as raiseEscalation, for a rig that must be registered in this town (else NOT_FOUND). */
-export function raiseFromRig(ctx: TownContext, input: RaiseEscalationInput): RaiseResult {
+/**
+ * `escalation.raise`: as raiseEscalation, for a rig that must be registered in this town (else
+ * NOT_FOUND). `narrowTo` (a rig token's rig) may name only a convoy it takes part in and a bead of its
+ * own there: anything else is NOT_FOUND for it, decided before anything is written.
+ */
+export function raiseFromRig(ctx: TownContext, input: RaiseEscalationInput, narrowTo: string | null = null): RaiseResult {
   getRig(ctx, input.sourceRigId);
+  if (narrowTo !== null && input.convoyId !== undefined) requireOwnConvoyBead(ctx, narrowTo, input.convoyId, input.beadId);
   return raiseEscalation(ctx, input);
+}
+
+function requireOwnConvoyBead({ db }: TownContext, rigId: string, convoyId: string, beadId: string | undefined): void {
+  if (!takesPart(db, convoyId, rigId)) throw notFound('convoy', convoyId);
+  if (beadId === undefined) return;
+  const bead = db
+    .select({ rigId: convoyBeads.rigId })
+    .from(convoyBeads)
+    .where(and(eq(convoyBeads.convoyId, convoyId), eq(convoyBeads.beadId, beadId)))
+    .get();
+  if (bead?.rigId !== rigId) throw new DomainError('NOT_FOUND', `bead ${beadId} not found in convoy ${convoyId}`);
 }
 
 function findRow({ db }: TownContext, escalationId: string): EscalationRow {

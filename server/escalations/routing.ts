@@ -49,6 +49,8 @@ export type RoutingView = Omit<EffectiveRouting, 'emailFrom'> & { signingSecretC
 
 export interface RoutingUpdate {
   webhookUrl?: string | null;
+  /** Deployed: lets the webhook use a port other than 443, 80 and 8443 (null = back to false). */
+  webhookAllowAnyPort?: boolean | null;
   emailTo?: string | null;
   routes?: Partial<Record<Severity, Channel[]>> | null;
   staleAfterMinutes?: number | null;
@@ -97,14 +99,19 @@ export function getRouting(ctx: TownContext): RoutingView {
  * it. `setRouting` in routing-update.ts is the whole operation (it also moves open escalations' bumps).
  */
 export function writeRouting(ctx: TownContext, update: RoutingUpdate): void {
-  if (update.webhookUrl) {
-    const problem = webhookUrlProblem(update.webhookUrl, isLocalDev(ctx.env));
+  const stored = storedRoutingRow(ctx);
+  // The URL that will be used, under the port rule that will apply, checked whenever either changes.
+  const url = update.webhookUrl !== undefined ? update.webhookUrl : (stored?.webhookUrl ?? null);
+  const allowAnyPort =
+    update.webhookAllowAnyPort !== undefined ? (update.webhookAllowAnyPort ?? false) : (stored?.webhookAllowAnyPort ?? false);
+  if (url && (update.webhookUrl || update.webhookAllowAnyPort !== undefined)) {
+    const problem = webhookUrlProblem(url, isLocalDev(ctx.env), allowAnyPort);
     if (problem) throw new DomainError('BAD_REQUEST', problem);
   }
-  const stored = storedRoutingRow(ctx);
   const routes = update.routes === null ? null : { ...stored?.routes, ...update.routes };
   const values = {
     ...(update.webhookUrl !== undefined && { webhookUrl: update.webhookUrl, webhookDisabledAt: null, webhookDisabledReason: null }),
+    ...(update.webhookAllowAnyPort !== undefined && { webhookAllowAnyPort: update.webhookAllowAnyPort }),
     ...(update.emailTo !== undefined && { emailTo: update.emailTo }),
     ...(update.routes !== undefined && { routes }),
     ...(update.staleAfterMinutes !== undefined && { staleAfterMinutes: update.staleAfterMinutes }),

@@ -1,10 +1,10 @@
 import { TRPCError, type TrackedEnvelope, tracked } from '@trpc/server';
 import { z } from 'zod';
-import { access, narrowedToRig } from '../auth/access';
+import { access, narrowedToRig, UNAUTHORIZED_MESSAGE } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { EVENT_PAGE_MAX } from '../core/event-log';
 import { EVENT_TYPES, type TownEvent } from '../core/event-shape';
-import { eventLines } from './event-lines';
+import { eventLines, StreamRightEnded } from './event-lines';
 
 /** An event id as a cursor (its form, and that it is this town's, are checked by the log: BAD_REQUEST). */
 const eventCursor = z.string().min(1).max(32);
@@ -45,6 +45,9 @@ export const eventRouter = router({
       try {
         for await (const event of eventLines(stream, signal)) yield tracked(event.id, event);
       } catch (error) {
+        // The token's right ended (revoked, expired, rig removed): the final event is UNAUTHORIZED, which
+        // the client does not retry: it is signed out.
+        if (error instanceof StreamRightEnded) throw new TRPCError({ code: 'UNAUTHORIZED', message: UNAUTHORIZED_MESSAGE });
         if (!signal?.aborted) throw streamEnded(error);
       }
       if (!signal?.aborted) throw streamEnded();

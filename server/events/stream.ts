@@ -1,7 +1,10 @@
+import type { TokenCall } from '../auth/access';
+import { tokenIsLive } from '../auth/tokens';
 import type { TownContext } from '../core/context';
 import { DomainError } from '../core/errors';
 import { checkedCursor, EVENT_SCAN_MAX_ROWS, type EventFilter, lastSeq, matchesFilter, readEvents, toTownEvent } from '../core/event-log';
 import { logEvent } from '../core/log';
+import { RIGHT_ENDED_LINE } from './event-lines';
 
 // The live side of the event log, inside the TownDO. Each subscriber is a byte stream of NDJSON events
 // (one `TownEvent` per line) returned over DO RPC. Committed events are pushed: appendEvent tells the
@@ -28,9 +31,19 @@ const READ_PAGE_EVENTS = 200;
  */
 export const STREAM_KEEPALIVE_MS = 10_000;
 const KEEPALIVE_LINE = encoder.encode('\n');
+/**
+ * Each stream opened with a scoped token re-checks it at least this often (and at once after a
+ * revocation or a rig's removal, and when the token expires); a token that no longer holds ends the
+ * stream with RIGHT_ENDED_LINE.
+ */
+export const STREAM_RECHECK_MS = 30_000;
 
 interface Subscriber {
   filter: EventFilter;
+  /** The scoped token it was opened with, re-checked while it streams; null for the admin token. */
+  holder: TokenCall | null;
+  /** Fires when the holder's token expires. */
+  expiry: ReturnType<typeof setTimeout> | null;
   /** Every event up to this seq has been considered (written to the stream or filtered out). */
   cursor: number;
   controller: ReadableStreamDefaultController<Uint8Array>;
@@ -42,8 +55,10 @@ export class EventHub {
   private head: number | null = null;
   private pushQueued = false;
   private keepAlive: ReturnType<typeof setInterval> | null = null;
-  /** Tests shorten it on the live instance. */
+  private rechecks: ReturnType<typeof setInterval> | null = null;
+  /** Tests shorten them on the live instance. */
   keepAliveMs = STREAM_KEEPALIVE_MS;
+  recheckMs = STREAM_RECHECK_MS;
 
   constructor(private readonly context: () => TownContext | null) {}
 
@@ -51,8 +66,8 @@ export class EventHub {
     return this.subscribers.size;
   }
 
-  /** A new stream of the events after `lastEventId` (or from now), matching `filter`. */
-  subscribe(ctx: TownContext, input: EventFilter & { lastEventId?: string }): ReadableStream<Uint8Array> {
+  /** A new stream of the events after `lastEventId` (or from now), matching `filter`, for as long as `holder`'s token holds. */
+  subscribe(ctx: TownContext, input: EventFilter & { lastEventId?: string }, holder: TokenCall | null = null): ReadableStream<Uint8Array> {
     if (this.subscribers.size >= MAX_EVENT_SUBSCRIBERS_PER_TOWN) {
       throw new DomainError('TOO_MANY_REQUESTS', `at most ${MAX_EVENT_SUBSCRIBERS_PER_TOWN} event streams per town`);
     }
@@ -65,9 +80,12 @@ export class EventHub {
     return new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
-          subscriber = { filter, cursor, controller };
+          const untilExpiryMs = holder ? holder.exp * 1000 - Date.now() : null;
+          const expiry = untilExpiryMs === null ? null : setTimeout(() => this.recheck(), Math.max(0, untilExpiryMs));
+          subscriber = { filter, holder, expiry, cursor, controller };
           this.subscribers.add(subscriber);
           this.keepAlive ??= setInterval(() => this.writeKeepAlive(), this.keepAliveMs);
+          this.rechecks ??= setInterval(() => this.recheck(), this.recheckMs);
         },
         // Called while the stream's buffer has room: replays the next page until the subscriber is live.
         pull: () => (subscriber ? this.replay(subscriber) : undefined),
@@ -144,12 +162,32 @@ export class EventHub {
     }
   }
 
+  /**
+   * Ends every stream whose token no longer holds (expired, revoked, its rig removed): its last line says
+   * so, then it closes. The TownDO calls it after each revocation; the hub every `recheckMs` and at expiry.
+   */
+  recheck(): void {
+    const ctx = this.context();
+    if (!ctx) return;
+    const nowMs = Date.now();
+    for (const s of this.subscribers) {
+      if (!s.holder) continue;
+      if (nowMs < s.holder.exp * 1000 && tokenIsLive(ctx.db, ctx.townId, s.holder)) continue;
+      this.forget(s);
+      s.controller.enqueue(encoder.encode(`${RIGHT_ENDED_LINE}\n`));
+      s.controller.close();
+      logEvent('info', 'events.stream_right_ended', { townId: ctx.townId, tokenId: s.holder.tokenId });
+    }
+  }
+
   private forget(s: Subscriber): void {
     this.subscribers.delete(s);
-    if (this.subscribers.size === 0 && this.keepAlive !== null) {
-      clearInterval(this.keepAlive);
-      this.keepAlive = null;
-    }
+    if (s.expiry !== null) clearTimeout(s.expiry);
+    if (this.subscribers.size > 0) return;
+    if (this.keepAlive !== null) clearInterval(this.keepAlive);
+    if (this.rechecks !== null) clearInterval(this.rechecks);
+    this.keepAlive = null;
+    this.rechecks = null;
   }
 
   /** Writing is how a stream whose consumer left finds out (its `cancel` then runs). */

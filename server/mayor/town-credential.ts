@@ -21,7 +21,7 @@ export class TownCredential {
 
   private async token(now: number): Promise<Outcome<string>> {
     if (this.held && this.held.expiresAtMs - now > MAYOR_TOKEN_RENEW_BEFORE_MS) return { ok: true, value: this.held.token };
-    const issued = await townStub(this.env, this.townId).issueToken(this.townId, 'admin', {
+    const issued = await townStub(this.env, this.townId).issueToken(this.townId, 'mayor', {
       role: 'town',
       ttlSeconds: MAYOR_TOKEN_TTL_SECONDS,
       label: 'mayor',

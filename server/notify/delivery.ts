@@ -95,7 +95,7 @@ async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
     if (!routing.webhookUrl) return { ok: false, error: 'no webhook URL is configured', final: true };
     if (routing.webhookDisabled) return { ok: false, error: `webhook disabled: ${routing.webhookDisabled.reason}`, final: true };
     // Checked again here: an environment default never went through setRouting's check.
-    const problem = webhookUrlProblem(routing.webhookUrl, isLocalDev(ctx.env));
+    const problem = webhookUrlProblem(routing.webhookUrl, isLocalDev(ctx.env), routing.webhookAllowAnyPort);
     if (problem) return { ok: false, error: `refused: ${problem}`, final: true };
     const url = routing.webhookUrl;
     const signing = webhookSigningSecrets(ctx);

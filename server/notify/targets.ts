@@ -16,18 +16,27 @@ export interface NotifyTargets {
   webhookUrl: string | null;
   /** Set when the endpoint answered 410 Gone: no more sends until the URL is set again. */
   webhookDisabled: { at: string; reason: string } | null;
+  /** The webhook may use any port (else only 443, 80 and 8443). */
+  webhookAllowAnyPort: boolean;
   emailTo: string | null;
   emailFrom: string;
 }
 
 const blankToNull = (value: string | undefined) => (value?.trim() ? value.trim() : null);
 
+/** Ports a deployed town posts webhooks to unless its routing sets `webhookAllowAnyPort`. */
+export const WEBHOOK_PORTS = ['443', '80', '8443'] as const;
+
 /**
- * Why `url` cannot be a webhook endpoint, or null if it can. Deployed towns only post over https, and
- * never to a private, loopback or link-local host (the Worker must not be a way into a network);
- * local dev may post over http to anything, e.g. `http://127.0.0.1`.
+ * Why `url` cannot be a webhook endpoint, or null if it can. Deployed towns only post over https, to
+ * a URL with no userinfo (`user:pass@` would land in logs, and is a classic way to smuggle a host),
+ * on port 443, 80 or 8443 (unless `allowAnyPort`: the town's `webhookAllowAnyPort`), and never to an
+ * address outside the public unicast internet (private-address.ts). Host names are not resolved: the
+ * Workers runtime cannot open connections into private networks, so a name that resolves to one
+ * reaches nothing; another runtime running this code would need its own egress rule. Local dev may
+ * post over http to anything, e.g. `http://127.0.0.1:8787`.
  */
-export function webhookUrlProblem(url: string, localDev: boolean): string | null {
+export function webhookUrlProblem(url: string, localDev: boolean, allowAnyPort = false): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -36,6 +45,11 @@ export function webhookUrlProblem(url: string, localDev: boolean): string | null
   }
   if (localDev) return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? null : 'webhookUrl: must be an http: or https: URL';
   if (parsed.protocol !== 'https:') return 'webhookUrl: must be an https: URL';
+  if (parsed.username || parsed.password) return 'webhookUrl: must not carry a user name or password';
+  const port = parsed.port || '443';
+  if (!allowAnyPort && !(WEBHOOK_PORTS as readonly string[]).includes(port)) {
+    return `webhookUrl: port ${port} is not one of ${WEBHOOK_PORTS.join(', ')} (the town's webhookAllowAnyPort allows any)`;
+  }
   const host = privateHostProblem(parsed.hostname);
   return host ? `webhookUrl: must not point at a ${host} address` : null;
 }
@@ -53,6 +67,7 @@ export function notifyTargets(ctx: TownContext): NotifyTargets {
     webhookUrl,
     webhookDisabled:
       webhookUrl && stored?.webhookDisabledAt ? { at: stored.webhookDisabledAt, reason: stored.webhookDisabledReason ?? '' } : null,
+    webhookAllowAnyPort: stored?.webhookAllowAnyPort ?? false,
     emailTo: stored?.emailTo ?? blankToNull(env.ESCALATION_EMAIL_TO),
     emailFrom: env.ESCALATION_EMAIL_FROM,
   };

@@ -10,6 +10,7 @@ import type { ConvoyStatus } from '../convoys/views';
 import type { TownContext } from '../core/context';
 import { type Outcome, outcome } from '../core/errors';
 import type * as eventLog from '../core/event-log';
+import { checkedCursor } from '../core/event-log';
 import { scopedFilter } from '../core/event-scope';
 import { recordedTownId, recordTown } from '../core/identity';
 import { rearm, runDueTasks, type TaskHandler } from '../core/scheduler';
@@ -84,7 +85,7 @@ export class TownDO extends DurableObject<Env> {
   private async run<T>(call: TownCall, fn: (ctx: TownContext) => T | Promise<T>): Promise<Outcome<T>> {
     const townId = typeof call === 'string' ? call : call.townId;
     // Before anything is written: a refused call leaves the town as it was.
-    if (typeof call !== 'string' && !tokens.tokenIsLive({ db: this.db }, call.tokenId)) {
+    if (typeof call !== 'string' && !tokens.tokenIsLive(this.db, this.townId, call)) {
       return { ok: false, code: 'UNAUTHORIZED', message: UNAUTHORIZED_MESSAGE };
     }
     if (this.townId !== townId) {
@@ -133,15 +134,17 @@ export class TownDO extends DurableObject<Env> {
     return this.run(call, (c) => rigs.getRig(c, rigId));
   }
 
-  removeRig(call: TownCall, rigId: string) {
-    // The rig goes, and its tokens with it, in one transaction.
-    return this.run(call, (c) =>
+  async removeRig(call: TownCall, rigId: string) {
+    // The rig goes, and its tokens with it, in one transaction; then its open streams end.
+    const removed = await this.run(call, (c) =>
       c.db.transaction(() => {
         const rig = rigs.removeRig(c, rigId);
         tokens.revokeRigTokens(c, rigId);
         return rig;
       }),
     );
+    this.eventHub.recheck();
+    return removed;
   }
 
   /** `run` for convoy work, whose modules arm the alarm between committing deliveries and trying them. */
@@ -166,20 +169,22 @@ export class TownDO extends DurableObject<Env> {
     return this.convoy(call, (c) => convoys.cancelConvoy(c, convoyId));
   }
 
-  getConvoy(call: TownCall, convoyId: string) {
-    return this.run(call, (c) => convoys.getConvoy(c, convoyId));
+  // `narrowTo` on convoy reads: a rig token's rig, which reads only the convoys it takes part in (else NOT_FOUND).
+
+  getConvoy(call: TownCall, convoyId: string, narrowTo: string | null = null) {
+    return this.run(call, (c) => convoys.getConvoy(c, convoyId, narrowTo));
   }
 
-  listConvoyBeads(call: TownCall, input: ConvoyBeadsInput) {
-    return this.run(call, (c) => listConvoyBeads(c, input));
+  listConvoyBeads(call: TownCall, input: ConvoyBeadsInput, narrowTo: string | null = null) {
+    return this.run(call, (c) => listConvoyBeads(c, input, narrowTo));
   }
 
-  convoyTimeline(call: TownCall, input: ConvoyTimelineInput) {
-    return this.run(call, (c) => convoyTimeline(c, input));
+  convoyTimeline(call: TownCall, input: ConvoyTimelineInput, narrowTo: string | null = null) {
+    return this.run(call, (c) => convoyTimeline(c, input, narrowTo));
   }
 
-  listConvoys(call: TownCall, input: { status?: ConvoyStatus; limit?: number; cursor?: string }) {
-    return this.run(call, (c) => convoys.listConvoys(c, input));
+  listConvoys(call: TownCall, input: { status?: ConvoyStatus; limit?: number; cursor?: string }, narrowTo: string | null = null) {
+    return this.run(call, (c) => convoys.listConvoys(c, input, narrowTo));
   }
 
   // Watchdog
@@ -197,8 +202,9 @@ export class TownDO extends DurableObject<Env> {
   }
   // Escalations
 
-  raiseEscalation(call: TownCall, input: escalations.RaiseEscalationInput) {
-    return this.run(call, (c) => escalations.raiseFromRig(c, input));
+  /** `narrowTo`: a rig token's rig, which may name only a convoy it takes part in and a bead of its own. */
+  raiseEscalation(call: TownCall, input: escalations.RaiseEscalationInput, narrowTo: string | null = null) {
+    return this.run(call, (c) => escalations.raiseFromRig(c, input, narrowTo));
   }
 
   acknowledgeEscalation(call: TownCall, input: { escalationId: string; by?: string }) {
@@ -251,21 +257,35 @@ export class TownDO extends DurableObject<Env> {
     return this.run(call, (c) => tokens.issueToken(c, issuer, input, (rigId) => rigs.getRig(c, rigId)));
   }
 
-  listTokens(call: TownCall) {
-    return this.run(call, (c) => tokens.listTokens(c));
+  listTokens(call: TownCall, page: { limit?: number; cursor?: string }) {
+    return this.run(call, (c) => tokens.listTokens(c, page));
   }
 
-  revokeToken(call: TownCall, tokenId: string) {
-    return this.run(call, (c) => tokens.revokeToken(c, tokenId));
+  // A revocation ends the revoked tokens' open event streams at once.
+
+  async revokeToken(call: TownCall, revoker: tokens.Revoker, tokenId: string) {
+    const revoked = await this.run(call, (c) => tokens.revokeToken(c, revoker, tokenId));
+    this.eventHub.recheck();
+    return revoked;
   }
 
-  revokeAllTokens(call: TownCall) {
-    return this.run(call, (c) => tokens.revokeAll(c));
+  async revokeAllTokens(call: TownCall, revoker: tokens.Revoker) {
+    const revoked = await this.run(call, (c) => tokens.revokeAll(c, revoker));
+    this.eventHub.recheck();
+    return revoked;
   }
 
   /** Only the revocation check of `run`: for procedures whose work is done by another DO (the Mayor). */
   checkCaller(call: TownCall) {
     return this.run(call, () => null);
+  }
+
+  /** The Worker's pre-stream gate: the revocation check, and the resume cursor (BAD_REQUEST, PRECONDITION_FAILED). */
+  checkSubscriber(call: TownCall, lastEventId: string | undefined) {
+    return this.run(call, (c) => {
+      if (lastEventId !== undefined) checkedCursor(c, 'lastEventId', lastEventId);
+      return null;
+    });
   }
 
   // The event log
@@ -278,7 +298,7 @@ export class TownDO extends DurableObject<Env> {
   /** A byte stream of NDJSON events for `event.subscribe` (see events/stream.ts). */
   /** `narrowTo` as for `listEvents`: a rig token's stream carries only what it may read. */
   subscribeEvents(call: TownCall, input: eventLog.EventFilter & { lastEventId?: string }, narrowTo: string | null = null) {
-    return this.run(call, (c) => this.eventHub.subscribe(c, scopedFilter(c, input, narrowTo)));
+    return this.run(call, (c) => this.eventHub.subscribe(c, scopedFilter(c, input, narrowTo), typeof call === 'string' ? null : call));
   }
 
   // Settings

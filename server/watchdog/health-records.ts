@@ -7,6 +7,7 @@ import { toldChannels } from '../escalations/escalation-notify';
 import { raiseEscalation } from '../escalations/escalations';
 import { resolveEscalation } from '../escalations/lifecycle';
 import { enqueueNotification } from '../notify/outbox';
+import { CONTAINER_TARGET } from './container-health';
 import type { CheckResult } from './health-check';
 
 export interface TargetRef {
@@ -48,7 +49,7 @@ const SEVERITY_BY_KIND = { rig: 'high', container: 'critical' } as const;
 /** The dedup key of a target's outage escalation: however many heartbeats see the outage, one escalation. */
 export const watchdogDedupKey = (target: string) => `watchdog:${target}`;
 /** While the Town Container's outage is open, it covers the rigs' outages (they cannot be told apart from it). */
-const CONTAINER_DEDUP_KEY = watchdogDedupKey('town-container');
+const CONTAINER_DEDUP_KEY = watchdogDedupKey(CONTAINER_TARGET);
 
 /**
  * Records one check of one target, in one transaction: the target's record, a history row (pruned to
@@ -164,7 +165,7 @@ function escalate(ctx: TownContext, ref: TargetRef, failures: number, error: str
       message: `${what} failed ${failures} consecutive health checks: ${error ?? 'no detail'}`,
       dedupKey: watchdogDedupKey(ref.target),
     },
-    ref.kind === 'rig' ? { inhibitedUnder: CONTAINER_DEDUP_KEY } : {},
+    ref.kind === 'rig' ? { inhibitedUnder: { sourceRigId: CONTAINER_TARGET, dedupKey: CONTAINER_DEDUP_KEY } } : {},
   );
   return escalation;
 }

@@ -11,18 +11,22 @@ import { callAs, claimsOf, forgeToken, issueToken, tamperedSignature, unsignedTo
 // The access matrix, generated from the router: every procedure × every kind of caller → exactly the
 // allowed answer, UNAUTHORIZED or FORBIDDEN, and nothing written on a refusal. What a rig token may do
 // is written here from the issue (not read back from the procedures' own declarations), so a wrong
-// declaration fails; a procedure not listed here must refuse rig tokens.
+// declaration fails; a procedure not listed here must refuse rig tokens. A rig in none of the town's
+// convoys reads none of them: NOT_FOUND, as for a convoy that does not exist (and nothing written).
 
-/** What a `rig` token may call: `own` only for its own rig (the inputs below name rig R1), `any` for any rig of the town. */
-const RIG_MAY: Record<string, 'own' | 'any'> = {
+/**
+ * What a `rig` token may call: `own` only for its own rig (the inputs below name rig R1), `any` for any
+ * rig of the town, `member` for a rig taking part in the convoy the input names (R1 and R2 do).
+ */
+const RIG_MAY: Record<string, 'own' | 'any' | 'member'> = {
   'rig.beads': 'own',
   'rig.closeBead': 'own',
   'escalation.raise': 'own',
   'escalation.get': 'own', // escalations it raised
-  'convoy.get': 'any',
-  'convoy.list': 'any',
-  'convoy.beads': 'any',
-  'convoy.timeline': 'any',
+  'convoy.get': 'member',
+  'convoy.list': 'any', // filtered to its convoys (test/auth/attack-rig-scope.test.ts)
+  'convoy.beads': 'member',
+  'convoy.timeline': 'member',
   'event.list': 'any', // narrowed to its rig and its convoys (test/auth/rig-scope.test.ts)
   'event.subscribe': 'any',
 };
@@ -34,6 +38,7 @@ type Caller =
   | 'town token of another town'
   | 'rig token of this rig'
   | 'rig token of another rig'
+  | 'rig token of a rig in no convoy'
   | 'rig token of another town'
   | 'expired'
   | 'revoked'
@@ -52,6 +57,7 @@ beforeAll(async () => {
   const r1 = await api.rig.register.mutate({ townId: A, name: 'r1' });
   const r2 = await api.rig.register.mutate({ townId: A, name: 'r2' });
   const r3 = await api.rig.register.mutate({ townId: A, name: 'r3' }); // the one rig.remove removes
+  const r4 = await api.rig.register.mutate({ townId: A, name: 'r4' }); // holds no bead of any convoy
   const rb = await api.rig.register.mutate({ townId: B, name: 'rb' });
   await api.escalation.setRouting.mutate({ townId: A, webhookUrl: hookUrl(`matrix-${A}`) });
   const convoy = await api.convoy.create.mutate({
@@ -77,6 +83,7 @@ beforeAll(async () => {
     'town token of another town': (await issueToken(B, 'town')).token,
     'rig token of this rig': (await issueToken(A, 'rig', r1.id)).token,
     'rig token of another rig': (await issueToken(A, 'rig', r2.id)).token,
+    'rig token of a rig in no convoy': (await issueToken(A, 'rig', r4.id)).token,
     'rig token of another town': (await issueToken(B, 'rig', rb.id)).token,
     // A live token's own id, but past its `exp`: only the expiry refuses it.
     expired: await forgeToken({ ...townClaims, exp: Math.floor(Date.now() / 1000) - 60 }),
@@ -124,13 +131,17 @@ const inputFor = (p: (typeof procedures)[number]) => {
 const UNAUTHENTICATED: Caller[] = ['no token', 'expired', 'revoked', 'wrong signature', 'alg: none', 'signed with another key'];
 
 /** What `caller` must get from procedure `path`. */
-function expected(path: string, caller: Caller): 'allowed' | 'UNAUTHORIZED' | 'FORBIDDEN' {
+function expected(path: string, caller: Caller): 'allowed' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'NOT_FOUND' {
   if (UNAUTHENTICATED.includes(caller)) return 'UNAUTHORIZED';
   if (caller === 'admin' || caller === 'town token of this town') return 'allowed';
-  if (caller === 'rig token of this rig') return RIG_MAY[path] ? 'allowed' : 'FORBIDDEN';
-  if (caller === 'rig token of another rig') return RIG_MAY[path] === 'any' ? 'allowed' : 'FORBIDDEN';
+  const may = RIG_MAY[path];
+  if (caller === 'rig token of this rig') return may ? 'allowed' : 'FORBIDDEN';
+  if (caller === 'rig token of another rig') return may === 'any' || may === 'member' ? 'allowed' : 'FORBIDDEN';
+  if (caller === 'rig token of a rig in no convoy') return may === 'any' ? 'allowed' : may === 'member' ? 'NOT_FOUND' : 'FORBIDDEN';
   return 'FORBIDDEN'; // another town's tokens
 }
+
+const STATUS = { UNAUTHORIZED: 401, FORBIDDEN: 403, NOT_FOUND: 404 } as const;
 
 const callers = (): Caller[] => Object.keys(tokens) as Caller[];
 // Writes that would take the other cells' ground away run last: revoking every token of town A.
@@ -139,7 +150,7 @@ const ordered = [...procedures].sort((a, b) => Number(a.path === 'auth.revokeAll
 describe('access matrix (generated from the router)', () => {
   it('covers every procedure, and every kind of caller', () => {
     expect(procedures.map((p) => p.path)).toEqual(expect.arrayContaining(['rig.register', 'auth.issueToken', 'mayor.briefing']));
-    expect(callers()).toHaveLength(12);
+    expect(callers()).toHaveLength(13);
   });
 
   // Every refusal first, while nothing else changes town A: none of them may write anything.
@@ -151,13 +162,9 @@ describe('access matrix (generated from the router)', () => {
         const want = expected(p.path, caller);
         if (want === 'allowed') continue;
         const got = await callAs(tokens[caller], p, input);
-        expect({ caller, status: got.status, code: got.code }, got.text).toEqual({
-          caller,
-          status: want === 'UNAUTHORIZED' ? 401 : 403,
-          code: want,
-        });
+        expect({ caller, status: got.status, code: got.code }, got.text).toEqual({ caller, status: STATUS[want], code: want });
         // The same words whatever the reason: nothing says whether another town, rig or record exists.
-        expect(got.message).toBe(want === 'UNAUTHORIZED' ? UNAUTHORIZED_MESSAGE : FORBIDDEN_MESSAGE);
+        if (want !== 'NOT_FOUND') expect(got.message).toBe(want === 'UNAUTHORIZED' ? UNAUTHORIZED_MESSAGE : FORBIDDEN_MESSAGE);
       }
       expect(await dumpTown(A, { rigs: true })).toEqual(before);
     });
@@ -165,7 +172,13 @@ describe('access matrix (generated from the router)', () => {
 
   // Then the allowed callers, the rig's first and the admin last (auth.revokeAll by the town token
   // revokes that token too, so the admin comes after it).
-  const allowedOrder: Caller[] = ['rig token of this rig', 'rig token of another rig', 'town token of this town', 'admin'];
+  const allowedOrder: Caller[] = [
+    'rig token of this rig',
+    'rig token of another rig',
+    'rig token of a rig in no convoy',
+    'town token of this town',
+    'admin',
+  ];
   for (const p of ordered) {
     it(`${p.path}: each allowed caller gets through`, async () => {
       for (const caller of allowedOrder) {

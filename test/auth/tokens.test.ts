@@ -35,7 +35,7 @@ describe('auth tokens', () => {
     expect(Date.parse(issued.expiresAt)).toBe((claims.exp as number) * 1000);
 
     const listed = await admin.auth.listTokens.query({ townId });
-    expect(listed).toEqual([
+    expect(listed.items).toEqual([
       {
         tokenId: issued.tokenId,
         role: 'rig',
@@ -96,7 +96,7 @@ describe('auth tokens', () => {
     for (const token of [b.token, c.token]) await expectTrpcError(client(token).convoy.list.query({ townId }), 'UNAUTHORIZED');
     await expectTrpcError(town.rig.list.query({ townId }), 'UNAUTHORIZED');
     expect(await admin.rig.list.query({ townId })).toHaveLength(2);
-    expect((await admin.auth.listTokens.query({ townId })).every((t) => t.revokedAt !== null)).toBe(true);
+    expect((await admin.auth.listTokens.query({ townId })).items.every((t) => t.revokedAt !== null)).toBe(true);
   });
 
   it('removing a rig revokes its tokens (and only its)', async () => {
@@ -128,11 +128,11 @@ describe('auth tokens', () => {
     const { townId } = await townWithRigs();
     const briefing = await admin.mayor.briefing.query({ townId });
     expect(briefing.rigs).toHaveLength(2);
-    const mayorTokens = (await admin.auth.listTokens.query({ townId })).filter((t) => t.label === 'mayor');
+    const mayorTokens = (await admin.auth.listTokens.query({ townId })).items.filter((t) => t.label === 'mayor');
     expect(mayorTokens).toMatchObject([{ role: 'town', rigId: null, revokedAt: null }]);
     await admin.auth.revokeAll.mutate({ townId });
     expect((await admin.mayor.briefing.query({ townId })).rigs).toHaveLength(2);
-    const after = (await admin.auth.listTokens.query({ townId })).filter((t) => t.label === 'mayor' && t.revokedAt === null);
+    const after = (await admin.auth.listTokens.query({ townId })).items.filter((t) => t.label === 'mayor' && t.revokedAt === null);
     expect(after).toHaveLength(1);
     expect(after[0]?.tokenId).not.toBe(mayorTokens[0]?.tokenId);
   });

@@ -149,6 +149,50 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
     await page.context().close();
   });
 
+  test('/ and its assets carry the security headers (web/_headers), and the page runs under its CSP', async () => {
+    for (const path of ['/', '/app.js', '/app.css', '/index.html']) {
+      const res = await fetch(`${dev.url}${path}`);
+      await res.arrayBuffer();
+      assert.equal(res.status, 200, path);
+      const csp = res.headers.get('content-security-policy') ?? '';
+      assert.match(csp, /frame-ancestors 'none'/, path);
+      assert.match(csp, /script-src 'self'(;|$)/, path);
+      assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, path);
+      assert.equal(res.headers.get('referrer-policy'), 'no-referrer', path);
+      assert.equal(res.headers.get('x-content-type-options'), 'nosniff', path);
+    }
+    const trpc = await fetch(`${dev.url}/trpc/rig.list?input=${encodeURIComponent(JSON.stringify({ townId: 'h' }))}`);
+    await trpc.arrayBuffer();
+    assert.equal(trpc.headers.get('cache-control'), 'no-store');
+    const { townId } = await seedSmallTown(api, 'csp');
+    const page = await openPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to/i.test(message.text())) violations.push(message.text());
+    });
+    await signIn(page, townId);
+    await page.getByRole('progressbar', { name: 'Ship the login page', exact: true }).waitFor();
+    assert.deepEqual(violations, []);
+    await page.context().close();
+  });
+
+  test('a token revoked while the page is live: the stream ends UNAUTHORIZED and the page says signed out', async () => {
+    const { townId, frontend } = await seedSmallTown(api, 'revoked');
+    const rigToken = await api.auth.issueToken.mutate({ townId, role: 'rig', rigId: frontend.id, ttlSeconds: 600, label: 'agent' });
+    const page = await openPage();
+    await signIn(page, townId, rigToken.token);
+    await page.getByRole('status').getByText('live', { exact: true }).waitFor();
+    await api.auth.revokeToken.mutate({ townId, tokenId: rigToken.tokenId });
+    // No read is made after the revocation: only the stream's end can sign the page out.
+    await page
+      .getByTestId('signed-out')
+      .getByText(/Signed out/)
+      .waitFor();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0, 'the token is forgotten');
+    await page.context().close();
+  });
+
   test('works by keyboard: sign in, open a convoy, acknowledge', async () => {
     const { townId } = await seedSmallTown(api, 'keys');
     const page = await openPage();

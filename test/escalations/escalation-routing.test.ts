@@ -115,6 +115,7 @@ describe('routing settings', () => {
     expect(routing).toEqual({
       webhookUrl: null,
       webhookDisabled: null,
+      webhookAllowAnyPort: false,
       emailTo: null,
       routes: { low: [], medium: ['mayor'], high: ['mayor', 'webhook', 'email'], critical: ['mayor', 'webhook', 'email'] },
       staleAfterMinutes: 240,

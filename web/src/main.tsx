@@ -38,33 +38,36 @@ function useRoute(): Route {
   return route;
 }
 
+/** Shown on the sign-in form when the server ended the session (a read or the live stream got UNAUTHORIZED). */
+const SIGNED_OUT_NOTICE = 'Signed out: the token is no longer valid (revoked, expired, or its rig removed).';
+
 function App() {
   const [session, setSession] = useState<Session | null>(() => loadSession());
   const [lastTown, setLastTown] = useState(session?.townId ?? '');
+  const [notice, setNotice] = useState<string | null>(null);
   if (!session) {
     return (
       <SignIn
         initialTown={lastTown}
+        notice={notice}
         onSignedIn={(next) => {
           saveSession(next);
+          setNotice(null);
           setSession(next);
         }}
       />
     );
   }
-  return (
-    <Dashboard
-      session={session}
-      onSignOut={() => {
-        clearSession();
-        setLastTown(session.townId);
-        setSession(null);
-      }}
-    />
-  );
+  const signOut = (why: string | null) => {
+    clearSession();
+    setLastTown(session.townId);
+    setNotice(why);
+    setSession(null);
+  };
+  return <Dashboard session={session} onSignOut={() => signOut(null)} onRefused={() => signOut(SIGNED_OUT_NOTICE)} />;
 }
 
-function Dashboard({ session, onSignOut }: { session: Session; onSignOut: () => void }) {
+function Dashboard({ session, onSignOut, onRefused }: { session: Session; onSignOut: () => void; onRefused: () => void }) {
   const client: TownClient = useMemo(() => clientFor(session), [session]);
   const bus = useMemo(() => new TownBus(), []);
   const data = useTownData(client, session, bus);
@@ -72,9 +75,10 @@ function Dashboard({ session, onSignOut }: { session: Session; onSignOut: () => 
   // A token that stops working (expired, revoked) ends the session: back to the sign-in form.
   const refused = [data.rigs, data.convoys, data.escalations].some((d) => d.loaded.state === 'error' && d.loaded.code === 'UNAUTHORIZED');
   useEffect(() => {
-    if (refused) onSignOut();
-  }, [refused, onSignOut]);
-  const stream = useTownStream(client, session.townId, bus, onSignOut);
+    if (refused) onRefused();
+  }, [refused, onRefused]);
+  // The live stream ends UNAUTHORIZED when the token's right ends (revoked, expired, rig removed).
+  const stream = useTownStream(client, session.townId, bus, onRefused);
   const refresh = () => bus.emit({ kind: 'resync' });
   return (
     <>

@@ -6,7 +6,16 @@ import { makeSession, type Session } from './session';
 const TOWN_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 /** The sign-in form: a town and a token. The token is checked by one read before it is kept. */
-export function SignIn({ onSignedIn, initialTown }: { onSignedIn: (session: Session) => void; initialTown: string }) {
+export function SignIn({
+  onSignedIn,
+  initialTown,
+  notice = null,
+}: {
+  onSignedIn: (session: Session) => void;
+  initialTown: string;
+  /** Why the page is here: "signed out" when the server ended the session (token revoked or expired). */
+  notice?: string | null;
+}) {
   const [town, setTown] = useState(initialTown);
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -40,6 +49,11 @@ export function SignIn({ onSignedIn, initialTown }: { onSignedIn: (session: Sess
   return (
     <main class="sign-in">
       <h1>Town dashboard</h1>
+      {notice && (
+        <p class="notice" role="status" data-testid="signed-out">
+          {notice}
+        </p>
+      )}
       <form onSubmit={submit} aria-describedby={error ? 'sign-in-error' : undefined}>
         <label for="sign-in-town">Town</label>
         <input

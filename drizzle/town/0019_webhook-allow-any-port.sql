@@ -1,0 +1,1 @@
+ALTER TABLE `escalation_routing` ADD `webhook_allow_any_port` integer;
