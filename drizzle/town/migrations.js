@@ -15,6 +15,7 @@ import m0013 from './0013_backfill-convoy-rig-progress.sql';
 import m0014 from './0014_auth_tokens_webhook_secrets.sql';
 import m0015 from './0015_escalation-lifecycle.sql';
 import m0016 from './0016_retention-compaction.sql';
+import m0017 from './0017_convoy-due-dates-watchers.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -37,5 +38,6 @@ export default {
     m0014,
     m0015,
     m0016,
+    m0017,
   },
 };
