@@ -46,9 +46,7 @@ export const convoys = sqliteTable(
     index('convoys_compaction_idx').on(t.compactedAt, t.status, t.createdAt),
     // The heartbeat's due-date checks: only active convoys with a check pending are in it, so a close
     // (which changes neither column unless the forecast moves) writes no entry of it.
-    index('convoys_due_check_idx')
-      .on(t.dueCheckAt)
-      .where(sql`${t.status} = 'active' and ${t.dueCheckAt} is not null`),
+    index('convoys_due_check_idx').on(t.dueCheckAt).where(sql`${t.status} = 'active' and ${t.dueCheckAt} is not null`),
   ],
 );
 
