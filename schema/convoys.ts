@@ -31,7 +31,7 @@ export const convoys = sqliteTable(
     dueAt: text('due_at'),
     dueAlert: text('due_alert', { enum: ['at_risk', 'off_track'] }),
     // Epoch ms when time alone may next change the forecast (an active convoy with a due date, not yet
-    // off track): the heartbeat reads the convoys due along convoys_due_check_idx, never all of them.
+    // off track; null otherwise): the heartbeat reads the convoys due along convoys_due_check_idx.
     dueCheckAt: integer('due_check_at'),
     // How many watchers the convoy has (convoy_watchers), so convoy.get and convoy.list read no more rows.
     watchers: integer('watchers').notNull().default(0),
@@ -44,9 +44,9 @@ export const convoys = sqliteTable(
     // Compaction's candidates (not yet compacted, landed or cancelled, oldest first) without reading
     // the convoys already compacted. A close does not touch it (closed_beads is in no index).
     index('convoys_compaction_idx').on(t.compactedAt, t.status, t.createdAt),
-    // The heartbeat's due-date checks: only active convoys with a check pending are in it, so a close
-    // (which changes neither column unless the forecast moves) writes no entry of it.
-    index('convoys_due_check_idx').on(t.dueCheckAt).where(sql`${t.status} = 'active' and ${t.dueCheckAt} is not null`),
+    // The heartbeat's due-date checks: only convoys with a check pending are in it (active, dated, not yet
+    // off track; landing and cancelling clear it), so a close that does not turn the forecast writes no entry.
+    index('convoys_due_check_idx').on(t.dueCheckAt).where(sql`${t.dueCheckAt} is not null`),
   ],
 );
 

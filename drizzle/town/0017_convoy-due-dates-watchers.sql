@@ -13,5 +13,5 @@ ALTER TABLE `convoys` ADD `due_at` text;--> statement-breakpoint
 ALTER TABLE `convoys` ADD `due_alert` text;--> statement-breakpoint
 ALTER TABLE `convoys` ADD `due_check_at` integer;--> statement-breakpoint
 ALTER TABLE `convoys` ADD `watchers` integer DEFAULT 0 NOT NULL;--> statement-breakpoint
-CREATE INDEX `convoys_due_check_idx` ON `convoys` (`due_check_at`) WHERE "convoys"."status" = 'active' and "convoys"."due_check_at" is not null;--> statement-breakpoint
+CREATE INDEX `convoys_due_check_idx` ON `convoys` (`due_check_at`) WHERE "convoys"."due_check_at" is not null;--> statement-breakpoint
 ALTER TABLE `outbox` ADD `watcher_id` text;

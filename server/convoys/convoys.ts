@@ -230,7 +230,7 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
 function land(ctx: TownContext, convoyId: string): ConvoySummary {
   const row = ctx.db
     .update(convoys)
-    .set({ status: 'landed', landedAt: iso(ctx.now()), dueAlert: null })
+    .set({ status: 'landed', landedAt: iso(ctx.now()), dueAlert: null, dueCheckAt: null })
     .where(and(eq(convoys.id, convoyId), eq(convoys.status, 'active')))
     .returning()
     .get();
@@ -258,7 +258,7 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
     if (current.status === 'cancelled') return { convoy: current, taskIds: [] };
     if (current.status === 'landed') throw new DomainError('CONFLICT', `convoy ${convoyId} has landed and cannot be cancelled`);
     db.update(convoys)
-      .set({ status: 'cancelled', cancelledAt: iso(ctx.now()) })
+      .set({ status: 'cancelled', cancelledAt: iso(ctx.now()), dueCheckAt: null })
       .where(eq(convoys.id, convoyId))
       .run();
     const convoy = { ...current, status: 'cancelled' as const };

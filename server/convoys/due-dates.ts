@@ -1,4 +1,4 @@
-import { and, asc, eq, lte, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, lte } from 'drizzle-orm';
 import { convoys } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { notFound } from '../core/errors';
@@ -36,7 +36,11 @@ const rank = (alert: DueAlert | null) => (alert === null ? 0 : alert === 'at_ris
  * check, as the heartbeat does), so a close whose forecast did not turn costs no row.
  */
 export function evaluateDue(ctx: TownContext, row: ConvoyRow, options: { refresh?: boolean } = {}): void {
-  if (row.dueAt === null || row.status !== 'active') return;
+  if (row.dueAt === null || row.status !== 'active') {
+    // Out of the heartbeat's index (landing and cancelling clear it too; this is for a row left behind).
+    if (row.dueCheckAt !== null) ctx.db.update(convoys).set({ dueCheckAt: null }).where(eq(convoys.id, row.id)).run();
+    return;
+  }
   const now = ctx.now();
   const current = forecast(row, now);
   const turned = alertOf(current.health);
@@ -106,11 +110,10 @@ export function setDue(ctx: TownContext, input: { convoyId: string; dueAt: strin
  */
 export function checkDueDates(ctx: TownContext, limit = DUE_CHECKS_PER_HEARTBEAT): number {
   const nowMs = ctx.now().getTime();
-  // Literal SQL for the index's own terms: a bound parameter would not let SQLite use the partial index.
   const due = ctx.db
     .select()
     .from(convoys)
-    .where(and(sql`${convoys.status} = 'active'`, sql`${convoys.dueCheckAt} is not null`, lte(convoys.dueCheckAt, nowMs)))
+    .where(and(isNotNull(convoys.dueCheckAt), lte(convoys.dueCheckAt, nowMs)))
     .orderBy(asc(convoys.dueCheckAt))
     .limit(limit)
     .all();

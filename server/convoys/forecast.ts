@@ -12,15 +12,14 @@ export interface ConvoyForecast {
   health: ConvoyHealth;
 }
 
-/** An estimate needs this many closed beads, or ESTIMATE_MIN_SHARE of them if that is fewer. */
+/** An estimate needs this many closed beads, and at least ESTIMATE_MIN_SHARE of them (fewer is noise: no alarm on it). */
 export const ESTIMATE_MIN_CLOSED = 5;
 export const ESTIMATE_MIN_SHARE = 0.1;
 
 export type ForecastRow = Pick<typeof convoys.$inferSelect, 'status' | 'totalBeads' | 'closedBeads' | 'createdAt' | 'landedAt' | 'dueAt'>;
 
 export function hasEstimate(row: Pick<ForecastRow, 'totalBeads' | 'closedBeads'>): boolean {
-  const needed = Math.min(ESTIMATE_MIN_CLOSED, Math.ceil(row.totalBeads * ESTIMATE_MIN_SHARE));
-  return row.totalBeads > 0 && row.closedBeads >= Math.max(1, needed);
+  return row.totalBeads > 0 && row.closedBeads >= Math.max(ESTIMATE_MIN_CLOSED, row.totalBeads * ESTIMATE_MIN_SHARE);
 }
 
 /** Epoch ms the convoy should land at, at its rate so far; null without an estimate. */
