@@ -21,13 +21,11 @@ const newBeads = z.array(newBead).min(1).max(CONVOY_BEADS_PER_CALL_MAX);
 const convoyRef = townInput.extend({ convoyId: entityId });
 const idempotencyKey = z.string().min(1).max(128);
 const dueAt = z.iso.datetime({ offset: true });
-// A watcher is told at one place: a webhook URL (its own signing secret) or an email address.
-const watcherTarget = z
-  .strictObject({ webhookUrl: z.url().max(2_048).optional(), email: z.email().max(254).optional() })
-  .refine((t) => (t.webhookUrl === undefined) !== (t.email === undefined), {
-    message: 'give exactly one of webhookUrl and email',
-    path: ['webhookUrl'],
-  });
+// A watcher is told at one place: a webhook URL (with its own signing secret) or an email address.
+const watcherFields = { webhookUrl: z.url().max(2_048).optional(), email: z.email().max(254).optional() };
+const oneTarget = (t: { webhookUrl?: string; email?: string }) => (t.webhookUrl === undefined) !== (t.email === undefined);
+const ONE_TARGET = { message: 'give exactly one of webhookUrl and email', path: ['webhookUrl'] };
+const watcherTarget = z.strictObject(watcherFields).refine(oneTarget, ONE_TARGET);
 
 export const convoyRouter = router({
   create: procedure
@@ -51,14 +49,7 @@ export const convoyRouter = router({
   // Someone told of the convoy's landing, failure, cancel, pause and due-date risk; answers a webhook watcher's own secret once.
   watch: procedure
     .meta(access.town)
-    .input(
-      convoyRef
-        .extend({ webhookUrl: z.url().max(2_048).optional(), email: z.email().max(254).optional() })
-        .refine((t) => (t.webhookUrl === undefined) !== (t.email === undefined), {
-          message: 'give exactly one of webhookUrl and email',
-          path: ['webhookUrl'],
-        }),
-    )
+    .input(convoyRef.extend(watcherFields).refine(oneTarget, ONE_TARGET))
     .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).watchConvoy(input)),
   unwatch: procedure
     .meta(access.town)

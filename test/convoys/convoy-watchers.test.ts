@@ -149,13 +149,14 @@ describe('convoy watchers', () => {
   });
 
   it('input: exactly one of webhookUrl and email; unknown convoy NOT_FOUND', async () => {
-    const { townId, convoy } = await watchedTown();
-    await expectTrpcError(api.convoy.watch.mutate({ townId, convoyId: convoy.id }), 'BAD_REQUEST', /webhookUrl/);
-    await expectTrpcError(
-      api.convoy.watch.mutate({ townId, convoyId: convoy.id, webhookUrl: hookUrl('x'), email: 'a@example.com' }),
-      'BAD_REQUEST',
-      /webhookUrl/,
-    );
+    const { townId, rigId, convoy } = await watchedTown();
+    const neither = { townId, convoyId: convoy.id } as never;
+    const both = { townId, convoyId: convoy.id, webhookUrl: hookUrl('x'), email: 'a@example.com' } as never;
+    await expectTrpcError(api.convoy.watch.mutate(neither), 'BAD_REQUEST', /exactly one of webhookUrl and email/);
+    await expectTrpcError(api.convoy.watch.mutate(both), 'BAD_REQUEST', /exactly one of webhookUrl and email/);
+    const twoInOne = [{ webhookUrl: hookUrl('x'), email: 'a@example.com' }] as never;
+    const create = api.convoy.create.mutate({ townId, title: 't', beads: [{ rigId, title: 'b' }], watchers: twoInOne });
+    await expectTrpcError(create, 'BAD_REQUEST', /watchers\.0\.webhookUrl: give exactly one/);
     await expectTrpcError(api.convoy.watch.mutate({ townId, convoyId: crypto.randomUUID(), webhookUrl: hookUrl('x') }), 'NOT_FOUND');
     await expectTrpcError(api.convoy.watchers.query({ townId, convoyId: crypto.randomUUID() }), 'NOT_FOUND');
   });
