@@ -4,8 +4,7 @@ CREATE TABLE `convoy_watchers` (
 	`webhook_url` text,
 	`email` text,
 	`signing_secret` text,
-	`created_at` text NOT NULL,
-	CONSTRAINT "convoy_watchers_one_target" CHECK(("convoy_watchers"."webhook_url" is null) <> ("convoy_watchers"."email" is null))
+	`created_at` text NOT NULL
 );
 --> statement-breakpoint
 CREATE INDEX `convoy_watchers_convoy_idx` ON `convoy_watchers` (`convoy_id`,`created_at`,`id`);--> statement-breakpoint
