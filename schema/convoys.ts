@@ -26,6 +26,15 @@ export const convoys = sqliteTable(
     // already writes, so convoy.get reads one row (not one per bead) and a close writes no extra row.
     rigProgress: text('rig_progress', { mode: 'json' }).$type<Record<string, [number, number]>>().notNull().default({}),
     closeMsSketch: text('close_ms_sketch', { mode: 'json' }).$type<Record<string, number>>().notNull().default({}),
+    // The due date (ISO), and how far its escalation has gone (server/convoys/due-dates.ts): null, then
+    // `at_risk`, then `off_track`; it only rises until a landing, a cancel or a later due date.
+    dueAt: text('due_at'),
+    dueAlert: text('due_alert', { enum: ['at_risk', 'off_track'] }),
+    // Epoch ms when time alone may next change the forecast (an active convoy with a due date, not yet
+    // off track; null otherwise): the heartbeat reads the convoys due along convoys_due_check_idx.
+    dueCheckAt: integer('due_check_at'),
+    // How many watchers the convoy has (convoy_watchers), so convoy.get and convoy.list read no more rows.
+    watchers: integer('watchers').notNull().default(0),
   },
   (t) => [
     check('convoys_status_check', sql`${t.status} in ('active', 'landed', 'cancelled')`),
@@ -35,6 +44,9 @@ export const convoys = sqliteTable(
     // Compaction's candidates (not yet compacted, landed or cancelled, oldest first) without reading
     // the convoys already compacted. A close does not touch it (closed_beads is in no index).
     index('convoys_compaction_idx').on(t.compactedAt, t.status, t.createdAt),
+    // The heartbeat's due-date checks: only convoys with a check pending are in it (active, dated, not yet
+    // off track; landing and cancelling clear it), so a close that does not turn the forecast writes no entry.
+    index('convoys_due_check_idx').on(t.dueCheckAt).where(sql`${t.dueCheckAt} is not null`),
   ],
 );
 
@@ -76,4 +88,23 @@ export const convoyRigDeliveries = sqliteTable(
     deliveredThrough: integer('delivered_through').notNull(),
   },
   (t) => [primaryKey({ columns: [t.convoyId, t.rigId] })],
+);
+
+/**
+ * Watchers of a convoy: told of its landing, failure, cancel, pause and due-date risk through the outbox
+ * (server/convoys/watchers.ts). A webhook watcher has its own signing secret (`whsec_…`), so it cannot
+ * forge the town's webhooks; an email watcher has none. Exactly one of `webhook_url` and `email` is set.
+ */
+export const convoyWatchers = sqliteTable(
+  'convoy_watchers',
+  {
+    id: text('id').primaryKey(),
+    convoyId: text('convoy_id').notNull(),
+    webhookUrl: text('webhook_url'),
+    email: text('email'),
+    signingSecret: text('signing_secret'),
+    createdAt: text('created_at').notNull(),
+  },
+  // Exactly one target is the edge's rule (zod) and addWatchers'; no CHECK, so every column can be filled in tests.
+  (t) => [index('convoy_watchers_convoy_idx').on(t.convoyId, t.createdAt, t.id)],
 );

@@ -37,10 +37,13 @@ export const escalationRouting = sqliteTable(
 export const outbox = sqliteTable(
   'outbox',
   {
-    id: text('id').primaryKey(), // `${eventId}:${channel}`
+    id: text('id').primaryKey(), // `${eventId}:${channel}`, or `${eventId}:watcher:${watcherId}`
     eventId: text('event_id').notNull(),
     type: text('type').notNull(), // e.g. `convoy.landed`, `escalation.raised`
     channel: text('channel', { enum: ['mayor', 'webhook', 'email'] }).notNull(),
+    // Set for a convoy watcher's notification (`${eventId}:watcher:${watcherId}`): delivered to that
+    // watcher's URL, signed with its secret, or to its email, whatever the town's routing says.
+    watcherId: text('watcher_id'),
     payload: text('payload', { mode: 'json' }).$type<Record<string, unknown>>().notNull(),
     status: text('status', { enum: ['pending', 'delivered', 'failed'] })
       .notNull()

@@ -18,6 +18,7 @@ import m0016 from './0016_retention-compaction.sql';
 import m0017 from './0017_escalation-keys-per-source.sql';
 import m0018 from './0018_auth-token-issuer.sql';
 import m0019 from './0019_webhook-allow-any-port.sql';
+import m0020 from './0020_convoy-due-dates-watchers.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -43,5 +44,6 @@ export default {
     m0017,
     m0018,
     m0019,
+    m0020,
   },
 };

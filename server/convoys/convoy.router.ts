@@ -3,6 +3,7 @@ import { access, narrowedToRig } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { EVENT_TYPES } from '../core/event-shape';
 import { pageInput } from '../core/pagination';
+import { CONVOY_WATCHERS_MAX } from './watchers';
 
 export const CONVOY_TITLE_MAX_CHARS = 200;
 export const BEAD_TITLE_MAX_CHARS = 200;
@@ -19,6 +20,12 @@ const newBead = z.strictObject({
 const newBeads = z.array(newBead).min(1).max(CONVOY_BEADS_PER_CALL_MAX);
 const convoyRef = townInput.extend({ convoyId: entityId });
 const idempotencyKey = z.string().min(1).max(128);
+const dueAt = z.iso.datetime({ offset: true });
+// A watcher is told at one place: a webhook URL (with its own signing secret) or an email address.
+const watcherFields = { webhookUrl: z.url().max(2_048).optional(), email: z.email().max(254).optional() };
+const oneTarget = (t: { webhookUrl?: string; email?: string }) => (t.webhookUrl === undefined) !== (t.email === undefined);
+const ONE_TARGET = { message: 'give exactly one of webhookUrl and email', path: ['webhookUrl'] };
+const watcherTarget = z.strictObject(watcherFields).refine(oneTarget, ONE_TARGET);
 
 export const convoyRouter = router({
   create: procedure
@@ -29,9 +36,30 @@ export const convoyRouter = router({
         beads: newBeads,
         createdBy: z.string().trim().min(1).max(128).optional(),
         idempotencyKey: idempotencyKey.optional(),
+        dueAt: dueAt.optional(),
+        watchers: z.array(watcherTarget).max(CONVOY_WATCHERS_MAX).optional(),
       }),
     )
     .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).createConvoy(input)),
+  // A new due date, or none (null): the forecast's health and the due-date escalation follow it.
+  setDue: procedure
+    .meta(access.town)
+    .input(convoyRef.extend({ dueAt: dueAt.nullable() }))
+    .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).setConvoyDue(input)),
+  // Someone told of the convoy's landing, failure, cancel, pause and due-date risk; answers a webhook watcher's own secret once.
+  watch: procedure
+    .meta(access.town)
+    .input(convoyRef.extend(watcherFields).refine(oneTarget, ONE_TARGET))
+    .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).watchConvoy(input)),
+  unwatch: procedure
+    .meta(access.town)
+    .input(convoyRef.extend({ watcherId: entityId }))
+    .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).unwatchConvoy(input)),
+  // The convoy's watchers (at most 20), never a secret.
+  watchers: procedure
+    .meta(access.town)
+    .input(convoyRef)
+    .query(({ ctx, input }) => ctx.town(input.townId).convoyWatchers(input.convoyId)),
   addBeads: procedure
     .meta(access.town)
     .input(convoyRef.extend({ beads: newBeads, idempotencyKey: idempotencyKey.optional() }))

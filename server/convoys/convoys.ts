@@ -12,8 +12,19 @@ import { enqueueNotification } from '../notify/outbox';
 import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
 import { firstBeadIds } from './beads-page';
 import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './delivery';
+import { evaluateDue } from './due-dates';
 import { addToRigProgress, closeInRigProgress, closeInSketch, initialRigProgress } from './rig-progress';
-import { type Convoy, type ConvoyStatus, type ConvoySummary, type ConvoyWithBeadIds, toConvoy, toConvoyBead, toSummary } from './views';
+import {
+  type Convoy,
+  type ConvoyStatus,
+  type ConvoySummary,
+  type ConvoyWithBeadIds,
+  type CreatedConvoy,
+  toConvoy,
+  toConvoyBead,
+  toSummary,
+} from './views';
+import { addWatchers, notifyWatchers, type WatcherInput } from './watchers';
 
 // Convoys: titled batches of beads spread over rigs, landing when every bead is closed. Multi-row
 // writes run in one `db.transaction` (statements go through `db`, the same DO SQLite connection).
@@ -29,6 +40,9 @@ export interface CreateConvoyInput {
   beads: NewBead[];
   createdBy?: string;
   idempotencyKey?: string;
+  /** ISO-8601: the forecast's health and the due-date escalation are measured against it. */
+  dueAt?: string;
+  watchers?: WatcherInput[];
 }
 
 function requireConvoy({ db }: TownContext, convoyId: string) {
@@ -72,16 +86,17 @@ function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: r
 }
 
 /** Creates a convoy and distributes its beads (one delivery per rig). The same idempotency key returns the first convoy. */
-export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput): Promise<ConvoyWithBeadIds> {
+export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput): Promise<CreatedConvoy> {
   const { db } = ctx;
-  const { convoyId, taskIds, beadIds } = db.transaction(() => {
+  const { convoyId, taskIds, beadIds, newWatchers } = db.transaction(() => {
     if (input.idempotencyKey) {
       const existing = db.select({ id: convoys.id }).from(convoys).where(eq(convoys.idempotencyKey, input.idempotencyKey)).get();
-      if (existing) return { convoyId: existing.id, taskIds: [], beadIds: null };
+      if (existing) return { convoyId: existing.id, taskIds: [], beadIds: null, newWatchers: [] };
     }
     requireRigs(ctx, input.beads);
     const id = orderedId();
-    db.insert(convoys)
+    const row = db
+      .insert(convoys)
       .values({
         id,
         title: input.title,
@@ -90,16 +105,21 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
         createdAt: iso(ctx.now()),
         idempotencyKey: input.idempotencyKey ?? null,
         rigProgress: initialRigProgress(input.beads.map((b) => b.rigId)),
+        dueAt: input.dueAt === undefined ? null : iso(new Date(input.dueAt)),
       })
-      .run();
+      .returning()
+      .get();
     const { added, taskIds } = insertBeads(ctx, id, 0, input.beads);
     appendEvent(ctx, { type: 'convoy.created', convoyId: id, data: { totalBeads: input.beads.length, rigs: taskIds.length } });
     logEvent('info', 'convoy.created', { townId: ctx.townId, convoyId: id, beads: input.beads.length, rigs: taskIds.length });
-    return { convoyId: id, taskIds, beadIds: added.map((b) => b.id) };
+    const newWatchers = addWatchers(ctx, row, input.watchers ?? []);
+    evaluateDue(ctx, { ...row, watchers: newWatchers.length });
+    return { convoyId: id, taskIds, beadIds: added.map((b) => b.id), newWatchers };
   });
   await deliverNow(ctx, taskIds);
   // A repeat names the first create's beads: they hold its first positions.
-  return { ...getConvoy(ctx, convoyId), beadIds: beadIds ?? firstBeadIds(ctx, convoyId, input.beads.length) };
+  const ids = beadIds ?? firstBeadIds(ctx, convoyId, input.beads.length);
+  return { ...getConvoy(ctx, convoyId), beadIds: ids, newWatchers };
 }
 
 /** Bead ids derived from an `addBeads` idempotency key, so a retry names the same beads. */
@@ -143,6 +163,7 @@ export async function addBeads(
       .returning()
       .get();
     if (!convoy) throw new Error(`convoy ${current.id} vanished inside its own transaction`);
+    evaluateDue(ctx, convoy); // more open beads: the forecast moves later
     logEvent('info', 'convoy.beads_added', { townId: ctx.townId, convoyId: convoy.id, added: added.length, totalBeads: convoy.totalBeads });
     appendEvent(ctx, { type: 'convoy.beads_added', convoyId: convoy.id, data: { added: added.length, totalBeads: convoy.totalBeads } });
     if (current.status === 'landed') {
@@ -157,7 +178,7 @@ export async function addBeads(
   await deliverNow(ctx, taskIds);
   // With a key, the call's beads are the derived ids (a retry names the same beads); without, the new ones.
   const beadIds = ids ?? added.map((b) => b.id);
-  return { ...toConvoy(convoy), beadIds, added: added.length };
+  return { ...toConvoy(convoy, ctx.now()), beadIds, added: added.length };
 }
 
 /**
@@ -201,6 +222,7 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
     resolveForConvoy(ctx, { convoyId: convoy.id, beadId: input.beadId, reason: `bead ${input.beadId} closed` });
     // A cancelled convoy still counts real closes but never lands.
     if (convoy.status === 'active' && convoy.totalBeads > 0 && convoy.closedBeads === convoy.totalBeads) return land(ctx, convoy.id);
+    evaluateDue(ctx, convoy); // from the row just written: no row read, none written unless it turns
     return toSummary(convoy);
   });
 }
@@ -209,7 +231,7 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
 function land(ctx: TownContext, convoyId: string): ConvoySummary {
   const row = ctx.db
     .update(convoys)
-    .set({ status: 'landed', landedAt: iso(ctx.now()) })
+    .set({ status: 'landed', landedAt: iso(ctx.now()), dueAlert: null, dueCheckAt: null })
     .where(and(eq(convoys.id, convoyId), eq(convoys.status, 'active')))
     .returning()
     .get();
@@ -225,6 +247,7 @@ function land(ctx: TownContext, convoyId: string): ConvoySummary {
     data: { ...summary },
     channels: ['mayor', 'webhook'],
   });
+  notifyWatchers(ctx, row, { eventId, type: 'convoy.landed', data: { ...summary } });
   return summary;
 }
 
@@ -236,14 +259,15 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
     if (current.status === 'cancelled') return { convoy: current, taskIds: [] };
     if (current.status === 'landed') throw new DomainError('CONFLICT', `convoy ${convoyId} has landed and cannot be cancelled`);
     db.update(convoys)
-      .set({ status: 'cancelled', cancelledAt: iso(ctx.now()) })
+      .set({ status: 'cancelled', cancelledAt: iso(ctx.now()), dueCheckAt: null })
       .where(eq(convoys.id, convoyId))
       .run();
     const convoy = { ...current, status: 'cancelled' as const };
     const counts = { closedBeads: current.closedBeads, totalBeads: current.totalBeads };
     logEvent('info', 'convoy.cancelled', { townId: ctx.townId, convoyId, ...counts });
-    appendEvent(ctx, { type: 'convoy.cancelled', convoyId, data: counts });
+    const eventId = appendEvent(ctx, { type: 'convoy.cancelled', convoyId, data: counts });
     resolveForConvoy(ctx, { convoyId, reason: 'convoy cancelled' });
+    notifyWatchers(ctx, current, { eventId, type: 'convoy.cancelled', data: { ...toSummary(convoy) } });
     return { convoy, taskIds: scheduleCancelDeliveries(ctx, convoyId, convoyRigIds(ctx, convoyId)) };
   });
   await deliverNow(ctx, taskIds);
@@ -257,17 +281,17 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
 export function getConvoy(ctx: TownContext, convoyId: string, narrowTo: string | null = null): Convoy {
   const row = requireConvoy(ctx, convoyId);
   if (!visibleTo(row, narrowTo)) throw notFound('convoy', convoyId);
-  return toConvoy(row);
+  return toConvoy(row, ctx.now());
 }
 
 /** Newest first; the cursor is the last item's (createdAt, id), so pages stay stable as convoys are added. */
 export function listConvoys(
-  { db }: TownContext,
+  ctx: TownContext,
   input: { status?: ConvoyStatus; limit?: number; cursor?: string },
   narrowTo: string | null = null,
 ): Page<Convoy> {
   const limit = input.limit ?? DEFAULT_PAGE_SIZE;
-  const rows = db
+  const rows = ctx.db
     .select()
     .from(convoys)
     .where(
@@ -281,5 +305,11 @@ export function listConvoys(
     .limit(limit + 1)
     .all();
   // Each item carries its per-rig progress: it is on the row already read, so it costs no read.
-  return toPage(rows, limit, (row) => ({ at: row.createdAt, id: row.id }), toConvoy);
+  const now = ctx.now();
+  return toPage(
+    rows,
+    limit,
+    (row) => ({ at: row.createdAt, id: row.id }),
+    (row) => toConvoy(row, now),
+  );
 }

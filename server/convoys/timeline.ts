@@ -88,7 +88,7 @@ export function convoyTimeline(ctx: TownContext, input: ConvoyTimelineInput, nar
   const scanRows = input.types === undefined ? limit + 1 : Math.max(limit + 1, EVENT_SCAN_MAX_ROWS);
   const page = readEvents(ctx, afterSeq, { convoyId: input.convoyId, types: input.types }, limit, scanRows);
   return {
-    convoy: toConvoy(row),
+    convoy: toConvoy(row, ctx.now()),
     figures: timelineFigures(row),
     truncated: storyTruncated(ctx, input.convoyId),
     items: page.items.map(toTownEvent),

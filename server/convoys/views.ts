@@ -1,4 +1,6 @@
 import type { convoyBeads, convoys } from '../../schema/town';
+import { type ConvoyForecast, forecast } from './forecast';
+import type { NewWatcher } from './watchers';
 
 // The wire shapes of a convoy (no internal columns).
 
@@ -34,6 +36,12 @@ export interface RigProgress {
 /** `convoy.get`: the summary and per-rig progress, never the beads (those are paged by `convoy.beads`). */
 export interface Convoy extends ConvoySummary {
   rigs: RigProgress[];
+  /** The due date (`convoy.create` / `convoy.setDue`), or null. */
+  dueAt: string | null;
+  /** From the row alone, at the time of the call (docs/convoys.md, "Due dates and forecast"). */
+  forecast: ConvoyForecast;
+  /** How many watchers it has (`convoy.watchers` lists them). */
+  watchers: number;
 }
 
 /**
@@ -44,6 +52,11 @@ export interface ConvoyWithBeadIds extends Convoy {
   beadIds: string[];
 }
 
+/** `convoy.create`: also the watchers it added, in the order given, with each webhook watcher's secret (shown once). */
+export interface CreatedConvoy extends ConvoyWithBeadIds {
+  newWatchers: NewWatcher[];
+}
+
 /** The wire form of the row's `rig_progress` ({rigId: [total, closed]}): one entry per rig, by rig id. */
 export function toRigProgress(column: Record<string, [number, number]>): RigProgress[] {
   return Object.entries(column)
@@ -51,7 +64,13 @@ export function toRigProgress(column: Record<string, [number, number]>): RigProg
     .sort((a, b) => (a.rigId < b.rigId ? -1 : a.rigId > b.rigId ? 1 : 0));
 }
 
-export const toConvoy = (row: typeof convoys.$inferSelect): Convoy => ({ ...toSummary(row), rigs: toRigProgress(row.rigProgress) });
+export const toConvoy = (row: typeof convoys.$inferSelect, now: Date): Convoy => ({
+  ...toSummary(row),
+  rigs: toRigProgress(row.rigProgress),
+  dueAt: row.dueAt,
+  forecast: forecast(row, now),
+  watchers: row.watchers,
+});
 
 export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {
   const { id, title, status, totalBeads, closedBeads, createdBy, createdAt, landedAt, compactedAt } = row;

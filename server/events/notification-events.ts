@@ -11,7 +11,7 @@ import { seqOf } from '../core/event-shape';
  */
 export function recordDeliveryEvent(
   ctx: TownContext,
-  delivery: { eventId: string; type: string; channel: string; status: 'delivered' | 'failed'; attempts: number },
+  delivery: { eventId: string; type: string; channel: string; status: 'delivered' | 'failed'; attempts: number; watcherId?: string },
 ): void {
   const causeSeq = seqOf(delivery.eventId);
   const cause =
@@ -27,6 +27,12 @@ export function recordDeliveryEvent(
     rigId: cause?.rigId,
     convoyId: cause?.convoyId,
     escalationId: cause?.escalationId,
-    data: { eventId: delivery.eventId, type: delivery.type, channel: delivery.channel, attempts: delivery.attempts },
+    data: {
+      eventId: delivery.eventId,
+      type: delivery.type,
+      channel: delivery.channel,
+      attempts: delivery.attempts,
+      ...(delivery.watcherId && { watcherId: delivery.watcherId }),
+    },
   });
 }

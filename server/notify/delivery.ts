@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { JsonObject } from '../../schema/json';
 import { outbox, schedule } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
@@ -13,6 +13,7 @@ import { sendEmail } from './email';
 import { describeNotification, type NotificationPayload } from './notification-text';
 import { DELIVERY_TASK_KIND } from './outbox';
 import { disableWebhook, notifyTargets, webhookSigningSecrets, webhookUrlProblem } from './targets';
+import { sendToWatcher } from './watcher-targets';
 import { postWebhook } from './webhook';
 
 // Delivers outbox rows (one per event and channel), retrying failures on a Svix-like schedule.
@@ -38,6 +39,8 @@ export interface SettledDelivery {
   channel: Channel;
   status: 'delivered' | 'failed';
   attempts: number;
+  /** Set for a convoy watcher's notification. */
+  watcherId?: string;
 }
 
 /**
@@ -76,6 +79,7 @@ export async function deliverOutboxTask(
 }
 
 async function send(ctx: TownContext, row: OutboxRow): Promise<SendResult> {
+  if (row.watcherId) return sendToWatcher(ctx, row, row.watcherId);
   const payload = row.payload as unknown as NotificationPayload;
   const channel: Channel = row.channel;
   if (channel === 'mayor') {
@@ -130,7 +134,13 @@ function recordAttempt(ctx: TownContext, row: OutboxRow, result: SendResult, dur
   };
   const now = ctx.now();
   const stillPending = and(eq(outbox.id, row.id), eq(outbox.status, 'pending'));
-  const settled = { eventId: row.eventId, type: row.type, channel: row.channel, attempts };
+  const settled = {
+    eventId: row.eventId,
+    type: row.type,
+    channel: row.channel,
+    attempts,
+    ...(row.watcherId && { watcherId: row.watcherId }),
+  };
   if (result.ok) {
     ctx.db.transaction(() => {
       const updated = ctx.db
@@ -180,7 +190,8 @@ export function deliveriesOf({ db }: TownContext, eventIds: string[]): Delivery[
     .from(outbox)
     // The delivery task's id is `outbox:<outbox id>` (see enqueueNotification).
     .leftJoin(schedule, and(eq(schedule.id, sql`'outbox:' || ${outbox.id}`), eq(schedule.kind, DELIVERY_TASK_KIND)))
-    .where(inArray(outbox.eventId, eventIds))
+    // The town's own channels: a convoy watcher's deliveries are its own business.
+    .where(and(inArray(outbox.eventId, eventIds), isNull(outbox.watcherId)))
     .orderBy(asc(outbox.createdAt), asc(outbox.id))
     .all();
   return rows.map(({ row, dueAt }) => ({

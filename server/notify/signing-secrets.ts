@@ -10,7 +10,8 @@ import { logEvent } from '../core/log';
 export const SECRET_OVERLAP_MS = 24 * 3600 * 1000;
 const SECRET_KEY_BYTES = 32;
 
-function newSecret(): string {
+/** A fresh `whsec_…` secret (32 random bytes), as Svix gives each endpoint. */
+export function newSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(SECRET_KEY_BYTES));
   return `whsec_${btoa(String.fromCharCode(...bytes))}`;
 }

@@ -5,8 +5,10 @@ import { type ConvoyBeadsInput, listConvoyBeads } from '../convoys/beads-page';
 import * as convoys from '../convoys/convoys';
 import type { ConvoyContext } from '../convoys/delivery';
 import { convoyTaskHandlers } from '../convoys/delivery';
+import { setDue } from '../convoys/due-dates';
 import { type ConvoyTimelineInput, convoyTimeline } from '../convoys/timeline';
-import type { ConvoyStatus } from '../convoys/views';
+import { type ConvoyStatus, toConvoy } from '../convoys/views';
+import * as watchers from '../convoys/watchers';
 import type { TownContext } from '../core/context';
 import { type Outcome, outcome } from '../core/errors';
 import type * as eventLog from '../core/event-log';
@@ -185,6 +187,22 @@ export class TownDO extends DurableObject<Env> {
 
   listConvoys(call: TownCall, input: { status?: ConvoyStatus; limit?: number; cursor?: string }, narrowTo: string | null = null) {
     return this.run(call, (c) => convoys.listConvoys(c, input, narrowTo));
+  }
+
+  setConvoyDue(call: TownCall, input: { convoyId: string; dueAt: string | null }) {
+    return this.run(call, (c) => toConvoy(setDue(c, input), c.now()));
+  }
+
+  watchConvoy(call: TownCall, input: { convoyId: string } & watchers.WatcherInput) {
+    return this.run(call, (c) => watchers.watchConvoy(c, input));
+  }
+
+  unwatchConvoy(call: TownCall, input: { convoyId: string; watcherId: string }) {
+    return this.run(call, (c) => watchers.unwatchConvoy(c, input));
+  }
+
+  convoyWatchers(call: TownCall, convoyId: string) {
+    return this.run(call, (c) => watchers.listWatchers(c, convoyId));
   }
 
   // Watchdog

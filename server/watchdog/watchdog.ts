@@ -1,4 +1,5 @@
 import { watchdogState } from '../../schema/town';
+import { checkDueDates } from '../convoys/due-dates';
 import { iso, type TownContext } from '../core/context';
 import { logEvent } from '../core/log';
 import type { TaskHandler } from '../core/scheduler';
@@ -112,6 +113,8 @@ async function beat(ctx: TownContext, options: WatchdogOptions): Promise<Heartbe
     }
     targets.push(...reports);
     if (rigs !== null) step('forget-removed-rigs', null, () => forgetRemovedRigs(ctx), []);
+    // Time passing can turn a convoy's due-date forecast: only the convoys whose check is due are read.
+    step('convoy-due-dates', null, () => checkDueDates(ctx), 0);
   } catch (error) {
     stepErrors.push({ step: 'heartbeat', target: null, message: describeError(error) });
     logEvent('error', 'watchdog.heartbeat_failed', { townId: ctx.townId, error: describeError(error) });

@@ -116,6 +116,8 @@ beforeAll(async () => {
     name: () => `rig-${crypto.randomUUID().slice(0, 8)}`,
     idempotencyKey: () => crypto.randomUUID(),
     beads: () => [{ rigId: r1.id, title: 'matrix bead' }],
+    // A watcher takes a webhook URL or an email, not both: the sample gives the URL.
+    email: () => undefined,
   };
   overrides['rig.remove'] = { rigId: r3.id };
 });

@@ -37,6 +37,9 @@ describe('convoy.list', () => {
       landedAt: null,
       rigs: [{ rigId: expect.any(String), totalBeads: 1, closedBeads: 0 }],
       compactedAt: null,
+      dueAt: null,
+      forecast: { expectedLandAt: null, health: 'no_estimate' },
+      watchers: 0,
     });
     vi.setSystemTime(start + 10_000);
     await api.convoy.create.mutate({ townId, title: 'newer', beads }); // appears on page 1 only, never shifts later pages

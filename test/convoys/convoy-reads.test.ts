@@ -51,6 +51,10 @@ describe('convoy.get', () => {
       createdAt: big.createdAt,
       landedAt: null,
       compactedAt: null,
+      dueAt: null,
+      // 3 of 10,000 closed: too few for an estimate.
+      forecast: { expectedLandAt: null, health: 'no_estimate' },
+      watchers: 0,
       // beadIds 0 and 2 went to alpha, 1 to beta.
       rigs: [
         { rigId: rigs.alpha, totalBeads: BIG_CONVOY_BEADS / 2, closedBeads: 2 },

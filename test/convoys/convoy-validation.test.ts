@@ -37,7 +37,11 @@ describe('convoy input validation', () => {
 
   it('rejects bad fields of the other convoy procedures', async () => {
     const { townId, rigs } = await townWithRigs('alpha');
-    const { beadIds: _ids, ...convoy } = await api.convoy.create.mutate({ townId, title: 'c', beads: beadsFor(rigs.alpha, 1) });
+    const {
+      beadIds: _ids,
+      newWatchers: _none,
+      ...convoy
+    } = await api.convoy.create.mutate({ townId, title: 'c', beads: beadsFor(rigs.alpha, 1) });
     const convoyId = convoy.id;
     // biome-ignore lint/suspicious/noExplicitAny: deliberately ill-typed input
     const bad = (call: (input: any) => Promise<unknown>, input: unknown, field: string) =>
@@ -73,7 +77,7 @@ describe('convoy input validation', () => {
     expect(await allRigBeads({ townId, rigId: alpha })).toEqual([]);
     expect(await townTasks(townId)).toEqual([]);
 
-    const { beadIds, ...convoy } = await api.convoy.create.mutate({ townId, title: 'real', beads: beadsFor(alpha, 1) });
+    const { beadIds, newWatchers: _none, ...convoy } = await api.convoy.create.mutate({ townId, title: 'real', beads: beadsFor(alpha, 1) });
     const beadId = beadIds[0] as string;
     await expectTrpcError(
       api.convoy.addBeads.mutate({ townId, convoyId: convoy.id, beads: [{ rigId: 'ghost-rig', title: 'y' }] }),

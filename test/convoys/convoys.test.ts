@@ -33,9 +33,13 @@ describe('convoy lifecycle', () => {
       ].sort((a, b) => a.rigId.localeCompare(b.rigId)),
       beadIds: [expect.any(String), expect.any(String), expect.any(String)],
       compactedAt: null,
+      dueAt: null,
+      forecast: { expectedLandAt: null, health: 'no_estimate' },
+      watchers: 0,
+      newWatchers: [],
     });
     expect(new Date(convoy.createdAt).toISOString()).toBe(convoy.createdAt);
-    const { beadIds, ...got } = convoy;
+    const { beadIds, newWatchers: _none, ...got } = convoy;
     expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toEqual(got);
     expect(await allConvoyBeads({ townId, convoyId: convoy.id })).toEqual([
       { id: beadIds[0], rigId: rigs.alpha, title: 'schema', status: 'open' },
@@ -81,7 +85,7 @@ describe('convoy lifecycle', () => {
       ['convoy.landed', 'webhook'],
     ]);
     expect(new Set(firstEvent.map((r) => r.eventId)).size).toBe(1);
-    const { rigs: _rigs, ...summary } = landed;
+    const { rigs: _rigs, dueAt: _dueAt, forecast: _forecast, watchers: _watchers, ...summary } = landed;
     expect(firstEvent[0]?.payload).toMatchObject({ type: 'convoy.landed', data: summary });
 
     // Reopen: the added bead goes to its rig, the convoy is active again and lands again on its close.
