@@ -153,14 +153,31 @@ async function runTask(
   }
 }
 
+// The alarm time this DO instance last saw or set, by its storage: a call that leaves the earliest due
+// time where it was (most calls: a close, a read) then re-arms with no storage call at all, instead of a
+// getAlarm round trip (and a deleteAlarm write when nothing is due). Only this instance moves its alarm;
+// the runtime clears it when it fires, so `alarm()` forgets it first (`forgetArmedAlarm`). A new
+// instance (eviction, restart) starts with nothing known.
+const armedAlarms = new WeakMap<DurableObjectStorage, number | null>();
+
+/** Call first thing in `alarm()`: the alarm that fired is no longer set. */
+export function forgetArmedAlarm(storage: DurableObjectStorage): void {
+  armedAlarms.delete(storage);
+}
+
 /** Points the DO's one alarm at the earliest due task (or clears it when nothing is due). */
 export async function rearm(storage: DurableObjectStorage, db: SchedulerDb): Promise<void> {
   const at = nextDueAt(db);
-  if (at === null) return storage.deleteAlarm();
+  if (armedAlarms.has(storage) && armedAlarms.get(storage) === at) return;
+  if (at === null) {
+    await storage.deleteAlarm();
+    armedAlarms.set(storage, null);
+    return;
+  }
   const current = await storage.getAlarm();
   const now = Date.now();
   // For an overdue task an alarm already past due is left alone: the runtime stores a past time as
   // "now", so setting it again on every call would be a write per call and push the alarm back each time.
-  if (current === at || (at <= now && current !== null && current <= now)) return;
-  await storage.setAlarm(at);
+  if (current !== at && !(at <= now && current !== null && current <= now)) await storage.setAlarm(at);
+  armedAlarms.set(storage, at);
 }

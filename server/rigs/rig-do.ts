@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { outcome } from '../core/errors';
-import { rearm, runDueTasks } from '../core/scheduler';
+import { forgetArmedAlarm, rearm, runDueTasks } from '../core/scheduler';
 import * as beads from './beads';
 import type { RigContext } from './rig-context';
 import { openRigDb, type RigDb } from './rig-db';
@@ -37,6 +37,7 @@ export class RigDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    forgetArmedAlarm(this.ctx.storage);
     try {
       await runDueTasks(this.db, Date.now(), rigTaskHandlers(this.context()), { rigId: this.context().rigId });
     } finally {
