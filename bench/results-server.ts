@@ -43,11 +43,16 @@ export default async function setup(project: TestProject) {
   return async () => {
     await new Promise((resolve) => server.close(resolve));
     if (rows.length === 0) return;
-    // The wrangler-dev scenario runs outside workerd (npm run bench:big-convoy) and leaves its rows here.
-    const bigConvoy = join(dirname(fileURLToPath(import.meta.url)), 'big-convoy.json');
-    if (existsSync(bigConvoy)) {
-      const run = JSON.parse(readFileSync(bigConvoy, 'utf8')) as { date: string; rows: BenchRow[] };
-      rows.push(...run.rows.map((r) => ({ ...r, note: `${r.note ? `${r.note}; ` : ''}\`npm run bench:big-convoy\`, ${run.date}` })));
+    // The wrangler-dev scenarios run outside workerd (npm run bench:big-convoy, npm run bench:fast-paths)
+    // and leave their last rows in a JSON file each.
+    for (const [file, command] of [
+      ['big-convoy.json', 'npm run bench:big-convoy'],
+      ['fast-paths.json', 'npm run bench:fast-paths'],
+    ] as const) {
+      const path = join(dirname(fileURLToPath(import.meta.url)), file);
+      if (!existsSync(path)) continue;
+      const run = JSON.parse(readFileSync(path, 'utf8')) as { date: string; rows: BenchRow[] };
+      rows.push(...run.rows.map((r) => ({ ...r, note: `${r.note ? `${r.note}; ` : ''}\`${command}\`, ${run.date}` })));
     }
     // Files finish in whatever order vitest ran them; scenarios are numbered, rows keep their order within one.
     rows.sort((a, b) => a.scenario.localeCompare(b.scenario, 'en', { numeric: true }));
