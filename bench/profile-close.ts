@@ -37,15 +37,15 @@ async function inspector(port: number) {
   // wrangler's inspector proxy refuses a connection without an Origin header.
   const ws = new WebSocket(target.webSocketDebuggerUrl, { headers: { origin: 'http://127.0.0.1' } } as unknown as string[]);
   await new Promise((resolve, reject) => {
-    ws.onopen = resolve;
-    ws.onerror = reject;
+    ws.addEventListener('open', resolve);
+    ws.addEventListener('error', reject);
   });
   let nextId = 1;
   const pending = new Map<number, (result: unknown) => void>();
-  ws.onmessage = (message) => {
+  ws.addEventListener('message', (message: { data: unknown }) => {
     const data = JSON.parse(String(message.data)) as { id?: number; result?: unknown };
     if (data.id !== undefined) pending.get(data.id)?.(data.result);
-  };
+  });
   const send = <R>(method: string, params: object = {}) =>
     new Promise<R>((resolve) => {
       const id = nextId++;
@@ -139,7 +139,7 @@ async function main() {
     const townId = `profile-${Date.now().toString(36)}`;
     const rigs: { id: string }[] = [];
     for (let i = 0; i < RIG_COUNT; i++) rigs.push(await town.rig.register.mutate({ townId, name: `rig-${i}` }));
-    const convoys = [];
+    const convoys: { id: string; beadIds: string[] }[] = [];
     for (let r = 0; r < ROUNDS + 1; r++) {
       const beads = Array.from({ length: CONCURRENT + RIG_COUNT }, (_, i) => ({ rigId: rigs[i % RIG_COUNT]?.id ?? '', title: `b${i}` }));
       convoys.push(await town.convoy.create.mutate({ townId, title: `load ${r}`, beads }));

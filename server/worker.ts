@@ -32,7 +32,7 @@ export default {
     if (url.pathname === '/health' && req.method === 'GET') {
       return Response.json({ ok: true, service: 'town' });
     }
-    if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) return serveTrpc(req, env, appRouter);
+    if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) return serveTrpc(req, env, appRouter, url);
     return Response.json({ error: 'not found' }, { status: 404 });
   },
 } satisfies ExportedHandler<Env>;
@@ -42,9 +42,8 @@ export default {
  * A credential in the URL → 400; a subscription is authorized before it streams (auth/gate.ts: 401/403,
  * not a 200 stream carrying an error); bodies over MAX_REQUEST_BODY_BYTES (4 MiB) → 413.
  */
-export async function serveTrpc(req: Request, env: Env, router: AnyRouter): Promise<Response> {
-  const url = new URL(req.url);
-  const refused = refuseCredentialInUrl(url) ?? (await gateSubscription(req, env, router._def.procedures as GatedProcedures));
+export async function serveTrpc(req: Request, env: Env, router: AnyRouter, url = new URL(req.url)): Promise<Response> {
+  const refused = refuseCredentialInUrl(url) ?? (await gateSubscription(req, url, env, router._def.procedures as GatedProcedures));
   if (refused) return refused;
   const limited = await limitBody(req);
   if (limited instanceof Response) return limited;

@@ -29,8 +29,7 @@ function inputOf(url: URL): unknown {
  * on (then the middleware checks again, as for any call). Any other request: null, at the cost of one
  * map lookup.
  */
-export async function gateSubscription(req: Request, env: Env, procedures: GatedProcedures): Promise<Response | null> {
-  const url = new URL(req.url);
+export async function gateSubscription(req: Request, url: URL, env: Env, procedures: GatedProcedures): Promise<Response | null> {
   const path = url.pathname.replace(/^\/trpc\/?/, '');
   const procedure = procedures[path];
   if (procedure?._def.type !== 'subscription') return null;
