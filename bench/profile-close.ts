@@ -4,6 +4,7 @@
 // (`Profiler.start/stop` on the inspector port). Prints the top functions by self time and the
 // share of each source file; PROFILE_OUT=<file> keeps the .cpuprofile (opens in Chrome DevTools).
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createTownClient } from '../client/index.ts';
 import { benchRoot, startWranglerDev } from './wrangler-dev.ts';
@@ -86,9 +87,15 @@ function summarize(profile: Profile, moduleOf: (line: number) => string, inclusi
   const byFunction = new Map<string, number>();
   const byModule = new Map<string, number>();
   const inclusiveMs = new Map<string, number>();
+  let idle = 0;
   for (const [id, ms] of self) {
     const frame = byId.get(id)?.callFrame;
     if (!frame) continue;
+    // Idle is reported apart: the shares below are of the time the isolate was busy.
+    if (frame.functionName === '(idle)') {
+      idle += ms;
+      continue;
+    }
     const name = `${frame.functionName || '(anonymous)'}  ${where(frame)}`;
     byFunction.set(name, (byFunction.get(name) ?? 0) + ms);
     byModule.set(where(frame), (byModule.get(where(frame)) ?? 0) + ms);
@@ -101,7 +108,7 @@ function summarize(profile: Profile, moduleOf: (line: number) => string, inclusi
       }
     }
   }
-  const busy = total - (byFunction.get('(idle)  (native)') ?? 0);
+  const busy = total - idle;
   const top = (m: Map<string, number>, n: number) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
@@ -167,18 +174,26 @@ async function main() {
     devtools.close();
     if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile));
     const summary = summarize(profile, bundleModules(), PARTS);
-    console.log(
-      `${ROUNDS} × ${CONCURRENT} concurrent ${PATH === 'rig' ? 'rig.closeBead' : 'convoy.beadClosed'}: ${((ROUNDS * CONCURRENT * 1000) / ms).toFixed(0)} closes/s`,
-    );
-    console.log(
+    const what = `${ROUNDS} × ${CONCURRENT} concurrent ${PATH === 'rig' ? 'rig.closeBead' : 'convoy.beadClosed'}`;
+    const lines = [
+      `${what}: ${((ROUNDS * CONCURRENT * 1000) / ms).toFixed(0)} closes/s (with the profiler attached)`,
       `sampled ${summary.total.toFixed(0)} ms of the isolate in ${ms.toFixed(0)} ms wall, ${summary.busy.toFixed(0)} ms not idle (% below are of that)`,
-    );
-    console.log('\nby function (self time):');
-    for (const line of summary.functions) console.log(line);
-    console.log('\nby module (self time):');
-    for (const line of summary.modules) console.log(line);
-    console.log('\nparts (inclusive time, by function name):');
-    for (const line of summary.inclusive) console.log(line);
+      '',
+      'by function (self time):',
+      ...summary.functions,
+      '',
+      'by module (self time):',
+      ...summary.modules,
+      '',
+      'parts (inclusive time, by function name):',
+      ...summary.inclusive,
+    ];
+    // RESULTS.md takes it as a section (results-server.ts appends bench/results-*.md).
+    const section = `## CPU profile: ${what} in wrangler dev (\`npm run bench:profile-close\`, ${new Date().toISOString()}, load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')})\n\n\`\`\`\n${lines.join('\n')}\n\`\`\`\n`;
+    writeFileSync(join(benchRoot, 'bench', `results-profile-${PATH}.md`), section);
+    console.log(lines.join('\n'));
   } finally {
     server.stop();
   }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,6 +21,16 @@ declare module 'vitest' {
   interface ProvidedContext {
     benchResultsUrl: string;
   }
+}
+
+/** The `bench/results-*.md` sections (a profile's top entries, notes on a change), in name order, after the table. */
+function appendices(): string {
+  const dir = dirname(fileURLToPath(import.meta.url));
+  return readdirSync(dir)
+    .filter((f) => /^results-.+\.md$/.test(f))
+    .sort()
+    .map((f) => `\n${readFileSync(join(dir, f), 'utf8').trim()}\n`)
+    .join('');
 }
 
 export default async function setup(project: TestProject) {
@@ -81,7 +91,7 @@ Date: ${new Date().toISOString()}.
 Each figure is a median over repeated runs; each ratio is against a raw baseline measured in the same run.
 
 ${table}
-`;
+${appendices()}`;
     writeFileSync(join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md'), doc);
     console.log(`\n${table}\n\nwritten to bench/RESULTS.md`);
   };
