@@ -8,12 +8,12 @@ import { compareMs, fmt, report } from './report';
 import { countingStorage } from './sql-counter';
 import { benchTown, quietLogs, spreadBeads, townStub, value } from './town';
 
-// Scenario 15: a close of a convoy with a due date (its forecast evaluated from the row the close just
+// Scenario 16: a close of a convoy with a due date (its forecast evaluated from the row the close just
 // wrote) must cost no more than 1.2× the same close of a convoy without one. Both convoys live in the
 // same town, with the same beads over the same rigs; the dated one is due a year out (on track), so no
 // timed close raises anything: what is measured is the evaluation every close pays.
 
-const SCENARIO = '15. beadClosed with a due date (vs without)';
+const SCENARIO = '16. beadClosed with a due date (vs without)';
 const RIG_COUNT = 10;
 const BEADS = 2_000;
 const TARGET_RATIO = 1.2;

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,6 +23,16 @@ declare module 'vitest' {
   }
 }
 
+/** The `bench/results-*.md` sections (a profile's top entries, notes on a change), in name order, after the table. */
+function appendices(): string {
+  const dir = dirname(fileURLToPath(import.meta.url));
+  return readdirSync(dir)
+    .filter((f) => /^results-.+\.md$/.test(f))
+    .sort()
+    .map((f) => `\n${readFileSync(join(dir, f), 'utf8').trim()}\n`)
+    .join('');
+}
+
 export default async function setup(project: TestProject) {
   const rows: BenchRow[] = [];
   const server = createServer((req, res) => {
@@ -43,11 +53,16 @@ export default async function setup(project: TestProject) {
   return async () => {
     await new Promise((resolve) => server.close(resolve));
     if (rows.length === 0) return;
-    // The wrangler-dev scenario runs outside workerd (npm run bench:big-convoy) and leaves its rows here.
-    const bigConvoy = join(dirname(fileURLToPath(import.meta.url)), 'big-convoy.json');
-    if (existsSync(bigConvoy)) {
-      const run = JSON.parse(readFileSync(bigConvoy, 'utf8')) as { date: string; rows: BenchRow[] };
-      rows.push(...run.rows.map((r) => ({ ...r, note: `${r.note ? `${r.note}; ` : ''}\`npm run bench:big-convoy\`, ${run.date}` })));
+    // The wrangler-dev scenarios run outside workerd (npm run bench:big-convoy, npm run bench:fast-paths)
+    // and leave their last rows in a JSON file each.
+    for (const [file, command] of [
+      ['big-convoy.json', 'npm run bench:big-convoy'],
+      ['fast-paths.json', 'npm run bench:fast-paths'],
+    ] as const) {
+      const path = join(dirname(fileURLToPath(import.meta.url)), file);
+      if (!existsSync(path)) continue;
+      const run = JSON.parse(readFileSync(path, 'utf8')) as { date: string; rows: BenchRow[] };
+      rows.push(...run.rows.map((r) => ({ ...r, note: `${r.note ? `${r.note}; ` : ''}\`${command}\`, ${run.date}` })));
     }
     // Files finish in whatever order vitest ran them; scenarios are numbered, rows keep their order within one.
     rows.sort((a, b) => a.scenario.localeCompare(b.scenario, 'en', { numeric: true }));
@@ -76,7 +91,7 @@ Date: ${new Date().toISOString()}.
 Each figure is a median over repeated runs; each ratio is against a raw baseline measured in the same run.
 
 ${table}
-`;
+${appendices()}`;
     writeFileSync(join(dirname(fileURLToPath(import.meta.url)), 'RESULTS.md'), doc);
     console.log(`\n${table}\n\nwritten to bench/RESULTS.md`);
   };

@@ -9,9 +9,17 @@ async function sha256(text: string): Promise<ArrayBuffer> {
   return crypto.subtle.digest('SHA-256', encoder.encode(text));
 }
 
+// The expected token's digest, once per isolate and token (the admin token is compared on every call).
+let expectedDigest: { token: string; digest: Promise<ArrayBuffer> } | null = null;
+
+function digestOfExpected(expected: string): Promise<ArrayBuffer> {
+  if (expectedDigest?.token !== expected) expectedDigest = { token: expected, digest: sha256(expected) };
+  return expectedDigest.digest;
+}
+
 /** Constant-time token check: both sides are hashed first, so neither length nor content leaks. */
 export async function tokenMatches(presented: string, expected: string): Promise<boolean> {
-  const [a, b] = await Promise.all([sha256(presented), sha256(expected)]);
+  const [a, b] = await Promise.all([sha256(presented), digestOfExpected(expected)]);
   return crypto.subtle.timingSafeEqual(a, b);
 }
 

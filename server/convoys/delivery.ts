@@ -3,7 +3,14 @@ import { convoyBeads, convoyRigDeliveries } from '../../schema/town';
 import type { TownContext } from '../core/context';
 import { appendEvent } from '../core/event-log';
 import { logEvent } from '../core/log';
-import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskHandler, type TaskResult } from '../core/scheduler';
+import {
+  type DeferredResult,
+  runTasksNow,
+  scheduleTask,
+  TASK_RETRY_BACKOFF_MS,
+  type TaskHandler,
+  type TaskResult,
+} from '../core/scheduler';
 import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../core/timeout';
 import { rigStub } from '../rigs/stub';
 
@@ -62,7 +69,11 @@ export async function deliverNow(ctx: ConvoyContext, taskIds: readonly string[])
   await runTasksNow(ctx.db, taskIds, Date.now(), convoyTaskHandlers(ctx), { townId: ctx.townId });
 }
 
-async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery): Promise<TaskResult> {
+/**
+ * Sends a rig its pending beads. What the town records of it (the watermark, the event) is deferred: a
+ * create's deliveries record theirs together once every rig has answered, in one durable write.
+ */
+async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery): Promise<TaskResult | DeferredResult> {
   const started = performance.now();
   const where = and(eq(convoyRigDeliveries.convoyId, convoyId), eq(convoyRigDeliveries.rigId, rigId));
   const deliveredThrough = ctx.db.select().from(convoyRigDeliveries).where(where).get()?.deliveredThrough ?? -1;
@@ -82,22 +93,25 @@ async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery):
     PEER_CALL_TIMEOUT_MS,
     `rig ${rigId} receiveBeads`,
   );
-  // Only what this attempt sent: beads added meanwhile have later positions and stay pending.
-  ctx.db.transaction(() => {
-    ctx.db
-      .insert(convoyRigDeliveries)
-      .values({ convoyId, rigId, deliveredThrough: last.position })
-      .onConflictDoUpdate({
-        target: [convoyRigDeliveries.convoyId, convoyRigDeliveries.rigId],
-        set: { deliveredThrough: sql`max(${convoyRigDeliveries.deliveredThrough}, excluded.delivered_through)` },
-      })
-      .run();
-    appendEvent(ctx, { type: 'convoy.beads_delivered', convoyId, rigId, data: { sent: beads.length, created } });
-  });
   const durationMs = Math.round(performance.now() - started);
-  logEvent('info', 'convoy.beads_delivered', { townId: ctx.townId, convoyId, rigId, sent: beads.length, created, durationMs });
-  // More may be pending: the next attempt right away (the alarm).
-  return batch.length < pending.length || pending.length === DELIVERY_MAX_BEADS ? { retryAt: Date.now() } : undefined;
+  const commit = (): TaskResult => {
+    // Only what this attempt sent: beads added meanwhile have later positions and stay pending.
+    ctx.db.transaction(() => {
+      ctx.db
+        .insert(convoyRigDeliveries)
+        .values({ convoyId, rigId, deliveredThrough: last.position })
+        .onConflictDoUpdate({
+          target: [convoyRigDeliveries.convoyId, convoyRigDeliveries.rigId],
+          set: { deliveredThrough: sql`max(${convoyRigDeliveries.deliveredThrough}, excluded.delivered_through)` },
+        })
+        .run();
+      appendEvent(ctx, { type: 'convoy.beads_delivered', convoyId, rigId, data: { sent: beads.length, created } });
+    });
+    logEvent('info', 'convoy.beads_delivered', { townId: ctx.townId, convoyId, rigId, sent: beads.length, created, durationMs });
+    // More may be pending: the next attempt right away (the alarm).
+    return batch.length < pending.length || pending.length === DELIVERY_MAX_BEADS ? { retryAt: Date.now() } : undefined;
+  };
+  return { commit };
 }
 
 /** The leading beads whose titles and bodies fit in `maxChars` (at least one). */
@@ -125,7 +139,11 @@ async function deliverCancel(ctx: TownContext, { convoyId, rigId }: RigDelivery)
 }
 
 /** One delivery attempt to one rig, logged with its duration when it fails (the scheduler then retries it). */
-function attempt(ctx: TownContext, what: string, deliver: (ctx: TownContext, d: RigDelivery) => Promise<TaskResult>): TaskHandler {
+function attempt(
+  ctx: TownContext,
+  what: string,
+  deliver: (ctx: TownContext, d: RigDelivery) => Promise<TaskResult | DeferredResult>,
+): TaskHandler {
   return async (task) => {
     const delivery = task.payload as RigDelivery;
     const started = performance.now();

@@ -21,7 +21,16 @@ export type TaskResult = undefined | { retryAt: number };
 /** Fields every log line of a run carries, e.g. `{ townId }`, so an operator can tell whose task failed. */
 export type LogFields = Record<string, unknown>;
 
-export type TaskHandler = (task: Task) => Promise<TaskResult> | TaskResult;
+/**
+ * What a handler returns when its writes can wait for the tasks run with it: `runTasksNow` calls every
+ * `commit` (and finishes every task) in one synchronous step after all have answered, so the DO makes
+ * one durable write for all of them instead of one per task. An alarm run calls it at once.
+ */
+export interface DeferredResult {
+  commit: () => TaskResult;
+}
+
+export type TaskHandler = (task: Task) => Promise<TaskResult | DeferredResult> | TaskResult | DeferredResult;
 
 export const TASK_RETRY_BACKOFF_MS = [1_000, 5_000, 30_000, 120_000, 600_000] as const;
 const MAX_TASKS_PER_RUN = 100;
@@ -102,7 +111,8 @@ export async function runDueTasks(
  * Runs the given tasks now, whatever their due time (e.g. a first attempt right after the transaction
  * that scheduled them); each that fails stays scheduled with backoff, exactly as in an alarm run.
  * They run at once (tasks named together are independent, e.g. one delivery per rig), so the slowest
- * bounds the wait rather than the sum of their round trips.
+ * bounds the wait rather than the sum of their round trips; then their writes (`DeferredResult`) and
+ * the tasks' own rows are all done in one synchronous step: one durable write, not one per task.
  */
 export async function runTasksNow(
   db: SchedulerDb,
@@ -111,12 +121,23 @@ export async function runTasksNow(
   handlers: Record<string, TaskHandler>,
   logFields: LogFields = {},
 ) {
-  await Promise.all(
-    ids.map((id) => {
-      const row = db.select().from(schedule).where(eq(schedule.id, id)).get();
-      return row ? runTask(db, row, now, handlers, logFields) : undefined;
-    }),
-  );
+  const rows = ids.flatMap((id) => db.select().from(schedule).where(eq(schedule.id, id)).get() ?? []);
+  const attempts = await Promise.all(rows.map((row) => attemptTask(row, handlers)));
+  rows.forEach((row, i) => {
+    finishTask(db, row, now, attempts[i] as Attempt, logFields);
+  });
+}
+
+type Attempt = { ok: true; result: TaskResult | DeferredResult } | { ok: false; error: unknown };
+
+async function attemptTask(row: typeof schedule.$inferSelect, handlers: Record<string, TaskHandler>): Promise<Attempt> {
+  try {
+    const handler = handlers[row.kind];
+    if (!handler) throw new Error(`no handler for task kind ${row.kind}`);
+    return { ok: true, result: await handler({ id: row.id, kind: row.kind, payload: row.payload, attempts: row.attempts }) };
+  } catch (error) {
+    return { ok: false, error };
+  }
 }
 
 async function runTask(
@@ -126,14 +147,17 @@ async function runTask(
   handlers: Record<string, TaskHandler>,
   logFields: LogFields,
 ) {
-  const task: Task = { id: row.id, kind: row.kind, payload: row.payload, attempts: row.attempts };
+  finishTask(db, row, now, await attemptTask(row, handlers), logFields);
+}
+
+/** Commits a deferred result, then finishes the task's row, or reschedules it with backoff if anything threw. */
+function finishTask(db: SchedulerDb, row: typeof schedule.$inferSelect, now: number, attempt: Attempt, logFields: LogFields) {
   // Only the version that ran is finished or rescheduled: a task rescheduled meanwhile (bumping its
   // version) keeps its new row.
   const sameVersion = sql`${schedule.id} = ${row.id} and ${schedule.version} = ${row.version}`;
   try {
-    const handler = handlers[row.kind];
-    if (!handler) throw new Error(`no handler for task kind ${row.kind}`);
-    const result = await handler(task);
+    if (!attempt.ok) throw attempt.error;
+    const result = attempt.result && 'commit' in attempt.result ? attempt.result.commit() : attempt.result;
     if (result) {
       db.update(schedule)
         .set({ dueAt: result.retryAt, attempts: row.attempts + 1, lastError: null })
@@ -153,14 +177,31 @@ async function runTask(
   }
 }
 
+// The alarm time this DO instance last saw or set, by its storage: a call that leaves the earliest due
+// time where it was (most calls: a close, a read) then re-arms with no storage call at all, instead of a
+// getAlarm round trip (and a deleteAlarm write when nothing is due). Only this instance moves its alarm;
+// the runtime clears it when it fires, so `alarm()` forgets it first (`forgetArmedAlarm`). A new
+// instance (eviction, restart) starts with nothing known.
+const armedAlarms = new WeakMap<DurableObjectStorage, number | null>();
+
+/** Call first thing in `alarm()`: the alarm that fired is no longer set. */
+export function forgetArmedAlarm(storage: DurableObjectStorage): void {
+  armedAlarms.delete(storage);
+}
+
 /** Points the DO's one alarm at the earliest due task (or clears it when nothing is due). */
 export async function rearm(storage: DurableObjectStorage, db: SchedulerDb): Promise<void> {
   const at = nextDueAt(db);
-  if (at === null) return storage.deleteAlarm();
+  if (armedAlarms.has(storage) && armedAlarms.get(storage) === at) return;
+  if (at === null) {
+    await storage.deleteAlarm();
+    armedAlarms.set(storage, null);
+    return;
+  }
   const current = await storage.getAlarm();
   const now = Date.now();
   // For an overdue task an alarm already past due is left alone: the runtime stores a past time as
   // "now", so setting it again on every call would be a write per call and push the alarm back each time.
-  if (current === at || (at <= now && current !== null && current <= now)) return;
-  await storage.setAlarm(at);
+  if (current !== at && !(at <= now && current !== null && current <= now)) await storage.setAlarm(at);
+  armedAlarms.set(storage, at);
 }

@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { outcome } from '../core/errors';
 import { identityOf } from '../core/identity';
-import { rearm, runDueTasks } from '../core/scheduler';
+import { forgetArmedAlarm, rearm, runDueTasks } from '../core/scheduler';
 import * as beads from './beads';
 import type { RigContext } from './rig-context';
 import { openRigDb, type RigDb } from './rig-db';
@@ -38,6 +38,7 @@ export class RigDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    forgetArmedAlarm(this.ctx.storage);
     try {
       await runDueTasks(this.db, Date.now(), rigTaskHandlers(this.context()), { rigId: this.context().rigId });
     } finally {

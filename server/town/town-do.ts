@@ -15,7 +15,7 @@ import type * as eventLog from '../core/event-log';
 import { checkedCursor } from '../core/event-log';
 import { scopedFilter } from '../core/event-scope';
 import { recordedTownId, recordTown } from '../core/identity';
-import { rearm, runDueTasks, type TaskHandler } from '../core/scheduler';
+import { forgetArmedAlarm, rearm, runDueTasks, type TaskHandler } from '../core/scheduler';
 import * as settings from '../core/settings';
 import { openTownDb, type TownDb } from '../core/town-db';
 import * as escalations from '../escalations/escalations';
@@ -117,6 +117,7 @@ export class TownDO extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
+    forgetArmedAlarm(this.ctx.storage);
     try {
       if (this.townId) await runDueTasks(this.db, Date.now(), this.taskHandlers(this.context(this.townId)), { townId: this.townId });
     } finally {

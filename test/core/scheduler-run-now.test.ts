@@ -55,4 +55,40 @@ describe('runTasksNow', () => {
       ]);
       expect(['a', 'b', 'c'].map((id) => scheduledTask(db, id))).toEqual([null, null, null]);
     }));
+
+  it('commits deferred writes together once every named task has answered; a commit that throws retries its task', () =>
+    runInDurableObject(env.TOWN.get(env.TOWN.idFromName(newTownId('now'))), async (_i, state) => {
+      const db = drizzle(state.storage, { schema });
+      for (const id of ['fast', 'slow', 'bad']) scheduleTask(db, { id, kind: id, dueAt: 1_000_000 });
+      const answered: string[] = [];
+      const committedAfter: string[][] = [];
+      const deferred =
+        (id: string, ms: number, fail = false) =>
+        async () => {
+          await scheduler.wait(ms); // a rig's round trip
+          answered.push(id);
+          return {
+            commit: () => {
+              committedAfter.push([...answered]);
+              if (fail) throw new Error('write failed');
+              return undefined;
+            },
+          };
+        };
+      const errors = vi.spyOn(console, 'error').mockImplementation(() => {});
+      await runTasksNow(db, ['fast', 'slow', 'bad'], 10, {
+        fast: deferred('fast', 1),
+        slow: deferred('slow', 30),
+        bad: deferred('bad', 5, true),
+      });
+      errors.mockRestore();
+      // The fast task's writes waited for the slow one: all three commits saw every answer.
+      expect(committedAfter).toEqual([
+        ['fast', 'bad', 'slow'],
+        ['fast', 'bad', 'slow'],
+        ['fast', 'bad', 'slow'],
+      ]);
+      expect([scheduledTask(db, 'fast'), scheduledTask(db, 'slow')]).toEqual([null, null]);
+      expect(scheduledTask(db, 'bad')).toMatchObject({ attempts: 1, lastError: 'write failed' });
+    }));
 });

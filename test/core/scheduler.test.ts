@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { describe, expect, it, vi } from 'vitest';
 import * as schema from '../../schema/town';
-import { nextDueAt, rearm, retryDelayMs, runDueTasks, scheduledTask, scheduleTask } from '../../server/core/scheduler';
+import { forgetArmedAlarm, nextDueAt, rearm, retryDelayMs, runDueTasks, scheduledTask, scheduleTask } from '../../server/core/scheduler';
 import { client, newTownId, townStub } from '../helpers';
 
 const freshTown = () => townStub(newTownId('sched'));
@@ -173,5 +173,29 @@ describe('scheduler', () => {
       scheduleTask(db, { id: 'later', kind: 'k', dueAt: later });
       await rearm(storage, db);
       expect(await storage.getAlarm()).toBe(later);
+    }));
+
+  it('re-arms with no storage call while the earliest due time stays; after the alarm fired, sets it again', () =>
+    withTownDb(async (db, storage) => {
+      const later = Date.now() + 60_000;
+      scheduleTask(db, { id: 'a', kind: 'k', dueAt: later });
+      await rearm(storage, db);
+      const getAlarm = vi.spyOn(storage, 'getAlarm');
+      const setAlarm = vi.spyOn(storage, 'setAlarm');
+      const deleteAlarm = vi.spyOn(storage, 'deleteAlarm');
+      await rearm(storage, db);
+      scheduleTask(db, { id: 'b', kind: 'k', dueAt: later + 1_000 }); // not the earliest: the alarm stays
+      await rearm(storage, db);
+      expect([getAlarm.mock.calls.length, setAlarm.mock.calls.length, deleteAlarm.mock.calls.length]).toEqual([0, 0, 0]);
+      // A task due earlier moves it.
+      scheduleTask(db, { id: 'c', kind: 'k', dueAt: later - 1_000 });
+      await rearm(storage, db);
+      expect(await storage.getAlarm()).toBe(later - 1_000);
+      // The runtime clears an alarm that fired; alarm() forgets it, and the next re-arm sets it again.
+      await storage.deleteAlarm();
+      forgetArmedAlarm(storage);
+      await rearm(storage, db);
+      expect(await storage.getAlarm()).toBe(later - 1_000);
+      vi.restoreAllMocks();
     }));
 });

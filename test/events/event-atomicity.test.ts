@@ -88,13 +88,17 @@ const ROWS: Row[] = [
       await runInDurableObject(townStub(townId), (_i, state) => state.storage.sql.exec('delete from convoy_rig_deliveries'));
       return { convoyId: convoy.id };
     },
-    act: (c, { convoyId, rigId }) =>
-      convoyTaskHandlers(c)[DELIVER_BEADS_TASK_KIND]?.({
+    // The handler sends, then returns its writes (watermark + event) to be committed with the tasks run
+    // alongside it (scheduler.ts DeferredResult): the act is both.
+    act: async (c, { convoyId, rigId }) => {
+      const sent = await convoyTaskHandlers(c)[DELIVER_BEADS_TASK_KIND]?.({
         id: 'x',
         kind: DELIVER_BEADS_TASK_KIND,
         payload: { convoyId, rigId },
         attempts: 0,
-      }),
+      });
+      return sent && 'commit' in sent ? sent.commit() : sent;
+    },
   },
   {
     change: 'escalation raised',

@@ -1,0 +1,149 @@
+// `npm run bench:fast-paths`: scenario 15 (issue 25) over real HTTP into a fresh `wrangler dev --env
+// dev` (port BENCH_PORT, default 30730), from this Node process with the typed client, each target a
+// ratio of variants interleaved within the run (rotating which goes first), medians of the rounds:
+// - a 10-bead `convoy.create` over 10 rigs vs the same over 1 rig (rounds of 10 sequential creates);
+// - 200 concurrent `convoy.beadClosed` and 200 concurrent `rig.closeBead` vs 200 concurrent `GET /health`.
+// Writes bench/fast-paths.json, which bench/results-server.ts adds to RESULTS.md.
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { createTownClient } from '../client/index.ts';
+import { benchRoot, startWranglerDev } from './wrangler-dev.ts';
+
+const PORT = Number(process.env.BENCH_PORT ?? 30730);
+const RIG_COUNT = 10;
+const CREATE_ROUNDS = 9;
+const CREATES_PER_ROUND = 10;
+const CLOSE_ROUNDS = 7;
+const CONCURRENT = 200;
+const TARGET_CREATE = 1.3;
+const TARGET_CLOSES = 0.6;
+const SCENARIO = '15. fast paths over HTTP in wrangler dev (issue 25)';
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+};
+
+/** Runs the variants in `rounds` rounds (round -1 untimed, to warm up), rotating the first; each variant's timed results. */
+async function interleaved<K extends string>(rounds: number, variants: Record<K, () => Promise<number>>): Promise<Record<K, number[]>> {
+  const names = Object.keys(variants) as K[];
+  const results = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let round = -1; round < rounds; round++) {
+    for (let v = 0; v < names.length; v++) {
+      const name = names[(Math.max(round, 0) + v) % names.length] as K;
+      const value = await variants[name]();
+      if (round >= 0) results[name].push(value);
+    }
+  }
+  return results;
+}
+
+async function run(url: string) {
+  const town = createTownClient({ url, token: 'dev-token' });
+  const townId = `fast-paths-${Date.now().toString(36)}`;
+  const rigs: { id: string }[] = [];
+  for (let i = 0; i < RIG_COUNT; i++) rigs.push(await town.rig.register.mutate({ townId, name: `rig-${i}` }));
+  const rigIds = rigs.map((r) => r.id);
+
+  const overTen = rigIds.map((rigId, i) => ({ rigId, title: `bead ${i}` }));
+  const overOne = rigIds.map((_, i) => ({ rigId: rigIds[0] ?? '', title: `bead ${i}` }));
+  const msPerCreate = (beads: typeof overTen) => async () => {
+    const started = performance.now();
+    for (let i = 0; i < CREATES_PER_ROUND; i++) await town.convoy.create.mutate({ townId, title: 'fast', beads });
+    return (performance.now() - started) / CREATES_PER_ROUND;
+  };
+  const creates = await interleaved(CREATE_ROUNDS, { one: msPerCreate(overOne), ten: msPerCreate(overTen) });
+
+  // Each close round gets a fresh convoy of 21 open beads per rig (made untimed), bead i on rig ⌊i / 21⌋.
+  const perRig = CONCURRENT / RIG_COUNT + 1;
+  const openConvoy = () =>
+    town.convoy.create.mutate({
+      townId,
+      title: 'load',
+      beads: rigIds.flatMap((rigId) => Array.from({ length: perRig }, (_, i) => ({ rigId, title: `bead ${i}` }))),
+    });
+  const perSecond = async (calls: () => Promise<unknown>[]) => {
+    const started = performance.now();
+    await Promise.all(calls());
+    return (CONCURRENT * 1000) / (performance.now() - started);
+  };
+  const closes = await interleaved(CLOSE_ROUNDS, {
+    health: () => perSecond(() => Array.from({ length: CONCURRENT }, async () => (await fetch(`${url}/health`)).json())),
+    beadClosed: async () => {
+      const c = await openConvoy();
+      return perSecond(() =>
+        c.beadIds.slice(0, CONCURRENT).map((beadId) => town.convoy.beadClosed.mutate({ townId, convoyId: c.id, beadId })),
+      );
+    },
+    closeBead: async () => {
+      const c = await openConvoy();
+      return perSecond(() =>
+        c.beadIds
+          .slice(0, CONCURRENT)
+          .map((beadId, i) => town.rig.closeBead.mutate({ townId, rigId: rigIds[Math.floor(i / perRig)] ?? '', beadId })),
+      );
+    },
+  });
+  return {
+    create: { one: median(creates.one), ten: median(creates.ten) },
+    close: { health: median(closes.health), beadClosed: median(closes.beadClosed), closeBead: median(closes.closeBead) },
+  };
+}
+
+async function main() {
+  const server = await startWranglerDev(PORT);
+  try {
+    const r = await run(server.url);
+    const createRatio = r.create.ten / r.create.one;
+    const beadClosedRatio = r.close.beadClosed / r.close.health;
+    const closeBeadRatio = r.close.closeBead / r.close.health;
+    const load = loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ');
+    const rows = [
+      { scenario: SCENARIO, measure: 'convoy.create, 10 beads over 1 rig (ms)', value: r.create.one.toFixed(1) },
+      { scenario: SCENARIO, measure: 'convoy.create, 10 beads over 10 rigs (ms)', value: r.create.ten.toFixed(1) },
+      {
+        scenario: SCENARIO,
+        measure: 'create ratio 10 rigs / 1 rig',
+        value: `${createRatio.toFixed(2)}×`,
+        target: `≤ ${TARGET_CREATE}×`,
+        met: createRatio <= TARGET_CREATE,
+        note: `${CREATE_ROUNDS} interleaved rounds of ${CREATES_PER_ROUND} sequential creates; the answer comes once every rig holds its beads`,
+      },
+      {
+        scenario: SCENARIO,
+        measure: '200 concurrent GET /health (calls/s)',
+        value: r.close.health.toFixed(0),
+        note: `median of ${CLOSE_ROUNDS} rounds`,
+      },
+      { scenario: SCENARIO, measure: '200 concurrent convoy.beadClosed (closes/s)', value: r.close.beadClosed.toFixed(0) },
+      {
+        scenario: SCENARIO,
+        measure: 'ratio convoy.beadClosed / GET /health',
+        value: `${beadClosedRatio.toFixed(2)}×`,
+        target: `≥ ${TARGET_CLOSES}×`,
+        met: beadClosedRatio >= TARGET_CLOSES,
+      },
+      { scenario: SCENARIO, measure: '200 concurrent rig.closeBead (closes/s)', value: r.close.closeBead.toFixed(0) },
+      {
+        scenario: SCENARIO,
+        measure: 'ratio rig.closeBead / GET /health',
+        value: `${closeBeadRatio.toFixed(2)}×`,
+        target: `≥ ${TARGET_CLOSES}×`,
+        met: closeBeadRatio >= TARGET_CLOSES,
+        note: `measured, not restructured here: a getRig on the TownDO and closeBead on the Rig DO before the answer, the Rig DO's notice to the TownDO inside closeBead (issue 24 is changing this path); load average at the end ${load}`,
+      },
+    ];
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+    const out = { command: 'npm run bench:fast-paths', machine, date: new Date().toISOString(), rows };
+    writeFileSync(join(benchRoot, 'bench', 'fast-paths.json'), `${JSON.stringify(out, null, 2)}\n`);
+    for (const row of rows) console.log(`${row.measure}: ${row.value}${row.target ? ` (target ${row.target})` : ''}`);
+  } finally {
+    server.stop();
+  }
+}
+
+await main();
