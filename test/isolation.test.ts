@@ -17,7 +17,19 @@ const B = newTownId('iso-b');
 /** Town A's ids, by the input field names that carry them. */
 const ids: Record<string, string> = {};
 /** The input fields that carry an id of a town's data (`beads` carries rig ids inside). */
-const ID_FIELDS = ['rigId', 'sourceRigId', 'target', 'convoyId', 'beadId', 'escalationId', 'mailId', 'tokenId', 'silenceId', 'beads'];
+const ID_FIELDS = [
+  'rigId',
+  'sourceRigId',
+  'target',
+  'convoyId',
+  'beadId',
+  'escalationId',
+  'mailId',
+  'tokenId',
+  'silenceId',
+  'watcherId',
+  'beads',
+];
 /** A setting only town A has. */
 const A_STORAGE_BUDGET_BYTES = 987_654_321;
 /** Strings only town A's data contains. */
@@ -30,6 +42,7 @@ beforeAll(async () => {
   await api.escalation.setRouting.mutate({ townId: A, webhookUrl: hookUrl(`only-a-${A}`), emailTo: 'only-a@example.com' });
   const convoy = await api.convoy.create.mutate({ townId: A, title: 'only A', beads: [{ rigId: rig.id, title: 'bead of A' }] });
   const { escalation } = await api.escalation.raise.mutate({ townId: A, sourceRigId: rig.id, severity: 'medium', message: 'only A' });
+  const watcher = await api.convoy.watch.mutate({ townId: A, convoyId: convoy.id, webhookUrl: hookUrl(`only-a-watcher-${A}`) });
   const silence = await api.escalation.silence.mutate({
     townId: A,
     matchers: { category: 'only-a-category' },
@@ -53,6 +66,7 @@ beforeAll(async () => {
     mailId: mail.id,
     tokenId: token.tokenId,
     silenceId: silence.id,
+    watcherId: watcher.watcherId,
   });
   markers.push(
     rig.id,
@@ -63,6 +77,7 @@ beforeAll(async () => {
     mail.id,
     silence.id,
     `only-a-${A}`,
+    watcher.watcherId,
     'only-a@example.com',
     String(A_STORAGE_BUDGET_BYTES),
   );
@@ -86,7 +101,8 @@ const ONE_ID_FILTER: Record<string, string> = { 'event.list': 'convoyId' };
 
 /** A query's input in `townId`: its required fields, plus every field that names one of A's ids. */
 function queryInput(p: (typeof procedures)[number], townId: string) {
-  const hints: Hints = { townId: () => townId };
+  // A watcher takes a webhook URL or an email, not both: the sample gives the URL.
+  const hints: Hints = { townId: () => townId, email: () => undefined };
   const namesId = (k: string) => (ONE_ID_FILTER[p.path] ? k === ONE_ID_FILTER[p.path] : k in ids);
   const entries = Object.entries(shapeOf(p))
     .filter(([k, s]) => namesId(k) || k === 'townId' || !optional(s))
@@ -131,6 +147,7 @@ describe('town isolation (generated from the router)', () => {
       const hints: Hints = {
         townId: () => B,
         role: () => 'rig', // a rig token names a rig: A's
+        email: () => undefined, // a watcher: the URL only
         ...Object.fromEntries(Object.entries(ids).map(([k, v]) => [k, () => v])),
       };
       const before = await dumpTown(A, { rigs: true });
