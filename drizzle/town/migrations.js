@@ -15,6 +15,8 @@ import m0013 from './0013_backfill-convoy-rig-progress.sql';
 import m0014 from './0014_auth_tokens_webhook_secrets.sql';
 import m0015 from './0015_escalation-lifecycle.sql';
 import m0016 from './0016_retention-compaction.sql';
+import m0017 from './0017_work_loop.sql';
+import m0018 from './0018_backfill_convoy_outcomes.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -37,5 +39,7 @@ export default {
     m0014,
     m0015,
     m0016,
+    m0017,
+    m0018,
   },
 };

@@ -24,7 +24,7 @@ export interface ConvoyBeadsInput {
   cursor?: string;
 }
 
-type BeadRow = Pick<typeof convoyBeads.$inferSelect, 'beadId' | 'rigId' | 'title' | 'status' | 'position'>;
+type BeadRow = Pick<typeof convoyBeads.$inferSelect, 'beadId' | 'rigId' | 'title' | 'status' | 'outcome' | 'position'>;
 
 /**
  * The convoy's per-rig progress (one row); NOT_FOUND for an unknown convoy, and PRECONDITION_FAILED for
@@ -53,6 +53,7 @@ function beadsAfter({ db }: TownContext, convoyId: string, afterPosition: number
       rigId: convoyBeads.rigId,
       title: convoyBeads.title,
       status: convoyBeads.status,
+      outcome: convoyBeads.outcome,
       position: convoyBeads.position,
     })
     .from(convoyBeads)

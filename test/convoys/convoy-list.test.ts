@@ -32,10 +32,17 @@ describe('convoy.list', () => {
       status: 'active',
       totalBeads: 1,
       closedBeads: 0,
+      doneBeads: 0,
+      failedBeads: 0,
+      skippedBeads: 0,
+      maxAttempts: 3,
+      requireRef: false,
+      failedAt: null,
+      lastProgressAt: null,
       createdBy: null,
       createdAt: new Date(start + 4000).toISOString(),
       landedAt: null,
-      rigs: [{ rigId: expect.any(String), totalBeads: 1, closedBeads: 0 }],
+      rigs: [{ rigId: expect.any(String), totalBeads: 1, closedBeads: 0, doneBeads: 0, failedBeads: 0, skippedBeads: 0 }],
       compactedAt: null,
     });
     vi.setSystemTime(start + 10_000);

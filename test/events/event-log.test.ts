@@ -17,7 +17,14 @@ describe('event.list', () => {
     expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort());
     // Data is small: counts and states, never the escalation's message.
     expect(JSON.stringify(events)).not.toContain('help');
-    expect(events.find((e) => e.type === 'convoy.bead_closed')?.data).toEqual({ closedBeads: 1, totalBeads: 2 });
+    expect(events.find((e) => e.type === 'convoy.bead_closed')?.data).toEqual({
+      closedBeads: 1,
+      totalBeads: 2,
+      outcome: 'done',
+      attempt: 0,
+      reason: null,
+      ref: null,
+    });
   });
 
   it('notifications carry the id of the event that caused them (webhook-id, Mayor mail id)', async () => {

@@ -50,8 +50,8 @@ describe('mayor.briefing', () => {
           totalBeads: 2,
           progress: 0.5,
           rigs: [
-            { rigId: alpha.id, totalBeads: 1, closedBeads: 1 },
-            { rigId: beta.id, totalBeads: 1, closedBeads: 0 },
+            { rigId: alpha.id, totalBeads: 1, closedBeads: 1, doneBeads: 1, failedBeads: 0, skippedBeads: 0 },
+            { rigId: beta.id, totalBeads: 1, closedBeads: 0, doneBeads: 0, failedBeads: 0, skippedBeads: 0 },
           ].sort((a, b) => a.rigId.localeCompare(b.rigId)),
         }),
       ],
