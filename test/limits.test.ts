@@ -99,7 +99,14 @@ const add = (f: Fixture) => ({ ...T(f), convoyId: f.convoyId, beads: [bead(f)] }
 const claim = (f: Fixture) => ({ ...T(f), rigId: f.rigId, agentId: 'agent' });
 const held = (f: Fixture) => ({ ...claim(f), beadId: f.beadId });
 const settings = (field: string, min: number, max: number) =>
-  range(`settings \`${field}\` ${min}–${max.toLocaleString('en')}`, 'town.setSettings', field, (f, v) => ({ ...T(f), [field]: v }), min, max);
+  range(
+    `settings \`${field}\` ${min}–${max.toLocaleString('en')}`,
+    'town.setSettings',
+    field,
+    (f, v) => ({ ...T(f), [field]: v }),
+    min,
+    max,
+  );
 
 const LIMITS: Row[] = [
   {
@@ -184,9 +191,16 @@ const LIMITS: Row[] = [
   chars('`agentId` 1–128 chars', 'rig.releaseBead', 'agentId', (f, v) => ({ ...held(f), agentId: v }), 128),
   range('`leaseSeconds` 30–3,600', 'rig.claimBead', 'leaseSeconds', (f, v) => ({ ...claim(f), leaseSeconds: v }), 30, 3_600),
   range('`leaseSeconds` 30–3,600', 'rig.renewLease', 'leaseSeconds', (f, v) => ({ ...held(f), leaseSeconds: v }), 30, 3_600),
-  chars('close `reason` ≤ 1,000 chars', 'rig.closeBead', 'reason', (f, v) => ({ ...T(f), rigId: f.rigId, beadId: 'none', reason: v }), 1_000, {
-    empty: true,
-  }),
+  chars(
+    'close `reason` ≤ 1,000 chars',
+    'rig.closeBead',
+    'reason',
+    (f, v) => ({ ...T(f), rigId: f.rigId, beadId: 'none', reason: v }),
+    1_000,
+    {
+      empty: true,
+    },
+  ),
   chars('close `ref` 1–512 chars', 'rig.closeBead', 'ref', (f, v) => ({ ...T(f), rigId: f.rigId, beadId: 'none', ref: v }), 512),
   range('convoy `maxAttempts` 1–10', 'convoy.create', 'maxAttempts', (f, v) => ({ ...create(f), maxAttempts: v }), 1, 10),
   settings('breakerFailures', 1, 100),
