@@ -63,6 +63,10 @@ export const convoyBeads = sqliteTable(
       .default('open'),
     // How a closed bead ended (null while open; a close from before outcomes existed is `done`).
     outcome: text('outcome').$type<'done' | 'failed' | 'skipped'>(),
+    // As the rig last reported them (claims in batches, closes at once): the dashboard's bead table.
+    attempt: integer('attempt').notNull().default(0),
+    heldBy: text('held_by'),
+    ref: text('ref'),
     // Kept by the town: a rig that is down gets them from a later delivery attempt, and convoy.get shows titles.
     title: text('title').notNull().default(''),
     body: text('body'),

@@ -17,6 +17,7 @@ import m0015 from './0015_escalation-lifecycle.sql';
 import m0016 from './0016_retention-compaction.sql';
 import m0017 from './0017_work_loop.sql';
 import m0018 from './0018_backfill_convoy_outcomes.sql';
+import m0019 from './0019_convoy_bead_attempts.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -41,5 +42,6 @@ export default {
     m0016,
     m0017,
     m0018,
+    m0019,
   },
 };

@@ -68,7 +68,7 @@ function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: r
     rows.push({ beadId, rigId: bead.rigId, title: bead.title, body: bead.body ?? null, position: first + rows.length });
   });
   insertBeadRows(ctx.db, convoyId, rows);
-  const added = rows.map((row) => toConvoyBead({ ...row, status: 'open', outcome: null }));
+  const added = rows.map((row) => toConvoyBead({ ...row, status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null }));
   return {
     added,
     taskIds: scheduleBeadDeliveries(

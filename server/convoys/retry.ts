@@ -25,7 +25,7 @@ export async function retryFailed(ctx: ConvoyContext, convoyId: string): Promise
     // O(failed beads): the convoy's rows are read along its primary key, the failed ones reopened.
     const reopened = db
       .update(convoyBeads)
-      .set({ status: 'open', outcome: null })
+      .set({ status: 'open', outcome: null, attempt: 0, heldBy: null })
       .where(and(eq(convoyBeads.convoyId, convoyId), eq(convoyBeads.outcome, 'failed')))
       .returning({ rigId: convoyBeads.rigId })
       .all();

@@ -34,7 +34,13 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
   return db.transaction(() => {
     const closed = db
       .update(convoyBeads)
-      .set({ status: 'closed', outcome })
+      .set({
+        status: 'closed',
+        outcome,
+        heldBy: null,
+        ref: input.ref ?? null,
+        ...(input.attempt === undefined || input.attempt === null ? {} : { attempt: input.attempt }),
+      })
       .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId), eq(convoyBeads.status, 'open')))
       .returning({ rigId: convoyBeads.rigId })
       .get();

@@ -33,6 +33,10 @@ export interface ConvoyBead {
   title: string;
   status: 'open' | 'closed';
   outcome: BeadOutcome | null;
+  /** As the rig last reported them (claims reach the town in batches, within seconds). */
+  attempt: number;
+  heldBy: string | null;
+  ref: string | null;
 }
 
 /** One rig's share of a convoy. */
@@ -83,6 +87,9 @@ export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {
   };
 }
 
-export function toConvoyBead(row: Pick<typeof convoyBeads.$inferSelect, 'beadId' | 'rigId' | 'title' | 'status' | 'outcome'>): ConvoyBead {
-  return { id: row.beadId, rigId: row.rigId, title: row.title, status: row.status, outcome: row.outcome };
+export function toConvoyBead(
+  row: Pick<typeof convoyBeads.$inferSelect, 'beadId' | 'rigId' | 'title' | 'status' | 'outcome' | 'attempt' | 'heldBy' | 'ref'>,
+): ConvoyBead {
+  const { beadId: id, rigId, title, status, outcome, attempt, heldBy, ref } = row;
+  return { id, rigId, title, status, outcome, attempt, heldBy, ref };
 }

@@ -1,6 +1,6 @@
-import { eq } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import type { JsonObject } from '../../schema/json';
-import { rigs } from '../../schema/town';
+import { convoyBeads, rigs } from '../../schema/town';
 import type { TownContext } from '../core/context';
 import { notFound } from '../core/errors';
 import { appendEvent } from '../core/event-log';
@@ -39,6 +39,7 @@ export function applyRigReports(ctx: TownContext, rigId: string, reports: readon
           data: { ...report.data, reportedAt: report.at } as JsonObject,
         });
       if (report.convoyId && report.type !== 'bead.released') progress.set(report.convoyId, report.at);
+      if (report.beadId && report.convoyId && report.type !== 'bead.lease_renewed') beadReported(ctx, report);
       if (report.type === 'rig.breaker_opened') breakerOpened(ctx, rigId, report);
       if (report.type === 'rig.breaker_closed') breakerClosed(ctx, rigId, String(report.data.why ?? 'closed'));
     }
@@ -48,6 +49,19 @@ export function applyRigReports(ctx: TownContext, rigId: string, reports: readon
     if (last) ctx.db.update(rigs).set({ reportedThrough: last.seq }).where(eq(rigs.id, rigId)).run();
     return { applied: fresh.length };
   });
+}
+
+/** The town's copy of who holds the bead and its attempt (one row, along the primary key). */
+function beadReported(ctx: TownContext, report: RigReport): void {
+  const held = report.type === 'bead.claimed' ? String(report.data.agentId ?? '') || null : null;
+  const attempt = typeof report.data.attempt === 'number' ? report.data.attempt : undefined;
+  ctx.db
+    .update(convoyBeads)
+    .set({ heldBy: held, ...(attempt === undefined ? {} : { attempt: report.type === 'bead.released' ? attempt - 1 : attempt }) })
+    .where(
+      and(eq(convoyBeads.convoyId, report.convoyId ?? ''), eq(convoyBeads.beadId, report.beadId ?? ''), eq(convoyBeads.status, 'open')),
+    )
+    .run();
 }
 
 function breakerOpened(ctx: TownContext, rigId: string, report: RigReport): void {

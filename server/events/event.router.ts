@@ -21,11 +21,15 @@ export const eventRouter = router({
   list: procedure
     .meta(access.rigNarrowed)
     .input(
-      townInput.extend({
-        after: eventCursor.optional(),
-        limit: z.number().int().min(1).max(EVENT_PAGE_MAX).optional(),
-        ...eventFilterInput,
-      }),
+      townInput
+        .extend({
+          after: eventCursor.optional(),
+          limit: z.number().int().min(1).max(EVENT_PAGE_MAX).optional(),
+          // The last `limit` events instead of those after `after` (the dashboard's opening feed).
+          latest: z.boolean().optional(),
+          ...eventFilterInput,
+        })
+        .refine((input) => !(input.latest && input.after), { message: 'latest: not with after', path: ['latest'] }),
     )
     .query(({ ctx, input: { townId, ...input } }) => ctx.town(townId).listEvents(input, narrowedToRig(ctx.principal))),
   /**

@@ -284,7 +284,11 @@ export class TownDO extends DurableObject<Env> {
   // The event log
 
   /** `narrowTo`: a rig token's rig, whose events (and its convoys') are all it may read; null for all. */
-  listEvents(call: TownCall, input: eventLog.EventFilter & { after?: string; limit?: number }, narrowTo: string | null = null) {
+  listEvents(
+    call: TownCall,
+    input: eventLog.EventFilter & { after?: string; limit?: number; latest?: boolean },
+    narrowTo: string | null = null,
+  ) {
     return this.run(call, (c) => listEventsFor(c, input, narrowTo));
   }
 

@@ -28,7 +28,16 @@ assert<Equal<RouterOutputs['convoy']['create']['beadIds'], string[]>>();
 assert<
   Equal<
     RouterOutputs['convoy']['beads']['items'][number],
-    { id: string; rigId: string; title: string; status: 'open' | 'closed'; outcome: 'done' | 'failed' | 'skipped' | null }
+    {
+      id: string;
+      rigId: string;
+      title: string;
+      status: 'open' | 'closed';
+      outcome: 'done' | 'failed' | 'skipped' | null;
+      attempt: number;
+      heldBy: string | null;
+      ref: string | null;
+    }
   >
 >();
 assert<Equal<RouterOutputs['convoy']['beads']['nextCursor'], string | null>>();

@@ -51,7 +51,12 @@ describe('failed convoys', () => {
     // The rig reopened it with a fresh budget: attempt counts from 1 again.
     const again = await api.rig.claimBead.mutate({ ...ref, agentId: 'second' });
     expect(again.bead).toMatchObject({ id: b0, attempt: 1, outcome: null });
+    await drainRigAlarm(townId, ref.rigId); // the claim's report: the town's copy says who holds it
+    const heldRow = (await api.convoy.beads.query({ townId, convoyId: convoy.id })).items[0];
+    expect(heldRow).toMatchObject({ id: b0, status: 'open', outcome: null, attempt: 1, heldBy: 'second' });
     await api.rig.closeBead.mutate({ ...ref, beadId: b0, agentId: 'second', ref: 'abc' });
+    const closedRow = (await api.convoy.beads.query({ townId, convoyId: convoy.id })).items[0];
+    expect(closedRow).toMatchObject({ status: 'closed', outcome: 'done', attempt: 1, heldBy: null, ref: 'abc' });
     expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toMatchObject({ status: 'landed', doneBeads: 2, failedBeads: 0 });
     await drainRigAlarm(townId, ref.rigId);
     const types = (await allEvents({ townId, convoyId: convoy.id })).map((e) => e.type);

@@ -45,9 +45,9 @@ describe('convoy lifecycle', () => {
     const { beadIds, ...got } = convoy;
     expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toEqual(got);
     expect(await allConvoyBeads({ townId, convoyId: convoy.id })).toEqual([
-      { id: beadIds[0], rigId: rigs.alpha, title: 'schema', status: 'open', outcome: null },
-      { id: beadIds[1], rigId: rigs.beta, title: 'ui', status: 'open', outcome: null },
-      { id: beadIds[2], rigId: rigs.alpha, title: 'api', status: 'open', outcome: null },
+      { id: beadIds[0], rigId: rigs.alpha, title: 'schema', status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null },
+      { id: beadIds[1], rigId: rigs.beta, title: 'ui', status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null },
+      { id: beadIds[2], rigId: rigs.alpha, title: 'api', status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null },
     ]);
 
     const alphaBeads = await allRigBeads({ townId, rigId: rigs.alpha });
@@ -104,7 +104,7 @@ describe('convoy lifecycle', () => {
       skippedBeads: 0,
     });
     expect(await allConvoyBeads({ townId, convoyId: convoy.id, status: 'open' })).toEqual([
-      { id: hotfix, rigId: beta, title: 'hotfix', status: 'open', outcome: null },
+      { id: hotfix, rigId: beta, title: 'hotfix', status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null },
     ]);
     await evictDurableObject(rigDo(townId, beta));
     expect((await allRigBeads({ townId, rigId: beta, status: 'open' })).map((b) => b.id)).toEqual([hotfix]);

@@ -1,4 +1,4 @@
-import { runDurableObjectAlarm } from 'cloudflare:test';
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { client, newTownId } from '../helpers';
 
@@ -15,7 +15,17 @@ export async function rigWithBeads(n: number, options: { maxAttempts?: number; r
   return { townId, rigId: rig.id, convoy, beadIds: convoy.beadIds, ref: { townId, rigId: rig.id } };
 }
 
-/** Runs the RigDO's alarm (lease expiry, reports to the town) until nothing more is due now. */
+/**
+ * Runs the RigDO's alarm until its reports have reached the town (they wait ~1 s to share a batch: with
+ * the real clock this waits for them; with a fake one, set it past them first).
+ */
 export async function drainRigAlarm(townId: string, rigId: string) {
-  for (let i = 0; i < 5 && (await runDurableObjectAlarm(rigDo(townId, rigId))); i++);
+  const stub = rigDo(townId, rigId);
+  for (let i = 0; i < 40; i++) {
+    await runDurableObjectAlarm(stub);
+    const pending = await runInDurableObject(stub, (_i, state) => state.storage.sql.exec('select count(*) as n from town_reports').one().n);
+    if (pending === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`rig ${rigId} still has reports for the town`);
 }
