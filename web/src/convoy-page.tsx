@@ -107,7 +107,7 @@ export function ConvoyPage({
                 </>
               )}
             </p>
-            <ProgressBar labelledBy="convoy-page-title" closed={c.closedBeads} total={c.totalBeads} />
+            <ProgressBar labelledBy="convoy-page-title" total={c.totalBeads} outcomes={c} />
             <PerRig rigs={c.rigs} rigNames={names.rigs} />
             <div class="town-grid">
               <Section id="timeline" title="Closes over time">

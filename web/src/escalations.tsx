@@ -9,7 +9,14 @@ export interface EscalationActions {
   resolve: ((escalation: Escalation) => Promise<void>) | null;
 }
 
-/** Escalations needing attention: open ones first, then acknowledged ones, each newest first. */
+const SEVERITY_RANK = { critical: 0, high: 1, medium: 2, low: 3 } as const;
+
+/** Needs attention's order: by severity (critical first), then by age (the longest waiting first). */
+export function byUrgency(a: Escalation, b: Escalation): number {
+  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || a.createdAt.localeCompare(b.createdAt);
+}
+
+/** Escalations needing attention (open and acknowledged), by severity, then age (see `byUrgency`). */
 export function EscalationList({
   loaded,
   rigNames,
@@ -26,7 +33,7 @@ export function EscalationList({
           <p class="muted">Nothing needs attention.</p>
         ) : (
           <ul class="escalations">
-            {escalations.map((escalation) => (
+            {[...escalations].sort(byUrgency).map((escalation) => (
               <EscalationItem
                 key={escalation.id}
                 escalation={escalation}
@@ -74,6 +81,11 @@ function EscalationItem({
         <span class={`badge state state-${state}`} data-testid="escalation-state">
           {state}
         </span>
+        {escalation.occurrences > 1 && (
+          <span class="occurrences small" data-testid="escalation-occurrences" title={`raised ${escalation.occurrences} times`}>
+            ×{escalation.occurrences}
+          </span>
+        )}
         <span class="muted small">
           {rigName ?? escalation.sourceRigId}
           {escalation.category ? ` · ${escalation.category}` : ''} · <Time iso={escalation.createdAt} />

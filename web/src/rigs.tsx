@@ -1,4 +1,6 @@
-import type { HealthRecord, Rig, WatchdogStatus } from './api';
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { describeError, type HealthRecord, type Rig, type WatchdogStatus } from './api';
 import type { Loaded } from './load';
 import { Show, Time } from './sections';
 
@@ -7,8 +9,14 @@ export interface RigsData {
   watchdog: WatchdogStatus;
 }
 
-/** Each rig (and the Town Container) with its health from the watchdog's last check. */
-export function RigsTable({ loaded }: { loaded: Loaded<RigsData | null> }) {
+/** Each rig (and the Town Container) with its health from the watchdog's last check, and its breaker. */
+export function RigsTable({
+  loaded,
+  resetBreaker,
+}: {
+  loaded: Loaded<RigsData | null>;
+  resetBreaker: ((rig: Rig) => Promise<void>) | null;
+}) {
   return (
     <Show loaded={loaded}>
       {({ rigs, watchdog }) => {
@@ -24,14 +32,19 @@ export function RigsTable({ loaded }: { loaded: Loaded<RigsData | null> }) {
                   <th scope="col">Health</th>
                   <th scope="col">Last check</th>
                   <th scope="col">Latency</th>
+                  <th scope="col">Breaker</th>
                 </tr>
               </thead>
               <tbody>
                 {rigs.map((rig) => (
-                  <HealthRow key={rig.id} name={rig.name} record={health.get(rig.id)} />
+                  <HealthRow key={rig.id} name={rig.name} record={health.get(rig.id)}>
+                    <BreakerCell rig={rig} reset={resetBreaker} />
+                  </HealthRow>
                 ))}
                 {containers.map((record) => (
-                  <HealthRow key={record.target} name={`${record.name} (container)`} record={record} />
+                  <HealthRow key={record.target} name={`${record.name} (container)`} record={record}>
+                    <td>—</td>
+                  </HealthRow>
                 ))}
               </tbody>
             </table>
@@ -45,7 +58,7 @@ export function RigsTable({ loaded }: { loaded: Loaded<RigsData | null> }) {
   );
 }
 
-function HealthRow({ name, record }: { name: string; record: HealthRecord | undefined }) {
+function HealthRow({ name, record, children }: { name: string; record: HealthRecord | undefined; children: ComponentChildren }) {
   return (
     <tr data-rig={name}>
       <th scope="row">{name}</th>
@@ -62,6 +75,52 @@ function HealthRow({ name, record }: { name: string; record: HealthRecord | unde
         <Time iso={record?.lastCheckedAt ?? null} />
       </td>
       <td>{record ? `${record.latencyMs} ms` : '—'}</td>
+      {children}
     </tr>
+  );
+}
+
+/** The rig's breaker: its state in words, when it lets a claim through, and Reset for a town token. */
+function BreakerCell({ rig, reset }: { rig: Rig; reset: ((rig: Rig) => Promise<void>) | null }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const { state, reopensAt } = rig.breaker;
+  return (
+    <td data-testid="breaker">
+      <span class={`badge breaker-${state}`}>{state.replace('_', '-')}</span>
+      {state !== 'closed' && (
+        <>
+          {' '}
+          <span class="muted small">
+            until <Time iso={reopensAt} />
+          </span>
+          {reset && (
+            <button
+              type="button"
+              disabled={busy}
+              aria-label={`Reset the breaker of ${rig.name}`}
+              onClick={async () => {
+                setBusy(true);
+                setError(null);
+                try {
+                  await reset(rig);
+                } catch (failure) {
+                  setError(describeError(failure));
+                } finally {
+                  setBusy(false);
+                }
+              }}
+            >
+              Reset
+            </button>
+          )}
+        </>
+      )}
+      {error && (
+        <span class="error" role="alert">
+          {error}
+        </span>
+      )}
+    </td>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useMemo } from 'preact/hooks';
-import type { Escalation, TownClient, TownEvent } from './api';
+import type { ConvoySummary, Escalation, Rig, TownClient, TownEvent } from './api';
 import { type TownBus, touches, useTownSignals } from './bus';
-import { ConvoyList, type ConvoyProgress } from './convoys';
+import { ConvoyList, type ConvoyProgress, FailedConvoys } from './convoys';
 import { EscalationList } from './escalations';
 import { EventFeed, type Names } from './events';
 import { useLoad } from './load';
@@ -10,6 +10,10 @@ import { Section } from './sections';
 import { canHandleEscalations, type Session } from './session';
 
 const ACTIVE_CONVOYS_SHOWN = 50;
+/** Recently settled convoys (landed, failed, cancelled): among the newest convoys read for them. */
+const RECENT_CONVOYS_READ = 30;
+const SETTLED_CONVOYS_SHOWN = 10;
+const FAILED_CONVOYS_SHOWN = 50;
 const OPEN_ESCALATIONS_SHOWN = 100;
 const ACKNOWLEDGED_ESCALATIONS_SHOWN = 50;
 /** After a heartbeat is due, the time it takes to check every rig (its checks time out after 5 s). */
@@ -28,6 +32,20 @@ export function useTownData(client: TownClient, session: Session, bus: TownBus) 
     // One read: convoy.list's items carry their per-rig progress.
     const page = await client.convoy.list.query({ townId, status: 'active', limit: ACTIVE_CONVOYS_SHOWN });
     return page.items.map((convoy) => ({ convoy, rigs: convoy.rigs }));
+  }, [client, townId]);
+  // The newest convoys that settled (landed, failed, cancelled), and every failed one waiting for a retry.
+  const settled = useLoad<{ recent: ConvoyProgress[]; failed: ConvoySummary[] }>(async () => {
+    const [recent, failed] = await Promise.all([
+      client.convoy.list.query({ townId, limit: RECENT_CONVOYS_READ }),
+      client.convoy.list.query({ townId, status: 'failed', limit: FAILED_CONVOYS_SHOWN }),
+    ]);
+    return {
+      recent: recent.items
+        .filter((c) => c.status !== 'active')
+        .slice(0, SETTLED_CONVOYS_SHOWN)
+        .map((convoy) => ({ convoy, rigs: convoy.rigs })),
+      failed: failed.items,
+    };
   }, [client, townId]);
   const escalations = useLoad<Escalation[] | null>(async () => {
     if (!townWide) return null;
@@ -49,10 +67,13 @@ export function useTownData(client: TownClient, session: Session, bus: TownBus) 
   useTownSignals(bus, (signal) => {
     const stale = signal.kind === 'event' ? touches(signal.event) : { rigs: true, convoys: true, escalations: true };
     if (stale.rigs) rigs.reload();
-    if (stale.convoys) convoys.reload();
+    if (stale.convoys) {
+      convoys.reload();
+      settled.reload();
+    }
     if (stale.escalations) escalations.reload();
   });
-  return { rigs, convoys, escalations };
+  return { rigs, convoys, settled, escalations };
 }
 
 export type TownData = ReturnType<typeof useTownData>;
@@ -97,23 +118,46 @@ export function TownView({
         data.escalations.reload();
       }
     : null;
+  const retryFailed = mayHandle
+    ? async (convoy: ConvoySummary) => {
+        await client.convoy.retryFailed.mutate({ townId: session.townId, convoyId: convoy.id });
+        data.settled.reload();
+        data.convoys.reload();
+        data.escalations.reload();
+      }
+    : null;
+  const resetBreaker = mayHandle
+    ? async (rig: Rig) => {
+        await client.rig.resetBreaker.mutate({ townId: session.townId, rigId: rig.id });
+        data.rigs.reload();
+        data.escalations.reload();
+      }
+    : null;
+  const settled = data.settled.loaded;
   return (
     <div class="town-grid">
       {session.role !== 'rig' && (
         <Section id="escalations" title="Needs attention">
+          {settled.state === 'ok' && <FailedConvoys convoys={settled.value.failed} retry={retryFailed} />}
           <EscalationList loaded={data.escalations.loaded} rigNames={rigNames} actions={{ acknowledge, resolve }} />
         </Section>
       )}
       <Section id="convoys" title="Active convoys">
         <ConvoyList loaded={data.convoys.loaded} rigNames={rigNames} />
+        <h3 class="subhead">Recently settled</h3>
+        <ConvoyList
+          loaded={settled.state === 'ok' ? { state: 'ok', value: settled.value.recent } : settled}
+          rigNames={rigNames}
+          empty="No convoy has landed, failed or been cancelled yet."
+        />
       </Section>
       {session.role !== 'rig' && (
         <Section id="rigs" title="Rigs">
-          <RigsTable loaded={data.rigs.loaded} />
+          <RigsTable loaded={data.rigs.loaded} resetBreaker={resetBreaker} />
         </Section>
       )}
       <Section id="events" title="Recent events">
-        <EventFeed events={recentEvents} names={namesOf(data)} empty="No events since this page opened." />
+        <EventFeed events={recentEvents} names={namesOf(data)} empty="No events yet." />
       </Section>
     </div>
   );
