@@ -27,7 +27,7 @@ export function describeEvent(event: TownEvent, names: Names): string {
     case 'convoy.beads_delivered':
       return `${beads(d.sent)} of ${convoy} delivered to ${rig}`;
     case 'convoy.bead_closed':
-      return `Bead closed ${str(d.outcome) || 'done'} in ${rig}: ${convoy} ${num(d.closedBeads)}/${num(d.totalBeads)}`;
+      return `Bead closed in ${rig}: ${convoy} ${num(d.closedBeads)}/${num(d.totalBeads)}${d.outcome && d.outcome !== 'done' ? ` (${str(d.outcome)})` : ''}`;
     case 'convoy.landed':
       return `Convoy ${convoy} landed (${beads(d.totalBeads)})`;
     case 'convoy.failed':

@@ -86,9 +86,15 @@ export function rigNamesOf(data: TownData): Map<string, string> {
 /** Names of the rigs and convoys the page knows, so events can say "frontend" rather than an id. */
 export function namesOf(data: TownData): Names {
   const convoys = data.convoys.loaded;
+  const settled = data.settled.loaded;
   return {
     rigs: rigNamesOf(data),
-    convoys: new Map(convoys.state === 'ok' ? convoys.value.map(({ convoy }) => [convoy.id, convoy.title]) : []),
+    convoys: new Map([
+      ...(convoys.state === 'ok' ? convoys.value.map(({ convoy }) => [convoy.id, convoy.title] as const) : []),
+      ...(settled.state === 'ok'
+        ? [...settled.value.recent.map(({ convoy }) => convoy), ...settled.value.failed].map((c) => [c.id, c.title] as const)
+        : []),
+    ]),
   };
 }
 
