@@ -150,6 +150,7 @@ export interface EventPage {
  */
 export function listEvents(ctx: TownContext, input: EventFilter & { after?: string; limit?: number; latest?: boolean }): EventPage {
   if (input.latest) {
+    if (input.after !== undefined) throw new DomainError('BAD_REQUEST', 'latest: not with after');
     const end = lastSeq(ctx);
     const { items } = readEvents(
       ctx,

@@ -21,15 +21,13 @@ export const eventRouter = router({
   list: procedure
     .meta(access.rigNarrowed)
     .input(
-      townInput
-        .extend({
-          after: eventCursor.optional(),
-          limit: z.number().int().min(1).max(EVENT_PAGE_MAX).optional(),
-          // The last `limit` events instead of those after `after` (the dashboard's opening feed).
-          latest: z.boolean().optional(),
-          ...eventFilterInput,
-        })
-        .refine((input) => !(input.latest && input.after), { message: 'latest: not with after', path: ['latest'] }),
+      townInput.extend({
+        after: eventCursor.optional(),
+        limit: z.number().int().min(1).max(EVENT_PAGE_MAX).optional(),
+        // The last `limit` events instead of those after `after` (the dashboard's opening feed; both: BAD_REQUEST).
+        latest: z.boolean().optional(),
+        ...eventFilterInput,
+      }),
     )
     .query(({ ctx, input: { townId, ...input } }) => ctx.town(townId).listEvents(input, narrowedToRig(ctx.principal))),
   /**
