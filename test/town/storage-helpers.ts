@@ -3,7 +3,6 @@ import { env } from 'cloudflare:workers';
 import { drizzle } from 'drizzle-orm/durable-sqlite';
 import * as townSchema from '../../schema/town';
 import type { TownContext } from '../../server/core/context';
-import { DAY_MS } from '../../server/core/time';
 import { runMaintenance } from '../../server/retention/maintenance';
 import { townStub } from '../helpers';
 
