@@ -3,16 +3,29 @@ import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } fro
 
 // Convoys and their beads, as the TownDO tracks them.
 
+/** [total, closed, failed?, skipped?] of one rig in a convoy; done = closed − failed − skipped. */
+export type RigProgressEntry = [number, number] | [number, number, number, number];
+
 export const convoys = sqliteTable(
   'convoys',
   {
     id: text('id').primaryKey(),
     title: text('title').notNull(),
-    status: text('status', { enum: ['active', 'landed', 'cancelled'] })
+    status: text('status', { enum: ['active', 'landed', 'failed', 'cancelled'] })
       .notNull()
       .default('active'),
     totalBeads: integer('total_beads').notNull().default(0),
     closedBeads: integer('closed_beads').notNull().default(0),
+    // closedBeads = doneBeads + failedBeads + skippedBeads (a cancelled bead is not closed for the town).
+    doneBeads: integer('done_beads').notNull().default(0),
+    failedBeads: integer('failed_beads').notNull().default(0),
+    skippedBeads: integer('skipped_beads').notNull().default(0),
+    // The retry policy its beads carry to the rigs (convoy.create).
+    maxAttempts: integer('max_attempts').notNull().default(3),
+    requireRef: integer('require_ref', { mode: 'boolean' }).notNull().default(false),
+    failedAt: text('failed_at'),
+    // The last claim, renewal, attempt or close of any of its beads (stranded detection).
+    lastProgressAt: text('last_progress_at'),
     createdBy: text('created_by'),
     createdAt: text('created_at').notNull(),
     landedAt: text('landed_at'),
@@ -21,10 +34,11 @@ export const convoys = sqliteTable(
     compactedAt: text('compacted_at'),
     // The caller's key for a create: retrying a create with it returns the first convoy.
     idempotencyKey: text('idempotency_key'),
-    // Per-rig progress, {rigId: [totalBeads, closedBeads]}, and the close-time sketch, {bucket: count}
+    // Per-rig progress, {rigId: [totalBeads, closedBeads, failedBeads, skippedBeads]} (the last two
+    // absent on rows from before outcomes: 0), and the close-time sketch, {bucket: count}
     // (server/convoys/rig-progress.ts, close-sketch.ts): kept on this row, which every add and close
     // already writes, so convoy.get reads one row (not one per bead) and a close writes no extra row.
-    rigProgress: text('rig_progress', { mode: 'json' }).$type<Record<string, [number, number]>>().notNull().default({}),
+    rigProgress: text('rig_progress', { mode: 'json' }).$type<Record<string, RigProgressEntry>>().notNull().default({}),
     closeMsSketch: text('close_ms_sketch', { mode: 'json' }).$type<Record<string, number>>().notNull().default({}),
     // The due date (ISO), and how far its escalation has gone (server/convoys/due-dates.ts): null, then
     // `at_risk`, then `off_track`; it only rises until a landing, a cancel or a later due date.
@@ -37,7 +51,7 @@ export const convoys = sqliteTable(
     watchers: integer('watchers').notNull().default(0),
   },
   (t) => [
-    check('convoys_status_check', sql`${t.status} in ('active', 'landed', 'cancelled')`),
+    check('convoys_status_check', sql`${t.status} in ('active', 'landed', 'failed', 'cancelled')`),
     index('convoys_created_idx').on(t.createdAt, t.id),
     index('convoys_status_created_idx').on(t.status, t.createdAt, t.id),
     uniqueIndex('convoys_idempotency_key_unique').on(t.idempotencyKey),
@@ -59,6 +73,12 @@ export const convoyBeads = sqliteTable(
     status: text('status', { enum: ['open', 'closed'] })
       .notNull()
       .default('open'),
+    // How a closed bead ended (null while open; a close from before outcomes existed is `done`).
+    outcome: text('outcome').$type<'done' | 'failed' | 'skipped'>(),
+    // As the rig last reported them (claims in batches, closes at once): the dashboard's bead table.
+    attempt: integer('attempt').notNull().default(0),
+    heldBy: text('held_by'),
+    ref: text('ref'),
     // Kept by the town: a rig that is down gets them from a later delivery attempt, and convoy.get shows titles.
     title: text('title').notNull().default(''),
     body: text('body'),

@@ -1,8 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { check, index, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // Tables of one RigDO's SQLite database (its own database, own migrations in drizzle/rig/).
-// Timestamps are ISO-8601 text.
+// Timestamps are ISO-8601 text. The work-loop columns carry no CHECK: adding one would make the
+// migration rebuild the table (every bead copied once); server/rigs/ writes only the listed values.
+
+export type BeadOutcome = 'done' | 'failed' | 'skipped';
+/** How the last attempt ended: an outcome, or the holder gave it back, or its lease ran out. */
+export type AttemptResult = BeadOutcome | 'released' | 'lease_expired';
 
 export const beads = sqliteTable(
   'beads',
@@ -15,29 +20,76 @@ export const beads = sqliteTable(
       .notNull()
       .default('open'),
     convoyId: text('convoy_id'),
-    // Why a closed bead closed: its work was done, or its convoy was cancelled.
+    // Who closed a closed bead: its work (`done`, whatever the outcome) or its convoy's cancel.
     closeReason: text('close_reason', { enum: ['done', 'cancelled'] }),
     createdAt: text('created_at').notNull(),
     closedAt: text('closed_at'),
+    // ── the work loop (server/rigs/claims.ts) ──
+    // How the work ended (null while open, and for a cancelled bead).
+    outcome: text('outcome').$type<BeadOutcome>(),
+    // The attempt being made or last made: 1 for the first claim; 0 before any.
+    attempt: integer('attempt').notNull().default(0),
+    // The convoy's policy, delivered with the bead.
+    maxAttempts: integer('max_attempts').notNull().default(3),
+    requireRef: integer('require_ref', { mode: 'boolean' }).notNull().default(false),
+    heldBy: text('held_by'),
+    leaseExpiresAt: text('lease_expires_at'),
+    // Open but waiting out a failed attempt's backoff until then.
+    retryAt: text('retry_at'),
+    reason: text('reason'),
+    ref: text('ref'),
+    // The last attempt's agent and result, so a repeated close or release is recognised.
+    lastAgentId: text('last_agent_id'),
+    lastResult: text('last_result').$type<AttemptResult>(),
   },
   (t) => [
     check('beads_status_check', sql`${t.status} in ('open', 'in_progress', 'closed')`),
     check('beads_close_reason_check', sql`${t.closeReason} is null or ${t.closeReason} in ('done', 'cancelled')`),
     index('beads_status_created_idx').on(t.status, t.createdAt, t.id),
     index('beads_convoy_idx').on(t.convoyId, t.status),
+    // The claim queue: only beads claimable now, oldest first, so the next one is the index's first entry.
+    index('beads_claimable_idx').on(t.createdAt).where(sql`${t.status} = 'open' and ${t.retryAt} is null`),
+    // Beads waiting out a backoff, earliest end first (the next due retry, and `nextClaimAt`).
+    index('beads_retry_idx').on(t.retryAt).where(sql`${t.status} = 'open' and ${t.retryAt} is not null`),
+    // An agent holds at most one bead of a rig: its claim is idempotent.
+    uniqueIndex('beads_held_by_unique').on(t.heldBy).where(sql`${t.heldBy} is not null`),
   ],
 );
 
-// One row: the town this rig belongs to, stored by the first delivery so alarms know whom to tell.
+// One row: the town this rig belongs to, stored by the first delivery so alarms know whom to tell,
+// and the rig's breaker (server/rigs/breaker.ts).
 export const rig = sqliteTable('rig', {
   townId: text('town_id').primaryKey(),
   createdAt: text('created_at').notNull(),
+  breakerState: text('breaker_state').$type<'closed' | 'open' | 'half_open'>().notNull().default('closed'),
+  breakerOpenedAt: text('breaker_opened_at'),
+  breakerReopensAt: text('breaker_reopens_at'),
+  // The current cooldown: doubled by each failed half-open probe, back to the setting when it closes.
+  breakerCooldownMs: integer('breaker_cooldown_ms'),
+  // The probe bead let through while half-open.
+  breakerProbeBeadId: text('breaker_probe_bead_id'),
+  // Times (epoch ms) of the failed attempts still inside the window, newest last.
+  breakerFailures: text('breaker_failures', { mode: 'json' }).$type<number[]>().notNull().default([]),
+  // The town's breaker settings as last passed by a call, for the alarm (lease expiry) to use.
+  loopSettings: text('loop_settings', { mode: 'json' }).$type<Record<string, number>>(),
 });
 
 // Convoys the town cancelled: beads of theirs that arrive late are stored already closed.
 export const cancelledConvoys = sqliteTable('cancelled_convoys', {
   convoyId: text('convoy_id').primaryKey(),
   cancelledAt: text('cancelled_at').notNull(),
+});
+
+// What the town must hear of the work loop (claims, renewals, releases, failed attempts, breaker
+// changes): appended in the transaction of the change, sent in batches by one task, deleted once the
+// town has them. Closes keep their own per-bead task (town-notify.ts).
+export const townReports = sqliteTable('town_reports', {
+  seq: integer('seq').primaryKey({ autoIncrement: true }),
+  type: text('type').notNull(),
+  beadId: text('bead_id'),
+  convoyId: text('convoy_id'),
+  at: text('at').notNull(),
+  data: text('data', { mode: 'json' }).$type<Record<string, unknown>>().notNull().default({}),
 });
 
 export { schedule } from './schedule';

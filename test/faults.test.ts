@@ -29,7 +29,8 @@ describe('the fault table', () => {
   for (const flow of Object.keys(FLOWS) as FlowName[]) {
     it(`${flow}: the run without faults delivers everything once`, async () => {
       const end = await baseline(flow);
-      expect(end.tasks.filter((k) => k !== 'escalation.reescalate')).toEqual([]);
+      // Left on purpose: re-escalations, and the stranded check of a convoy still active.
+      expect(end.tasks.filter((k) => k !== 'escalation.reescalate' && k !== 'stranded.check')).toEqual([]);
       expect(end.rigTasks).toBe(0);
       expect(end.outbox.every((r) => r.endsWith(':delivered'))).toBe(true);
       expect(end.mail).toHaveLength(end.outbox.filter((r) => r.includes(':mayor:')).length);

@@ -96,6 +96,17 @@ const T = (f: Fixture) => ({ townId: f.townId });
 const create = (f: Fixture) => ({ ...T(f), title: 't', beads: [bead(f)] });
 const raise = (f: Fixture) => ({ ...T(f), sourceRigId: f.rigId, severity: 'low', message: 'm' });
 const add = (f: Fixture) => ({ ...T(f), convoyId: f.convoyId, beads: [bead(f)] });
+const claim = (f: Fixture) => ({ ...T(f), rigId: f.rigId, agentId: 'agent' });
+const held = (f: Fixture) => ({ ...claim(f), beadId: f.beadId });
+const settings = (field: string, min: number, max: number) =>
+  range(
+    `settings \`${field}\` ${min}–${max.toLocaleString('en')}`,
+    'town.setSettings',
+    field,
+    (f, v) => ({ ...T(f), [field]: v }),
+    min,
+    max,
+  );
 
 const LIMITS: Row[] = [
   {
@@ -175,6 +186,27 @@ const LIMITS: Row[] = [
   ...listRow('escalation.list', T),
   ...listRow('mayor.mail.list', T),
   ...listRow('rig.beads', (f) => ({ ...T(f), rigId: f.rigId })),
+  chars('`agentId` 1–128 chars', 'rig.claimBead', 'agentId', (f, v) => ({ ...claim(f), agentId: v }), 128),
+  chars('`agentId` 1–128 chars', 'rig.renewLease', 'agentId', (f, v) => ({ ...held(f), agentId: v }), 128),
+  chars('`agentId` 1–128 chars', 'rig.releaseBead', 'agentId', (f, v) => ({ ...held(f), agentId: v }), 128),
+  range('`leaseSeconds` 30–3,600', 'rig.claimBead', 'leaseSeconds', (f, v) => ({ ...claim(f), leaseSeconds: v }), 30, 3_600),
+  range('`leaseSeconds` 30–3,600', 'rig.renewLease', 'leaseSeconds', (f, v) => ({ ...held(f), leaseSeconds: v }), 30, 3_600),
+  chars(
+    'close `reason` ≤ 1,000 chars',
+    'rig.closeBead',
+    'reason',
+    (f, v) => ({ ...T(f), rigId: f.rigId, beadId: 'none', reason: v }),
+    1_000,
+    {
+      empty: true,
+    },
+  ),
+  chars('close `ref` 1–512 chars', 'rig.closeBead', 'ref', (f, v) => ({ ...T(f), rigId: f.rigId, beadId: 'none', ref: v }), 512),
+  range('convoy `maxAttempts` 1–10', 'convoy.create', 'maxAttempts', (f, v) => ({ ...create(f), maxAttempts: v }), 1, 10),
+  settings('breakerFailures', 1, 100),
+  settings('breakerWindowMinutes', 1, 1_440),
+  settings('breakerCooldownMinutes', 1, 240),
+  settings('strandedAfterMinutes', 1, 10_080),
   range('`watchdog.history` `limit` 1–500', 'watchdog.history', 'limit', (f, v) => ({ ...T(f), limit: v }), 1, 500),
   {
     limit: 'routing `webhookUrl` ≤ 2,048 chars',

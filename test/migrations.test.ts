@@ -27,7 +27,13 @@ const DROPPED: Record<string, Record<string, string[]>> = {
 /** Columns whose values a step recomputes by design (a data migration), by database and tag: not compared. */
 const REWRITTEN: Record<string, Record<string, string[]>> = {
   // Per-rig progress of the convoys that predate it, counted from their bead rows.
-  town: { '0013_backfill-convoy-rig-progress': ['convoys.rig_progress'] },
+  town: {
+    '0013_backfill-convoy-rig-progress': ['convoys.rig_progress'],
+    // Closes from before outcomes were all successes: `done`, counted as such.
+    '0018_backfill_convoy_outcomes': ['convoys.done_beads', 'convoy_beads.outcome'],
+  },
+  // Beads closed (done) before outcomes get outcome `done`.
+  rig: { '0002_backfill_done_outcome': ['beads.outcome'] },
 };
 
 const DATABASES: { name: string; migrations: Migrations; stub: (key: string) => Stub }[] = [

@@ -1,9 +1,13 @@
 import m0000 from './0000_rig_beads.sql';
+import m0001 from './0001_work_loop.sql';
+import m0002 from './0002_backfill_done_outcome.sql';
 import journal from './meta/_journal.json';
 
 export default {
   journal,
   migrations: {
     m0000,
+    m0001,
+    m0002,
   },
 };

@@ -19,6 +19,8 @@ import m0017 from './0017_escalation-keys-per-source.sql';
 import m0018 from './0018_auth-token-issuer.sql';
 import m0019 from './0019_webhook-allow-any-port.sql';
 import m0020 from './0020_convoy-due-dates-watchers.sql';
+import m0021 from './0021_work_loop.sql';
+import m0022 from './0022_backfill_convoy_outcomes.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -45,5 +47,7 @@ export default {
     m0018,
     m0019,
     m0020,
+    m0021,
+    m0022,
   },
 };

@@ -25,7 +25,10 @@ export interface ConvoyBeadsInput {
   cursor?: string;
 }
 
-type BeadRow = Pick<typeof convoyBeads.$inferSelect, 'beadId' | 'rigId' | 'title' | 'status' | 'position'>;
+type BeadRow = Pick<
+  typeof convoyBeads.$inferSelect,
+  'beadId' | 'rigId' | 'title' | 'status' | 'outcome' | 'attempt' | 'heldBy' | 'ref' | 'position'
+>;
 
 /**
  * The convoy's per-rig progress (one row); NOT_FOUND for an unknown convoy, and PRECONDITION_FAILED for
@@ -54,6 +57,10 @@ function beadsAfter({ db }: TownContext, convoyId: string, afterPosition: number
       rigId: convoyBeads.rigId,
       title: convoyBeads.title,
       status: convoyBeads.status,
+      outcome: convoyBeads.outcome,
+      attempt: convoyBeads.attempt,
+      heldBy: convoyBeads.heldBy,
+      ref: convoyBeads.ref,
       position: convoyBeads.position,
     })
     .from(convoyBeads)

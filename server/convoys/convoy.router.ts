@@ -10,6 +10,8 @@ export const BEAD_TITLE_MAX_CHARS = 200;
 export const BEAD_BODY_MAX_CHARS = 10_000;
 // One call's beads fit one delivery per rig (DELIVERY_MAX_BEADS, DELIVERY_MAX_CHARS), since a call's body is capped too.
 export const CONVOY_BEADS_PER_CALL_MAX = 10_000;
+export const MAX_ATTEMPTS_MIN = 1;
+export const MAX_ATTEMPTS_MAX = 10;
 
 const title = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
 const newBead = z.strictObject({
@@ -38,6 +40,8 @@ export const convoyRouter = router({
         idempotencyKey: idempotencyKey.optional(),
         dueAt: dueAt.optional(),
         watchers: z.array(watcherTarget).max(CONVOY_WATCHERS_MAX).optional(),
+        maxAttempts: z.number().int().min(MAX_ATTEMPTS_MIN).max(MAX_ATTEMPTS_MAX).optional(),
+        requireRef: z.boolean().optional(),
       }),
     )
     .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).createConvoy(input)),
@@ -60,6 +64,10 @@ export const convoyRouter = router({
     .meta(access.town)
     .input(convoyRef)
     .query(({ ctx, input }) => ctx.town(input.townId).convoyWatchers(input.convoyId)),
+  retryFailed: procedure
+    .meta(access.town)
+    .input(convoyRef)
+    .mutation(({ ctx, input }) => ctx.town(input.townId).retryFailedConvoy(input.convoyId)),
   addBeads: procedure
     .meta(access.town)
     .input(convoyRef.extend({ beads: newBeads, idempotencyKey: idempotencyKey.optional() }))
@@ -96,7 +104,7 @@ export const convoyRouter = router({
     .meta(access.rigNarrowed)
     .input(
       townInput.extend({
-        status: z.enum(['active', 'landed', 'cancelled']).optional(),
+        status: z.enum(['active', 'landed', 'failed', 'cancelled']).optional(),
         ...pageInput,
       }),
     )

@@ -1,5 +1,5 @@
 import { and, desc, eq, sql } from 'drizzle-orm';
-import { convoyBeads, convoys, rigs } from '../../schema/town';
+import { convoys, rigs } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
 import { appendEvent } from '../core/event-log';
@@ -8,12 +8,13 @@ import { orderedId } from '../core/ordered-id';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
 import { takesPartIn, visibleTo } from '../core/rig-membership';
 import { resolveForConvoy } from '../escalations/lifecycle';
-import { enqueueNotification } from '../notify/outbox';
 import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
 import { firstBeadIds } from './beads-page';
 import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './delivery';
 import { evaluateDue } from './due-dates';
-import { addToRigProgress, closeInRigProgress, closeInSketch, initialRigProgress } from './rig-progress';
+import { scheduleStrandedCheck, stopStrandedCheck } from './progress';
+import { addToRigProgress, initialRigProgress } from './rig-progress';
+import { convoyFailedKey, resolveTownEscalation } from './town-escalations';
 import {
   type Convoy,
   type ConvoyStatus,
@@ -26,7 +27,9 @@ import {
 } from './views';
 import { addWatchers, notifyWatchers, type WatcherInput } from './watchers';
 
-// Convoys: titled batches of beads spread over rigs, landing when every bead is closed. Multi-row
+export { beadClosed } from './settle';
+
+// Convoys: titled batches of beads spread over rigs, settling when every bead is closed (settle.ts). Multi-row
 // writes run in one `db.transaction` (statements go through `db`, the same DO SQLite connection).
 
 export interface NewBead {
@@ -43,7 +46,13 @@ export interface CreateConvoyInput {
   /** ISO-8601: the forecast's health and the due-date escalation are measured against it. */
   dueAt?: string;
   watchers?: WatcherInput[];
+  /** Attempts per bead before it fails for good (1–10, default 3). */
+  maxAttempts?: number;
+  /** A `done` close must carry a `ref` (default false). */
+  requireRef?: boolean;
 }
+
+export const MAX_ATTEMPTS_DEFAULT = 3;
 
 function requireConvoy({ db }: TownContext, convoyId: string) {
   const convoy = db.select().from(convoys).where(eq(convoys.id, convoyId)).get();
@@ -74,7 +83,7 @@ function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: r
     rows.push({ beadId, rigId: bead.rigId, title: bead.title, body: bead.body ?? null, position: first + rows.length });
   });
   insertBeadRows(ctx.db, convoyId, rows);
-  const added = rows.map((row) => toConvoyBead({ ...row, status: 'open' }));
+  const added = rows.map((row) => toConvoyBead({ ...row, status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null }));
   return {
     added,
     taskIds: scheduleBeadDeliveries(
@@ -104,12 +113,15 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
         createdBy: input.createdBy ?? null,
         createdAt: iso(ctx.now()),
         idempotencyKey: input.idempotencyKey ?? null,
+        maxAttempts: input.maxAttempts ?? MAX_ATTEMPTS_DEFAULT,
+        requireRef: input.requireRef ?? false,
         rigProgress: initialRigProgress(input.beads.map((b) => b.rigId)),
         dueAt: input.dueAt === undefined ? null : iso(new Date(input.dueAt)),
       })
       .returning()
       .get();
     const { added, taskIds } = insertBeads(ctx, id, 0, input.beads);
+    scheduleStrandedCheck(ctx, id, ctx.now().getTime());
     appendEvent(ctx, { type: 'convoy.created', convoyId: id, data: { totalBeads: input.beads.length, rigs: taskIds.length } });
     logEvent('info', 'convoy.created', { townId: ctx.townId, convoyId: id, beads: input.beads.length, rigs: taskIds.length });
     const newWatchers = addWatchers(ctx, row, input.watchers ?? []);
@@ -134,7 +146,7 @@ async function beadIdsFor(convoyId: string, count: number, idempotencyKey: strin
 }
 
 /**
- * Adds beads to an active or landed convoy (a landed one reopens); a cancelled convoy is final. With an
+ * Adds beads to an active, landed or failed convoy (a settled one reopens); a cancelled convoy is final. With an
  * idempotency key, a retried call adds nothing again and does not reopen the convoy.
  */
 export async function addBeads(
@@ -158,6 +170,7 @@ export async function addBeads(
         rigProgress: addToRigProgress(added.map((b) => b.rigId)),
         status: 'active',
         landedAt: null,
+        failedAt: null,
       })
       .where(eq(convoys.id, current.id))
       .returning()
@@ -166,7 +179,10 @@ export async function addBeads(
     evaluateDue(ctx, convoy); // more open beads: the forecast moves later
     logEvent('info', 'convoy.beads_added', { townId: ctx.townId, convoyId: convoy.id, added: added.length, totalBeads: convoy.totalBeads });
     appendEvent(ctx, { type: 'convoy.beads_added', convoyId: convoy.id, data: { added: added.length, totalBeads: convoy.totalBeads } });
-    if (current.status === 'landed') {
+    if (current.status === 'landed' || current.status === 'failed') {
+      // A settled convoy is active again: watched for stranding, its failure (if any) no longer current.
+      scheduleStrandedCheck(ctx, convoy.id, ctx.now().getTime());
+      resolveTownEscalation(ctx, convoyFailedKey(convoy.id), 'convoy reopened');
       appendEvent(ctx, {
         type: 'convoy.reopened',
         convoyId: convoy.id,
@@ -181,83 +197,18 @@ export async function addBeads(
   return { ...toConvoy(convoy, ctx.now()), beadIds, added: added.length };
 }
 
-/**
- * A rig reports one of the convoy's beads closed. O(1) rows: one conditional update of the bead row
- * (so a repeat changes nothing), one counter update of the convoy, and on the last bead the landing.
- */
-export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: string }): ConvoySummary {
-  const { db } = ctx;
-  return db.transaction(() => {
-    const closed = db
-      .update(convoyBeads)
-      .set({ status: 'closed' })
-      .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId), eq(convoyBeads.status, 'open')))
-      .returning({ rigId: convoyBeads.rigId })
-      .get();
-    if (!closed) {
-      const convoy = requireConvoy(ctx, input.convoyId);
-      const bead = db
-        .select({ id: convoyBeads.beadId })
-        .from(convoyBeads)
-        .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId)))
-        .get();
-      if (!bead) throw new DomainError('NOT_FOUND', `bead ${input.beadId} not found in convoy ${input.convoyId}`);
-      return toSummary(convoy); // already closed: a repeat counts nothing
-    }
-    const convoy = db
-      .update(convoys)
-      // The rig's count and the close-time sketch ride on the same row update (no extra row written).
-      .set({
-        closedBeads: sql`${convoys.closedBeads} + 1`,
-        rigProgress: closeInRigProgress(closed.rigId),
-        closeMsSketch: closeInSketch(iso(ctx.now())),
-      })
-      .where(eq(convoys.id, input.convoyId))
-      .returning()
-      .get();
-    if (!convoy) throw new Error(`convoy_beads row of missing convoy ${input.convoyId}`);
-    const counts = { closedBeads: convoy.closedBeads, totalBeads: convoy.totalBeads };
-    logEvent('info', 'convoy.bead_closed', { townId: ctx.townId, convoyId: convoy.id, beadId: input.beadId, ...counts });
-    appendEvent(ctx, { type: 'convoy.bead_closed', convoyId: convoy.id, beadId: input.beadId, rigId: closed.rigId, data: counts });
-    resolveForConvoy(ctx, { convoyId: convoy.id, beadId: input.beadId, reason: `bead ${input.beadId} closed` });
-    // A cancelled convoy still counts real closes but never lands.
-    if (convoy.status === 'active' && convoy.totalBeads > 0 && convoy.closedBeads === convoy.totalBeads) return land(ctx, convoy.id);
-    evaluateDue(ctx, convoy); // from the row just written: no row read, none written unless it turns
-    return toSummary(convoy);
-  });
-}
-
-/** Marks the convoy landed and enqueues `convoy.landed` in the caller's transaction. */
-function land(ctx: TownContext, convoyId: string): ConvoySummary {
-  const row = ctx.db
-    .update(convoys)
-    .set({ status: 'landed', landedAt: iso(ctx.now()), dueAlert: null, dueCheckAt: null })
-    .where(and(eq(convoys.id, convoyId), eq(convoys.status, 'active')))
-    .returning()
-    .get();
-  if (!row) throw new Error(`convoy ${convoyId} was not active when it landed`);
-  const summary = toSummary(row);
-  logEvent('info', 'convoy.landed', { townId: ctx.townId, convoyId, totalBeads: row.totalBeads });
-  // One event per landing (a reopened convoy lands again: a new event); its notifications carry its id.
-  const eventId = appendEvent(ctx, { type: 'convoy.landed', convoyId, data: { totalBeads: row.totalBeads } });
-  resolveForConvoy(ctx, { convoyId, reason: 'convoy landed' });
-  enqueueNotification(ctx, {
-    eventId,
-    type: 'convoy.landed',
-    data: { ...summary },
-    channels: ['mayor', 'webhook'],
-  });
-  notifyWatchers(ctx, row, { eventId, type: 'convoy.landed', data: { ...summary } });
-  return summary;
-}
-
 /** Cancels an active convoy (it never lands) and tells its rigs; cancelling again is a no-op. */
 export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promise<ConvoySummary> {
   const { db } = ctx;
   const { convoy, taskIds } = db.transaction(() => {
     const current = requireConvoy(ctx, convoyId);
     if (current.status === 'cancelled') return { convoy: current, taskIds: [] };
-    if (current.status === 'landed') throw new DomainError('CONFLICT', `convoy ${convoyId} has landed and cannot be cancelled`);
+    if (current.status === 'landed' || current.status === 'failed') {
+      throw new DomainError(
+        'CONFLICT',
+        `convoy ${convoyId} has ${current.status === 'landed' ? 'landed' : 'failed'} and cannot be cancelled`,
+      );
+    }
     db.update(convoys)
       .set({ status: 'cancelled', cancelledAt: iso(ctx.now()), dueCheckAt: null })
       .where(eq(convoys.id, convoyId))
@@ -268,6 +219,7 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
     const eventId = appendEvent(ctx, { type: 'convoy.cancelled', convoyId, data: counts });
     resolveForConvoy(ctx, { convoyId, reason: 'convoy cancelled' });
     notifyWatchers(ctx, current, { eventId, type: 'convoy.cancelled', data: { ...toSummary(convoy) } });
+    stopStrandedCheck(ctx, convoyId, 'convoy cancelled');
     return { convoy, taskIds: scheduleCancelDeliveries(ctx, convoyId, convoyRigIds(ctx, convoyId)) };
   });
   await deliverNow(ctx, taskIds);

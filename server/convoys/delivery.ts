@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import { convoyBeads, convoyRigDeliveries } from '../../schema/town';
+import { convoyBeads, convoyRigDeliveries, convoys } from '../../schema/town';
 import type { TownContext } from '../core/context';
 import { appendEvent } from '../core/event-log';
 import { logEvent } from '../core/log';
@@ -26,6 +26,8 @@ export interface ConvoyContext extends TownContext {
 
 export const DELIVER_BEADS_TASK_KIND = 'convoy.deliverBeads';
 export const DELIVER_CANCEL_TASK_KIND = 'convoy.deliverCancel';
+/** convoy.retryFailed telling a rig to reopen the convoy's failed beads (retry.ts schedules it). */
+export const RETRY_FAILED_TASK_KIND = 'convoy.retryFailed';
 
 /** The most beads one delivery RPC carries; a rig with more pending gets them over several attempts. */
 export const DELIVERY_MAX_BEADS = 10_000;
@@ -88,8 +90,14 @@ async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery):
   const last = batch.at(-1);
   if (!last) return undefined;
   const beads = batch.map(({ id, title, body }) => ({ id, title, body }));
+  // The convoy's retry policy travels with its beads (one row read).
+  const policy = ctx.db
+    .select({ maxAttempts: convoys.maxAttempts, requireRef: convoys.requireRef })
+    .from(convoys)
+    .where(eq(convoys.id, convoyId))
+    .get();
   const { created } = await withTimeout(
-    rigStub(ctx.env, ctx.townId, rigId).receiveBeads(ctx.townId, convoyId, beads),
+    rigStub(ctx.env, ctx.townId, rigId).receiveBeads(ctx.townId, convoyId, beads, policy),
     PEER_CALL_TIMEOUT_MS,
     `rig ${rigId} receiveBeads`,
   );
@@ -138,6 +146,16 @@ async function deliverCancel(ctx: TownContext, { convoyId, rigId }: RigDelivery)
   return undefined;
 }
 
+async function deliverRetry(ctx: TownContext, { convoyId, rigId }: RigDelivery): Promise<TaskResult> {
+  const { reopened } = await withTimeout(
+    rigStub(ctx.env, ctx.townId, rigId).retryFailedBeads(convoyId),
+    PEER_CALL_TIMEOUT_MS,
+    `rig ${rigId} retryFailedBeads`,
+  );
+  logEvent('info', 'convoy.retry_delivered', { townId: ctx.townId, convoyId, rigId, reopened });
+  return undefined;
+}
+
 /** One delivery attempt to one rig, logged with its duration when it fails (the scheduler then retries it). */
 function attempt(
   ctx: TownContext,
@@ -169,6 +187,7 @@ export function convoyTaskHandlers(ctx: TownContext): Record<string, TaskHandler
   return {
     [DELIVER_BEADS_TASK_KIND]: attempt(ctx, 'beads_delivery', deliverBeads),
     [DELIVER_CANCEL_TASK_KIND]: attempt(ctx, 'cancel_delivery', deliverCancel),
+    [RETRY_FAILED_TASK_KIND]: attempt(ctx, 'retry_delivery', deliverRetry),
   };
 }
 

@@ -1,5 +1,5 @@
 import { type SQL, sql } from 'drizzle-orm';
-import { convoys } from '../../schema/town';
+import { convoys, type RigProgressEntry } from '../../schema/town';
 import { CLOSE_SKETCH_LOG_GAMMA } from './close-sketch';
 
 // Per-rig progress of a convoy and its close-time sketch live as JSON on the convoy's own row
@@ -7,7 +7,8 @@ import { CLOSE_SKETCH_LOG_GAMMA } from './close-sketch';
 // already updates that row, so keeping them costs no extra row written, and `convoy.get` reads one row
 // whatever the number of beads. These are SQL fragments for the adding and closing UPDATEs.
 
-export type RigProgressColumn = Record<string, [number, number]>;
+export type RigProgressColumn = Record<string, RigProgressEntry>;
+type Outcome = 'done' | 'failed' | 'skipped';
 
 /** Beads per rig in `rigIds` (one entry per bead). */
 function countByRig(rigIds: readonly string[]): Map<string, number> {
@@ -17,11 +18,11 @@ function countByRig(rigIds: readonly string[]): Map<string, number> {
 }
 
 /** A JSON path to one rig's entry (rig ids are the registry's UUIDs: nothing in them needs escaping). */
-const rigPath = (rigId: string, index?: 0 | 1) => `$.${JSON.stringify(rigId)}${index === undefined ? '' : `[${index}]`}`;
+const rigPath = (rigId: string, index?: 0 | 1 | 2 | 3) => `$.${JSON.stringify(rigId)}${index === undefined ? '' : `[${index}]`}`;
 
 /** `rig_progress` of a new convoy holding `rigIds` (one entry per bead). */
 export function initialRigProgress(rigIds: readonly string[]): RigProgressColumn {
-  return Object.fromEntries([...countByRig(rigIds)].map(([rigId, n]) => [rigId, [n, 0]]));
+  return Object.fromEntries([...countByRig(rigIds)].map(([rigId, n]) => [rigId, [n, 0, 0, 0]]));
 }
 
 /** The new `rig_progress` after adding beads of `rigIds` (one entry per bead): one json_set over the rigs named. */
@@ -29,15 +30,32 @@ export function addToRigProgress(rigIds: readonly string[]): SQL {
   const column = convoys.rigProgress;
   const pairs = [...countByRig(rigIds)].map(
     ([rigId, n]) =>
-      sql`${rigPath(rigId)}, json_array(coalesce(json_extract(${column}, ${rigPath(rigId, 0)}), 0) + ${n}, coalesce(json_extract(${column}, ${rigPath(rigId, 1)}), 0))`,
+      sql`${rigPath(rigId)}, json_array(coalesce(json_extract(${column}, ${rigPath(rigId, 0)}), 0) + ${n}, ${kept(rigId, 1)}, ${kept(rigId, 2)}, ${kept(rigId, 3)})`,
   );
   return pairs.length === 0 ? sql`${column}` : sql`json_set(${column}, ${sql.join(pairs, sql`, `)})`;
 }
 
-/** The new `rig_progress` after one close of the rig's bead. */
-export function closeInRigProgress(rigId: string): SQL {
+const kept = (rigId: string, index: 0 | 1 | 2 | 3) => sql`coalesce(json_extract(${convoys.rigProgress}, ${rigPath(rigId, index)}), 0)`;
+
+/**
+ * The new `rig_progress` after one close of the rig's bead with `outcome`. The failed and skipped
+ * counts are set in order, so a two-element entry from before outcomes grows to four.
+ */
+export function closeInRigProgress(rigId: string, outcome: Outcome = 'done'): SQL {
   const column = convoys.rigProgress;
-  return sql`json_set(${column}, ${rigPath(rigId, 1)}, coalesce(json_extract(${column}, ${rigPath(rigId, 1)}), 0) + 1)`;
+  const failed = outcome === 'failed' ? 1 : 0;
+  const skipped = outcome === 'skipped' ? 1 : 0;
+  return sql`json_set(${column}, ${rigPath(rigId, 1)}, ${kept(rigId, 1)} + 1, ${rigPath(rigId, 2)}, ${kept(rigId, 2)} + ${failed}, ${rigPath(rigId, 3)}, ${kept(rigId, 3)} + ${skipped})`;
+}
+
+/** The new `rig_progress` after reopening `n` failed beads of each rig (convoy.retryFailed). */
+export function reopenFailedInRigProgress(failedByRig: ReadonlyMap<string, number>): SQL {
+  const column = convoys.rigProgress;
+  const pairs = [...failedByRig].map(
+    ([rigId, n]) =>
+      sql`${rigPath(rigId, 1)}, ${kept(rigId, 1)} - ${n}, ${rigPath(rigId, 2)}, ${kept(rigId, 2)} - ${n}, ${rigPath(rigId, 3)}, ${kept(rigId, 3)}`,
+  );
+  return pairs.length === 0 ? sql`${column}` : sql`json_set(${column}, ${sql.join(pairs, sql`, `)})`;
 }
 
 /**

@@ -1,20 +1,30 @@
-import type { convoyBeads, convoys } from '../../schema/town';
+import type { convoyBeads, convoys, RigProgressEntry } from '../../schema/town';
 import { type ConvoyForecast, forecast } from './forecast';
 import type { NewWatcher } from './watchers';
 
 // The wire shapes of a convoy (no internal columns).
 
-export type ConvoyStatus = 'active' | 'landed' | 'cancelled';
+export type ConvoyStatus = 'active' | 'landed' | 'failed' | 'cancelled';
+export type BeadOutcome = 'done' | 'failed' | 'skipped';
 
 export interface ConvoySummary {
   id: string;
   title: string;
   status: ConvoyStatus;
   totalBeads: number;
+  /** doneBeads + failedBeads + skippedBeads. */
   closedBeads: number;
+  doneBeads: number;
+  failedBeads: number;
+  skippedBeads: number;
+  maxAttempts: number;
+  requireRef: boolean;
   createdBy: string | null;
   createdAt: string;
   landedAt: string | null;
+  failedAt: string | null;
+  /** The last claim, renewal, attempt or close of any of its beads (null before any). */
+  lastProgressAt: string | null;
   /** Set once retention compacted the convoy: its beads are no longer listed (its figures stay). */
   compactedAt: string | null;
 }
@@ -24,6 +34,11 @@ export interface ConvoyBead {
   rigId: string;
   title: string;
   status: 'open' | 'closed';
+  outcome: BeadOutcome | null;
+  /** As the rig last reported them (claims reach the town in batches, within seconds). */
+  attempt: number;
+  heldBy: string | null;
+  ref: string | null;
 }
 
 /** One rig's share of a convoy. */
@@ -31,6 +46,9 @@ export interface RigProgress {
   rigId: string;
   totalBeads: number;
   closedBeads: number;
+  doneBeads: number;
+  failedBeads: number;
+  skippedBeads: number;
 }
 
 /** `convoy.get`: the summary and per-rig progress, never the beads (those are paged by `convoy.beads`). */
@@ -57,10 +75,17 @@ export interface CreatedConvoy extends ConvoyWithBeadIds {
   newWatchers: NewWatcher[];
 }
 
-/** The wire form of the row's `rig_progress` ({rigId: [total, closed]}): one entry per rig, by rig id. */
-export function toRigProgress(column: Record<string, [number, number]>): RigProgress[] {
+/** The wire form of the row's `rig_progress` ({rigId: [total, closed, failed?, skipped?]}): one entry per rig, by rig id. */
+export function toRigProgress(column: Record<string, RigProgressEntry>): RigProgress[] {
   return Object.entries(column)
-    .map(([rigId, [totalBeads, closedBeads]]) => ({ rigId, totalBeads, closedBeads }))
+    .map(([rigId, [totalBeads, closedBeads, failedBeads = 0, skippedBeads = 0]]) => ({
+      rigId,
+      totalBeads,
+      closedBeads,
+      doneBeads: closedBeads - failedBeads - skippedBeads,
+      failedBeads,
+      skippedBeads,
+    }))
     .sort((a, b) => (a.rigId < b.rigId ? -1 : a.rigId > b.rigId ? 1 : 0));
 }
 
@@ -73,10 +98,17 @@ export const toConvoy = (row: typeof convoys.$inferSelect, now: Date): Convoy =>
 });
 
 export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {
-  const { id, title, status, totalBeads, closedBeads, createdBy, createdAt, landedAt, compactedAt } = row;
-  return { id, title, status, totalBeads, closedBeads, createdBy, createdAt, landedAt, compactedAt };
+  const { id, title, status, totalBeads, closedBeads, doneBeads, failedBeads, skippedBeads, maxAttempts, requireRef } = row;
+  const { createdBy, createdAt, landedAt, failedAt, lastProgressAt, compactedAt } = row;
+  return {
+    ...{ id, title, status, totalBeads, closedBeads, doneBeads, failedBeads, skippedBeads, maxAttempts, requireRef },
+    ...{ createdBy, createdAt, landedAt, failedAt, lastProgressAt, compactedAt },
+  };
 }
 
-export function toConvoyBead(row: Pick<typeof convoyBeads.$inferSelect, 'beadId' | 'rigId' | 'title' | 'status'>): ConvoyBead {
-  return { id: row.beadId, rigId: row.rigId, title: row.title, status: row.status };
+export function toConvoyBead(
+  row: Pick<typeof convoyBeads.$inferSelect, 'beadId' | 'rigId' | 'title' | 'status' | 'outcome' | 'attempt' | 'heldBy' | 'ref'>,
+): ConvoyBead {
+  const { beadId: id, rigId, title, status, outcome, attempt, heldBy, ref } = row;
+  return { id, rigId, title, status, outcome, attempt, heldBy, ref };
 }

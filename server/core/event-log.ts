@@ -143,8 +143,24 @@ export interface EventPage {
   nextCursor: string | null;
 }
 
-/** `event.list`: oldest first after the cursor. */
-export function listEvents(ctx: TownContext, input: EventFilter & { after?: string; limit?: number }): EventPage {
+/**
+ * `event.list`: oldest first after the cursor. `latest`: the page starts `limit` events before the end
+ * of the log instead (a dashboard's opening feed; filters then apply to those), and its `nextCursor` is
+ * the last event's id, to follow the log (or a stream) from there.
+ */
+export function listEvents(ctx: TownContext, input: EventFilter & { after?: string; limit?: number; latest?: boolean }): EventPage {
+  if (input.latest) {
+    if (input.after !== undefined) throw new DomainError('BAD_REQUEST', 'latest: not with after');
+    const end = lastSeq(ctx);
+    const { items } = readEvents(
+      ctx,
+      Math.max(0, end - (input.limit ?? EVENT_PAGE_DEFAULT)),
+      input,
+      input.limit ?? EVENT_PAGE_DEFAULT,
+      EVENT_SCAN_MAX_ROWS,
+    );
+    return { items: items.map(toTownEvent), nextCursor: end === 0 ? null : eventIdOf(end) };
+  }
   const afterSeq = checkedCursor(ctx, 'after', input.after);
   const limit = input.limit ?? EVENT_PAGE_DEFAULT;
   // Unfiltered (or only by an indexed id), every candidate matches: read one more than the page.

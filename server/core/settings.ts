@@ -3,7 +3,7 @@ import { townSettings } from '../../schema/town';
 import { iso, type TownContext } from './context';
 import { logEvent } from './log';
 
-// A town's settings: how long it keeps history and how much storage it may use. Stored per town; a
+// A town's settings: how long it keeps history, how much storage it may use, and its work loop's limits. Stored per town; a
 // field the town has not set is the built-in default below.
 
 export const DEFAULT_SETTINGS = {
@@ -15,6 +15,14 @@ export const DEFAULT_SETTINGS = {
   outboxRetentionDays: 30,
   /** The watchdog escalates when the town's database passes 80 % of this. */
   storageBudgetBytes: 10 * 1024 ** 3,
+  /** A rig's breaker opens after this many failed attempts (failed or lease expired)… */
+  breakerFailures: 5,
+  /** …within this many minutes (older failures decay). */
+  breakerWindowMinutes: 30,
+  /** An open breaker lets one claim through after this long (doubled by each failed probe, ≤ 4 h). */
+  breakerCooldownMinutes: 15,
+  /** An active convoy with open beads and no progress for this long raises a `convoy-stranded` escalation. */
+  strandedAfterMinutes: 60,
 } as const;
 
 export type TownSettings = { [K in keyof typeof DEFAULT_SETTINGS]: number };

@@ -24,6 +24,8 @@ export const eventRouter = router({
       townInput.extend({
         after: eventCursor.optional(),
         limit: z.number().int().min(1).max(EVENT_PAGE_MAX).optional(),
+        // The last `limit` events instead of those after `after` (the dashboard's opening feed; both: BAD_REQUEST).
+        latest: z.boolean().optional(),
         ...eventFilterInput,
       }),
     )

@@ -13,6 +13,7 @@ import type { Mail } from './mailbox';
 
 /** How many of each list a briefing carries at most (the newest); `more` says when there were more. */
 export const BRIEFING_LIST_LIMIT = 50;
+const STRANDED_KEY_PREFIX = 'convoy-stranded:';
 
 export interface Briefing {
   townId: string;
@@ -22,6 +23,12 @@ export interface Briefing {
   nextHeartbeatAt: string | null;
   /** Each with its per-rig progress (`rigs`), so the Mayor sees which rig holds a convoy back. */
   activeConvoys: { items: (Convoy & { progress: number })[]; more: boolean };
+  /** Convoys that ended with failed beads, waiting for convoy.retryFailed (or more beads). */
+  failedConvoys: { items: Convoy[]; more: boolean };
+  /** Active convoys with open beads and no progress for strandedAfterMinutes (their open escalations). */
+  strandedConvoys: { convoyId: string; title: string | null; escalationId: string; since: string }[];
+  /** Rigs whose breaker is open or half-open: claims there are refused. */
+  openBreakers: { rigId: string; name: string; state: 'open' | 'half_open'; openedAt: string | null; reopensAt: string | null }[];
   unacknowledgedEscalations: { items: Escalation[]; more: boolean };
   unreadMail: { items: Mail[]; more: boolean };
 }
@@ -32,13 +39,15 @@ export async function buildBriefing(
   unreadMail: { items: Mail[]; nextCursor: string | null },
   now: Date,
 ): Promise<Briefing> {
-  const [rigs, watchdog, convoys, escalations] = await Promise.all([
+  const [rigs, watchdog, convoys, failed, escalations] = await Promise.all([
     town.rig.list.query({ townId }),
     town.watchdog.status.query({ townId }),
     town.convoy.list.query({ townId, status: 'active', limit: BRIEFING_LIST_LIMIT }),
+    town.convoy.list.query({ townId, status: 'failed', limit: BRIEFING_LIST_LIMIT }),
     town.escalation.list.query({ townId, status: 'open', limit: BRIEFING_LIST_LIMIT }),
   ]);
   const health = new Map(watchdog.targets.map((t) => [t.target, t]));
+  const titles = new Map(convoys.items.map((c) => [c.id, c.title]));
   return {
     townId,
     generatedAt: now.toISOString(),
@@ -49,6 +58,17 @@ export async function buildBriefing(
       items: convoys.items.map((c) => ({ ...c, progress: c.totalBeads === 0 ? 0 : c.closedBeads / c.totalBeads })),
       more: convoys.nextCursor !== null,
     },
+    failedConvoys: { items: failed.items, more: failed.nextCursor !== null },
+    strandedConvoys: escalations.items.flatMap((e) =>
+      e.sourceRigId === 'town' && e.dedupKey?.startsWith(STRANDED_KEY_PREFIX) && e.convoyId
+        ? [{ convoyId: e.convoyId, title: titles.get(e.convoyId) ?? null, escalationId: e.id, since: e.createdAt }]
+        : [],
+    ),
+    openBreakers: rigs.flatMap((r) =>
+      r.breaker.state === 'closed'
+        ? []
+        : [{ rigId: r.id, name: r.name, state: r.breaker.state, openedAt: r.breaker.openedAt, reopensAt: r.breaker.reopensAt }],
+    ),
     unacknowledgedEscalations: { items: escalations.items, more: escalations.nextCursor !== null },
     unreadMail: { items: unreadMail.items, more: unreadMail.nextCursor !== null },
   };

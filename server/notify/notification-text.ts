@@ -86,6 +86,9 @@ function headline(payload: NotificationPayload): string {
   if (payload.type === 'convoy.landed' && typeof data.title === 'string') {
     return `Convoy "${firstLine(data.title)}" landed (${String(data.closedBeads)}/${String(data.totalBeads)} beads closed)`;
   }
+  if (payload.type === 'convoy.failed' && typeof data.title === 'string') {
+    return `Convoy "${firstLine(data.title)}" failed (${String(data.failedBeads)} of ${String(data.totalBeads)} beads failed)`;
+  }
   if (payload.type === 'watchdog.recovered' && typeof data.name === 'string') return `${data.name} recovered`;
   return payload.type;
 }

@@ -58,7 +58,7 @@ function nextCandidate(ctx: TownContext, cutoff: string): { id: string; compacte
     .where(
       and(
         isNull(convoys.compactedAt),
-        inArray(convoys.status, ['landed', 'cancelled']),
+        inArray(convoys.status, ['landed', 'failed', 'cancelled']),
         lt(convoys.createdAt, cutoff),
         lt(settledAt, cutoff),
       ),

@@ -1,12 +1,9 @@
 import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
-import { beads, cancelledConvoys, rig } from '../../schema/rig';
+import { type BeadOutcome, beads, cancelledConvoys, rig } from '../../schema/rig';
 import { jsonChunks } from '../core/bulk-json';
-import { notFound } from '../core/errors';
 import { logEvent } from '../core/log';
 import { afterRowidCursor, DEFAULT_PAGE_SIZE, type Page, toRowidPage } from '../core/pagination';
-import { runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS } from '../core/scheduler';
 import type { RigContext } from './rig-context';
-import { BEAD_CLOSED_TASK_KIND, type BeadClosedNotice, beadClosedTaskId, rigTaskHandlers } from './town-notify';
 
 // Beads of one rig. Writes that touch several rows (or a row and a task) run in one transaction; inside
 // `db.transaction` the statements go through `db` itself, which on DO SQLite is the same connection.
@@ -22,7 +19,22 @@ export interface Bead {
   closeReason: 'done' | 'cancelled' | null;
   createdAt: string;
   closedAt: string | null;
+  outcome: BeadOutcome | null;
+  attempt: number;
+  heldBy: string | null;
+  leaseExpiresAt: string | null;
+  retryAt: string | null;
+  reason: string | null;
+  ref: string | null;
 }
+
+/** A convoy's retry policy, delivered with its beads (convoy.create `maxAttempts`, `requireRef`). */
+export interface BeadPolicy {
+  maxAttempts: number;
+  requireRef: boolean;
+}
+
+export const DEFAULT_BEAD_POLICY: BeadPolicy = { maxAttempts: 3, requireRef: false };
 
 /** A bead as the TownDO delivers it: its id is the town's, so a retried delivery is recognised. */
 export interface IncomingBead {
@@ -32,7 +44,7 @@ export interface IncomingBead {
 }
 
 // The wire shape of a bead, selected explicitly so a column added later does not leak.
-const beadColumns = {
+export const beadColumns = {
   id: beads.id,
   title: beads.title,
   body: beads.body,
@@ -41,6 +53,13 @@ const beadColumns = {
   closeReason: beads.closeReason,
   createdAt: beads.createdAt,
   closedAt: beads.closedAt,
+  outcome: beads.outcome,
+  attempt: beads.attempt,
+  heldBy: beads.heldBy,
+  leaseExpiresAt: beads.leaseExpiresAt,
+  retryAt: beads.retryAt,
+  reason: beads.reason,
+  ref: beads.ref,
 };
 
 export interface BeadFilter {
@@ -56,7 +75,7 @@ function recordTown({ db }: RigContext, townId: string, at: string): void {
 }
 
 /** The town this rig recorded on its first delivery. */
-function recordedTownId({ db }: RigContext): string {
+export function recordedTownId({ db }: RigContext): string {
   const stored = db.select({ townId: rig.townId }).from(rig).get()?.townId;
   if (!stored) throw new Error('a convoy bead exists but the rig has no town');
   return stored;
@@ -66,7 +85,13 @@ function recordedTownId({ db }: RigContext): string {
  * Stores a convoy's beads. Idempotent: a bead id already here is left as it is, so a retried batch
  * creates nothing twice. Beads of a convoy already cancelled arrive closed (reason `cancelled`).
  */
-export function receiveBeads(ctx: RigContext, townId: string, convoyId: string, incoming: readonly IncomingBead[]): { created: number } {
+export function receiveBeads(
+  ctx: RigContext,
+  townId: string,
+  convoyId: string,
+  incoming: readonly IncomingBead[],
+  policy: BeadPolicy = DEFAULT_BEAD_POLICY,
+): { created: number } {
   const { db } = ctx;
   const at = ctx.now().toISOString();
   return db.transaction(() => {
@@ -76,53 +101,15 @@ export function receiveBeads(ctx: RigContext, townId: string, convoyId: string, 
     const [status, closeReason, closedAt] = cancelled ? ['closed', 'cancelled', at] : ['open', null, null];
     let created = 0;
     for (const chunk of jsonChunks(incoming.map((b) => [b.id, b.title, b.body]))) {
-      created += db.all(sql`insert into beads (id, title, body, convoy_id, created_at, status, close_reason, closed_at)
-        select value ->> 0, value ->> 1, value ->> 2, ${convoyId}, ${at}, ${status}, ${closeReason}, ${closedAt}
+      created +=
+        db.all(sql`insert into beads (id, title, body, convoy_id, created_at, status, close_reason, closed_at, max_attempts, require_ref)
+        select value ->> 0, value ->> 1, value ->> 2, ${convoyId}, ${at}, ${status}, ${closeReason}, ${closedAt}, ${policy.maxAttempts}, ${policy.requireRef ? 1 : 0}
         from json_each(${chunk}) where true
         on conflict do nothing returning id`).length;
     }
     logEvent('info', 'rig.beads_received', { townId, rigId: ctx.rigId, convoyId, received: incoming.length, created, cancelled });
     return { created };
   });
-}
-
-/**
- * Closes a bead (done). A convoy bead's close is owed to the TownDO: the task is committed with the
- * close, tried at once, and retried by the alarm if the town cannot be reached. Closing a closed bead
- * changes nothing and tells nobody again.
- */
-export async function closeBead(ctx: RigContext, beadId: string): Promise<Bead> {
-  const { db } = ctx;
-  const now = ctx.now();
-  const { bead, taskId } = db.transaction(() => {
-    const closed = db
-      .update(beads)
-      .set({ status: 'closed', closeReason: 'done', closedAt: now.toISOString() })
-      .where(and(eq(beads.id, beadId), ne(beads.status, 'closed')))
-      .returning(beadColumns)
-      .get();
-    if (!closed) {
-      const existing = db.select(beadColumns).from(beads).where(eq(beads.id, beadId)).get();
-      if (!existing) throw notFound('bead', beadId);
-      return { bead: existing, taskId: null };
-    }
-    if (!closed.convoyId) {
-      const townId = db.select({ townId: rig.townId }).from(rig).get()?.townId ?? null;
-      logEvent('info', 'rig.bead_closed', { townId, rigId: ctx.rigId, beadId, convoyId: null });
-      return { bead: closed, taskId: null };
-    }
-    const notice: BeadClosedNotice = { townId: recordedTownId(ctx), convoyId: closed.convoyId, beadId };
-    logEvent('info', 'rig.bead_closed', { ...notice, rigId: ctx.rigId });
-    const id = beadClosedTaskId(beadId);
-    // Due after the first backoff step: the inline attempt below is the first try, the alarm the retry.
-    scheduleTask(db, { id, kind: BEAD_CLOSED_TASK_KIND, dueAt: now.getTime() + TASK_RETRY_BACKOFF_MS[0], payload: notice });
-    return { bead: closed, taskId: id };
-  });
-  if (taskId) {
-    await ctx.armAlarm();
-    await runTasksNow(db, [taskId], Date.now(), rigTaskHandlers(ctx), { rigId: ctx.rigId });
-  }
-  return bead;
 }
 
 /**
@@ -138,7 +125,8 @@ export function cancelConvoy(ctx: RigContext, townId: string, convoyId: string):
     db.insert(cancelledConvoys).values({ convoyId, cancelledAt: at }).onConflictDoNothing().run();
     const closed = db
       .update(beads)
-      .set({ status: 'closed', closeReason: 'cancelled', closedAt: at })
+      // Its holder loses it (a later close or renewal of theirs is CONFLICT); a lease task finds nothing held.
+      .set({ status: 'closed', closeReason: 'cancelled', closedAt: at, heldBy: null, leaseExpiresAt: null, retryAt: null })
       .where(and(eq(beads.convoyId, convoyId), ne(beads.status, 'closed')))
       .returning({ id: beads.id })
       .all();

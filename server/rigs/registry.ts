@@ -4,12 +4,16 @@ import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
 import { appendEvent } from '../core/event-log';
 import { logEvent } from '../core/log';
+import { getSettings } from '../core/settings';
+import type { LoopSettings } from './breaker';
 
 export interface Rig {
   id: string;
   name: string;
   rigDoId: string;
   createdAt: string;
+  /** The rig's breaker as its RigDO last reported it (server/rigs/breaker.ts). */
+  breaker: { state: 'closed' | 'open' | 'half_open'; openedAt: string | null; reopensAt: string | null };
 }
 
 /** The Rig DO of a rig: keyed by town and rig id, so two towns never share one. */
@@ -18,7 +22,21 @@ export function rigDoIdFor(env: Env, townId: string, rigId: string): DurableObje
 }
 
 // The wire shape, named column by column so a column added later does not leak.
-const rigColumns = { id: rigs.id, name: rigs.name, rigDoId: rigs.rigDoId, createdAt: rigs.createdAt };
+const rigColumns = {
+  id: rigs.id,
+  name: rigs.name,
+  rigDoId: rigs.rigDoId,
+  createdAt: rigs.createdAt,
+  breakerState: rigs.breakerState,
+  breakerOpenedAt: rigs.breakerOpenedAt,
+  breakerReopensAt: rigs.breakerReopensAt,
+};
+
+type RigColumns = { [K in keyof typeof rigColumns]: (typeof rigs.$inferSelect)[K] };
+
+function toRig({ breakerState, breakerOpenedAt, breakerReopensAt, ...rig }: RigColumns): Rig {
+  return { ...rig, breaker: { state: breakerState, openedAt: breakerOpenedAt, reopensAt: breakerReopensAt } };
+}
 
 export function registerRig(ctx: TownContext, input: { name: string }): Rig {
   const { db, env, townId, now } = ctx;
@@ -26,8 +44,9 @@ export function registerRig(ctx: TownContext, input: { name: string }): Rig {
     const existing = db.select({ id: rigs.id }).from(rigs).where(eq(rigs.name, input.name)).get();
     if (existing) throw new DomainError('CONFLICT', `a rig named ${input.name} already exists`);
     const id = crypto.randomUUID();
-    const rig: Rig = { id, name: input.name, rigDoId: rigDoIdFor(env, townId, id).toString(), createdAt: iso(now()) };
-    db.insert(rigs).values(rig).run();
+    const row = { id, name: input.name, rigDoId: rigDoIdFor(env, townId, id).toString(), createdAt: iso(now()) };
+    db.insert(rigs).values(row).run();
+    const rig: Rig = { ...row, breaker: { state: 'closed', openedAt: null, reopensAt: null } };
     appendEvent(ctx, { type: 'rig.registered', rigId: id, data: { name: input.name } });
     return rig;
   });
@@ -36,7 +55,7 @@ export function registerRig(ctx: TownContext, input: { name: string }): Rig {
 }
 
 export function listRigs({ db }: TownContext): Rig[] {
-  return db.select(rigColumns).from(rigs).orderBy(asc(rigs.createdAt), asc(rigs.id)).all();
+  return db.select(rigColumns).from(rigs).orderBy(asc(rigs.createdAt), asc(rigs.id)).all().map(toRig);
 }
 
 export function hasRigs({ db }: TownContext): boolean {
@@ -46,7 +65,14 @@ export function hasRigs({ db }: TownContext): boolean {
 export function getRig({ db }: TownContext, rigId: string): Rig {
   const rig = db.select(rigColumns).from(rigs).where(eq(rigs.id, rigId)).get();
   if (!rig) throw notFound('rig', rigId);
-  return rig;
+  return toRig(rig);
+}
+
+/** A registered rig and the town's settings its work loop needs (one read of each), for the claim path. */
+export function rigForWork(ctx: TownContext, rigId: string): { rig: Rig; settings: LoopSettings } {
+  const rig = getRig(ctx, rigId);
+  const { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes } = getSettings(ctx);
+  return { rig, settings: { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes } };
 }
 
 /**

@@ -3,9 +3,12 @@ import { outcome } from '../core/errors';
 import { identityOf } from '../core/identity';
 import { forgetArmedAlarm, rearm, runDueTasks } from '../core/scheduler';
 import * as beads from './beads';
+import { breaker, type LoopSettings, resetBreaker } from './breaker';
+import * as claims from './claims';
+import * as outcomes from './outcomes';
 import type { RigContext } from './rig-context';
 import { openRigDb, type RigDb } from './rig-db';
-import { rigTaskHandlers } from './town-notify';
+import { allRigTaskHandlers } from './rig-tasks';
 
 /** One per rig (`RIG.idFromName(`${townId}/${rigId}`)`): holds the rig's beads; a thin RPC surface over them. */
 export class RigDO extends DurableObject<Env> {
@@ -40,7 +43,7 @@ export class RigDO extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     forgetArmedAlarm(this.ctx.storage);
     try {
-      await runDueTasks(this.db, Date.now(), rigTaskHandlers(this.context()), { rigId: this.context().rigId });
+      await runDueTasks(this.db, Date.now(), allRigTaskHandlers(this.context()), { rigId: this.context().rigId });
     } finally {
       await rearm(this.ctx.storage, this.db);
     }
@@ -50,16 +53,40 @@ export class RigDO extends DurableObject<Env> {
     return { ok: true };
   }
 
-  receiveBeads(townId: string, convoyId: string, incoming: beads.IncomingBead[]) {
-    return this.run((c) => beads.receiveBeads(c, townId, convoyId, incoming));
+  receiveBeads(townId: string, convoyId: string, incoming: beads.IncomingBead[], policy?: beads.BeadPolicy) {
+    return this.run((c) => beads.receiveBeads(c, townId, convoyId, incoming, policy));
+  }
+
+  retryFailedBeads(convoyId: string, beadIds?: string[]) {
+    return this.run((c) => outcomes.retryFailedBeads(c, convoyId, beadIds));
+  }
+
+  claimBead(input: claims.ClaimInput) {
+    return this.run((c) => outcome(() => claims.claimBead(c, input)));
+  }
+
+  renewLease(input: { beadId: string; agentId: string; leaseSeconds?: number }) {
+    return this.run((c) => outcome(() => claims.renewLease(c, input)));
+  }
+
+  releaseBead(input: { beadId: string; agentId: string }) {
+    return this.run((c) => outcome(() => claims.releaseBead(c, input)));
+  }
+
+  breaker() {
+    return this.run((c) => breaker(c));
+  }
+
+  resetBreaker(settings?: LoopSettings) {
+    return this.run((c) => c.db.transaction(() => resetBreaker(c, settings)));
   }
 
   cancelConvoy(townId: string, convoyId: string) {
     return this.run((c) => beads.cancelConvoy(c, townId, convoyId));
   }
 
-  closeBead(beadId: string) {
-    return this.run((c) => outcome(() => beads.closeBead(c, beadId)));
+  closeBead(input: outcomes.CloseInput) {
+    return this.run((c) => outcome(() => outcomes.closeBead(c, input)));
   }
 
   listBeads(filter: beads.BeadFilter & { limit?: number; cursor?: string }) {

@@ -3,7 +3,11 @@ import { access } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { unwrap } from '../core/errors';
 import { pageInput } from '../core/pagination';
+import { LEASE_SECONDS_MAX, LEASE_SECONDS_MIN } from './claims';
+import { CLOSE_REASON_MAX_CHARS, CLOSE_REF_MAX_CHARS } from './outcomes';
 import { rigStub } from './stub';
+
+export const AGENT_ID_MAX_CHARS = 128;
 
 const rigName = z
   .string()
@@ -11,6 +15,9 @@ const rigName = z
   .max(64)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must start with a letter or digit and use only [A-Za-z0-9._-]');
 const rigRef = townInput.extend({ rigId: entityId });
+const agentId = z.string().min(1).max(AGENT_ID_MAX_CHARS);
+const leaseSeconds = z.number().int().min(LEASE_SECONDS_MIN).max(LEASE_SECONDS_MAX).optional();
+const heldBeadRef = rigRef.extend({ beadId: entityId, agentId });
 
 export const rigRouter = router({
   register: procedure
@@ -29,6 +36,15 @@ export const rigRouter = router({
     .meta(access.town)
     .input(rigRef)
     .mutation(({ ctx, input }) => ctx.town(input.townId).removeRig(input.rigId)),
+  resetBreaker: procedure
+    .meta(access.town)
+    .input(rigRef)
+    .mutation(async ({ ctx, input: { townId, rigId } }) => {
+      const { settings } = await ctx.town(townId).rigForWork(rigId);
+      await rigStub(ctx.env, townId, rigId).resetBreaker(settings);
+      // The rig reports the change to the town (events, escalation); the town's copy is set now too.
+      return ctx.town(townId).breakerReset(rigId);
+    }),
   // ── beads (held by the rig's RigDO; the town answers NOT_FOUND for an unregistered rig) ──
   beads: procedure
     .meta(access.rig('rigId'))
@@ -37,11 +53,41 @@ export const rigRouter = router({
       await ctx.town(townId).getRig(rigId);
       return unwrap(await rigStub(ctx.env, townId, rigId).listBeads(filter));
     }),
+  // ── the work loop: claim, lease, outcome (server/rigs/claims.ts, outcomes.ts) ──
+  claimBead: procedure
+    .meta(access.rig('rigId'))
+    .input(rigRef.extend({ agentId, leaseSeconds }))
+    .mutation(async ({ ctx, input: { townId, rigId, ...input } }) => {
+      const { settings } = await ctx.town(townId).rigForWork(rigId);
+      return unwrap(await rigStub(ctx.env, townId, rigId).claimBead({ ...input, settings }));
+    }),
+  renewLease: procedure
+    .meta(access.rig('rigId'))
+    .input(heldBeadRef.extend({ leaseSeconds }))
+    .mutation(async ({ ctx, input: { townId, rigId, ...input } }) => {
+      await ctx.town(townId).getRig(rigId);
+      return unwrap(await rigStub(ctx.env, townId, rigId).renewLease(input));
+    }),
+  releaseBead: procedure
+    .meta(access.rig('rigId'))
+    .input(heldBeadRef)
+    .mutation(async ({ ctx, input: { townId, rigId, ...input } }) => {
+      await ctx.town(townId).getRig(rigId);
+      return unwrap(await rigStub(ctx.env, townId, rigId).releaseBead(input));
+    }),
   closeBead: procedure
     .meta(access.rig('rigId'))
-    .input(rigRef.extend({ beadId: entityId }))
-    .mutation(async ({ ctx, input: { townId, rigId, beadId } }) => {
-      await ctx.town(townId).getRig(rigId);
-      return unwrap(await rigStub(ctx.env, townId, rigId).closeBead(beadId));
+    .input(
+      rigRef.extend({
+        beadId: entityId,
+        agentId: agentId.optional(),
+        outcome: z.enum(['done', 'failed', 'skipped']).optional(),
+        reason: z.string().max(CLOSE_REASON_MAX_CHARS).optional(),
+        ref: z.string().min(1).max(CLOSE_REF_MAX_CHARS).optional(),
+      }),
+    )
+    .mutation(async ({ ctx, input: { townId, rigId, ...input } }) => {
+      const { settings } = await ctx.town(townId).rigForWork(rigId);
+      return unwrap(await rigStub(ctx.env, townId, rigId).closeBead({ ...input, settings }));
     }),
 });

@@ -1,3 +1,4 @@
+import type { BeadOutcome } from '../../schema/rig';
 import { logEvent } from '../core/log';
 import type { TaskHandler } from '../core/scheduler';
 import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../core/timeout';
@@ -11,6 +12,11 @@ export interface BeadClosedNotice {
   townId: string;
   convoyId: string;
   beadId: string;
+  /** Absent in notices committed before outcomes existed: `done`. */
+  outcome?: BeadOutcome;
+  attempt?: number;
+  reason?: string | null;
+  ref?: string | null;
 }
 
 type TownAnswer = Awaited<ReturnType<ReturnType<typeof townStub>['onBeadClosed']>>;
@@ -29,7 +35,12 @@ async function notifyBeadClosed({ env, rigId }: RigContext, notice: BeadClosedNo
   let result: TownAnswer;
   try {
     result = await withTimeout<TownAnswer>(
-      townStub(env, notice.townId).onBeadClosed(notice.townId, notice.convoyId, notice.beadId),
+      townStub(env, notice.townId).onBeadClosed(notice.townId, notice.convoyId, notice.beadId, {
+        outcome: notice.outcome ?? 'done',
+        attempt: notice.attempt ?? null,
+        reason: notice.reason ?? null,
+        ref: notice.ref ?? null,
+      }),
       PEER_CALL_TIMEOUT_MS,
       `town ${notice.townId} onBeadClosed`,
     );
@@ -42,7 +53,7 @@ async function notifyBeadClosed({ env, rigId }: RigContext, notice: BeadClosedNo
   return undefined;
 }
 
-/** The RigDO's scheduled task kinds. */
+/** The close notices' task kind (rig-tasks.ts has every kind, for the alarm). */
 export function rigTaskHandlers(ctx: RigContext): Record<string, TaskHandler> {
   return { [BEAD_CLOSED_TASK_KIND]: (task) => notifyBeadClosed(ctx, task.payload as BeadClosedNotice, task.attempts + 1) };
 }

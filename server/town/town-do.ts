@@ -6,9 +6,13 @@ import * as convoys from '../convoys/convoys';
 import type { ConvoyContext } from '../convoys/delivery';
 import { convoyTaskHandlers } from '../convoys/delivery';
 import { setDue } from '../convoys/due-dates';
+import { STRANDED_TASK_KIND, strandedTask } from '../convoys/progress';
+import { retryFailed } from '../convoys/retry';
+import type { BeadClosedDetails } from '../convoys/settle';
 import { type ConvoyTimelineInput, convoyTimeline } from '../convoys/timeline';
 import { type ConvoyStatus, toConvoy } from '../convoys/views';
 import * as watchers from '../convoys/watchers';
+import { applyRigReports, breakerReset } from '../convoys/work-reports';
 import type { TownContext } from '../core/context';
 import { type Outcome, outcome } from '../core/errors';
 import type * as eventLog from '../core/event-log';
@@ -37,6 +41,7 @@ import { maintenanceTask } from '../retention/maintenance';
 import { MAINTENANCE_TASK_KIND } from '../retention/maintenance-schedule';
 import { changeSettings } from '../retention/settings-change';
 import * as rigs from '../rigs/registry';
+import type { RigReport } from '../rigs/reports';
 import { HEARTBEAT_TASK_KIND, registerRigWithHeartbeat } from '../watchdog/heartbeat-schedule';
 import * as watchdog from '../watchdog/watchdog';
 import { townStats } from './stats';
@@ -106,6 +111,7 @@ export class TownDO extends DurableObject<Env> {
   private taskHandlers(ctx: TownContext): Record<string, TaskHandler> {
     return {
       ...convoyTaskHandlers(ctx),
+      [STRANDED_TASK_KIND]: (task) => strandedTask(ctx, task),
       [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
       [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight, recordDeliveryEvent),
       [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
@@ -137,6 +143,15 @@ export class TownDO extends DurableObject<Env> {
     return this.run(call, (c) => rigs.getRig(c, rigId));
   }
 
+  /** The rig, and the town's settings its work loop needs (the claim and close paths' one town call). */
+  rigForWork(call: TownCall, rigId: string) {
+    return this.run(call, (c) => rigs.rigForWork(c, rigId));
+  }
+
+  breakerReset(call: TownCall, rigId: string) {
+    return this.run(call, (c) => breakerReset(c, rigId));
+  }
+
   async removeRig(call: TownCall, rigId: string) {
     // The rig goes, and its tokens with it, in one transaction; then its open streams end.
     const removed = await this.run(call, (c) =>
@@ -163,9 +178,18 @@ export class TownDO extends DurableObject<Env> {
     return this.convoy(call, (c) => convoys.addBeads(c, input));
   }
 
-  /** A rig's report that a convoy bead closed (RigDO → TownDO, retried by the rig until it lands). */
-  onBeadClosed(call: TownCall, convoyId: string, beadId: string) {
-    return this.run(call, (c) => convoys.beadClosed(c, { convoyId, beadId }));
+  /** A rig's report that a convoy bead closed, with its outcome (RigDO → TownDO, retried by the rig until it lands). */
+  onBeadClosed(call: TownCall, convoyId: string, beadId: string, details?: BeadClosedDetails) {
+    return this.run(call, (c) => convoys.beadClosed(c, { convoyId, beadId, ...details }));
+  }
+
+  /** A rig's batch of work-loop reports (claims, renewals, releases, failed attempts, breaker changes). */
+  onRigReports(call: TownCall, rigId: string, reports: RigReport[]) {
+    return this.run(call, (c) => applyRigReports(c, rigId, reports));
+  }
+
+  retryFailedConvoy(call: TownCall, convoyId: string) {
+    return this.convoy(call, (c) => retryFailed(c, convoyId));
   }
 
   cancelConvoy(call: TownCall, convoyId: string) {
@@ -310,7 +334,11 @@ export class TownDO extends DurableObject<Env> {
   // The event log
 
   /** `narrowTo`: a rig token's rig, whose events (and its convoys') are all it may read; null for all. */
-  listEvents(call: TownCall, input: eventLog.EventFilter & { after?: string; limit?: number }, narrowTo: string | null = null) {
+  listEvents(
+    call: TownCall,
+    input: eventLog.EventFilter & { after?: string; limit?: number; latest?: boolean },
+    narrowTo: string | null = null,
+  ) {
     return this.run(call, (c) => listEventsFor(c, input, narrowTo));
   }
 

@@ -6,7 +6,14 @@ export const MAX_RETENTION_DAYS = 3650;
 export const MIN_STORAGE_BUDGET_BYTES = 1024 ** 2;
 export const MAX_STORAGE_BUDGET_BYTES = 10 * 1024 ** 3;
 
+export const BREAKER_FAILURES_MIN = 1;
+export const BREAKER_FAILURES_MAX = 100;
+export const BREAKER_WINDOW_MINUTES_MAX = 1440;
+export const BREAKER_COOLDOWN_MINUTES_MAX = 240;
+export const STRANDED_AFTER_MINUTES_MAX = 10_080;
+
 const retentionDays = z.number().int().min(1).max(MAX_RETENTION_DAYS).nullable().optional();
+const minutes = (max: number) => z.number().int().min(1).max(max).nullable().optional();
 
 export const townRouter = router({
   settings: procedure
@@ -21,6 +28,10 @@ export const townRouter = router({
         convoyRetentionDays: retentionDays,
         outboxRetentionDays: retentionDays,
         storageBudgetBytes: z.number().int().min(MIN_STORAGE_BUDGET_BYTES).max(MAX_STORAGE_BUDGET_BYTES).nullable().optional(),
+        breakerFailures: z.number().int().min(BREAKER_FAILURES_MIN).max(BREAKER_FAILURES_MAX).nullable().optional(),
+        breakerWindowMinutes: minutes(BREAKER_WINDOW_MINUTES_MAX),
+        breakerCooldownMinutes: minutes(BREAKER_COOLDOWN_MINUTES_MAX),
+        strandedAfterMinutes: minutes(STRANDED_AFTER_MINUTES_MAX),
       }),
     )
     .mutation(({ ctx, input: { townId, ...update } }) => ctx.town(townId).setSettings(update)),

@@ -21,6 +21,9 @@ import { callAs, claimsOf, forgeToken, issueToken, tamperedSignature, unsignedTo
 const RIG_MAY: Record<string, 'own' | 'any' | 'member'> = {
   'rig.beads': 'own',
   'rig.closeBead': 'own',
+  'rig.claimBead': 'own',
+  'rig.renewLease': 'own',
+  'rig.releaseBead': 'own',
   'escalation.raise': 'own',
   'escalation.get': 'own', // escalations it raised
   'convoy.get': 'member',

@@ -131,6 +131,71 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
     await page.context().close();
   });
 
+  test('the work loop: outcomes in words, a failed convoy with Retry failed, a breaker with Reset, occurrences, the opening feed', async () => {
+    const townId = newTownId('loop');
+    const rig = await api.rig.register.mutate({ townId, name: 'worker' });
+    await api.town.setSettings.mutate({ townId, breakerFailures: 1 });
+    const convoy = await api.convoy.create.mutate({
+      townId,
+      title: 'Flaky tests',
+      maxAttempts: 1,
+      beads: [
+        { rigId: rig.id, title: 'first' },
+        { rigId: rig.id, title: 'second' },
+      ],
+    });
+    const ref = { townId, rigId: rig.id };
+    const claimed = await api.rig.claimBead.mutate({ ...ref, agentId: 'agent-1' });
+    await api.rig.closeBead.mutate({ ...ref, beadId: claimed.bead?.id ?? '', agentId: 'agent-1', outcome: 'failed', reason: 'red' });
+    await api.rig.closeBead.mutate({ ...ref, beadId: convoy.beadIds[1] ?? '', ref: 'https://example.com/pr/7' });
+    for (let i = 0; i < 2; i++)
+      await api.escalation.raise.mutate({ townId, sourceRigId: rig.id, severity: 'low', message: 'disk filling', dedupKey: 'disk' });
+    // The breaker's report reaches the town within a couple of seconds.
+    for (let i = 0; i < 50 && (await api.rig.get.query(ref)).breaker.state === 'closed'; i++) await new Promise((r) => setTimeout(r, 100));
+
+    const page = await openPage();
+    await signIn(page, townId);
+    // The feed opens with the town's last events, before anything new happens.
+    await page.getByRole('region', { name: 'Recent events' }).getByText('Convoy “Flaky tests” failed').waitFor();
+    const attention = page.getByRole('region', { name: 'Needs attention' });
+    const failed = attention.locator(`[data-failed-convoy="${convoy.id}"]`);
+    await failed.getByText('1 of 2 beads failed').waitFor();
+    await attention.getByText('×2').waitFor();
+    // Severity first: the high convoy-failed escalation comes before the low one.
+    const messages = await attention.locator('.escalation-message').allTextContents();
+    const high = messages.findIndex((m) => m.includes('failed:'));
+    const low = messages.findIndex((m) => m.includes('disk filling'));
+    assert.ok(high >= 0 && low > high, `order: ${messages.join(' | ')}`);
+    // The settled convoy says how it went in words, not colour alone.
+    await page.getByRole('region', { name: 'Active convoys' }).getByText('1 done · 1 failed · 0 skipped', { exact: false }).waitFor();
+
+    const rigs = page.getByRole('region', { name: 'Rigs' });
+    await rigs
+      .getByRole('row', { name: /worker/ })
+      .getByText('open', { exact: true })
+      .waitFor();
+    await rigs.getByRole('button', { name: 'Reset the breaker of worker' }).click();
+    await rigs
+      .getByRole('row', { name: /worker/ })
+      .getByText('closed', { exact: true })
+      .waitFor();
+    assert.equal((await api.rig.get.query(ref)).breaker.state, 'closed');
+
+    await failed.getByRole('button', { name: 'Retry failed' }).click();
+    await failed.waitFor({ state: 'detached' });
+    assert.equal((await api.convoy.get.query({ townId, convoyId: convoy.id })).status, 'active');
+
+    // The convoy's bead table: outcome, attempt, holder, and the ref as a link.
+    await page.goto(`${dev.url}/#/convoys/${encodeURIComponent(convoy.id)}`);
+    const table = page.locator('table.beads');
+    await table.getByRole('link', { name: 'https://example.com/pr/7' }).waitFor();
+    await table
+      .getByRole('row', { name: /second/ })
+      .getByText('done', { exact: true })
+      .waitFor();
+    await page.context().close();
+  });
+
   test("a rig token: its town's convoys, and no Acknowledge or Resolve", async () => {
     const { townId, frontend } = await seedSmallTown(api, 'rig-token');
     const townToken = await api.auth.issueToken.mutate({ townId, role: 'town', ttlSeconds: 600, label: 'browser test' });
@@ -324,7 +389,11 @@ describe('the dashboard in a browser', { skip: executablePath ? false : 'no Chro
       const bead = beads[width === 390 ? 1 : 0];
       assert.ok(bead);
       await api.rig.closeBead.mutate({ townId, rigId: bead.rigId, beadId: bead.id });
-      await page.getByRole('region', { name: 'Recent events' }).getByText('Bead closed in frontend').waitFor();
+      // The feed opened with the earlier events (the first width's close among them): wait for this one.
+      await page
+        .getByRole('region', { name: 'Recent events' })
+        .getByText(`Bead closed in frontend: “Ship the login page” ${width === 390 ? 2 : 1}/3`)
+        .waitFor();
       // Nothing wider than the window: no sideways scrolling on a phone.
       const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
       assert.ok(overflow <= 0, `the page is ${overflow}px wider than ${width}px`);

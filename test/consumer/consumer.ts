@@ -5,14 +5,44 @@ import { createTownClient, type RouterInputs, type RouterOutputs } from '@town/c
 type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const assert = <T extends true>(_proof?: T) => {};
 
-assert<Equal<RouterOutputs['rig']['get'], { id: string; name: string; rigDoId: string; createdAt: string }>>();
+assert<
+  Equal<
+    RouterOutputs['rig']['get'],
+    {
+      id: string;
+      name: string;
+      rigDoId: string;
+      createdAt: string;
+      breaker: { state: 'closed' | 'open' | 'half_open'; openedAt: string | null; reopensAt: string | null };
+    }
+  >
+>();
 assert<Equal<RouterInputs['rig']['register'], { townId: string; name: string }>>();
-assert<Equal<RouterOutputs['convoy']['get']['rigs'][number], { rigId: string; totalBeads: number; closedBeads: number }>>();
+assert<
+  Equal<
+    RouterOutputs['convoy']['get']['rigs'][number],
+    { rigId: string; totalBeads: number; closedBeads: number; doneBeads: number; failedBeads: number; skippedBeads: number }
+  >
+>();
 assert<Equal<RouterOutputs['convoy']['create']['beadIds'], string[]>>();
-assert<Equal<RouterOutputs['convoy']['beads']['items'][number], { id: string; rigId: string; title: string; status: 'open' | 'closed' }>>();
+assert<
+  Equal<
+    RouterOutputs['convoy']['beads']['items'][number],
+    {
+      id: string;
+      rigId: string;
+      title: string;
+      status: 'open' | 'closed';
+      outcome: 'done' | 'failed' | 'skipped' | null;
+      attempt: number;
+      heldBy: string | null;
+      ref: string | null;
+    }
+  >
+>();
 assert<Equal<RouterOutputs['convoy']['beads']['nextCursor'], string | null>>();
 assert<Equal<RouterInputs['convoy']['beads']['status'], 'open' | 'closed' | undefined>>();
-assert<Equal<RouterOutputs['convoy']['get']['status'], 'active' | 'landed' | 'cancelled'>>();
+assert<Equal<RouterOutputs['convoy']['get']['status'], 'active' | 'landed' | 'failed' | 'cancelled'>>();
 assert<Equal<RouterInputs['escalation']['raise']['severity'], 'low' | 'medium' | 'high' | 'critical'>>();
 assert<Equal<RouterOutputs['mayor']['briefing']['activeConvoys']['items'][number]['progress'], number>>();
 assert<Equal<RouterOutputs['event']['list']['items'][number]['id'], string>>();

@@ -48,7 +48,14 @@ describe('convoy compaction', () => {
     await api.convoy.cancel.mutate({ townId, convoyId: cancelled.id });
     const active = await api.convoy.create.mutate({ townId, title: 'active', beads: beadsFor(rigs.north, 2) });
     const before = { big: await figures(townId, big.id), cancelled: await figures(townId, cancelled.id) };
-    expect(before.cancelled).toContainEqual({ rigId: rigs.north, totalBeads: 3, closedBeads: 1 });
+    expect(before.cancelled).toContainEqual({
+      rigId: rigs.north,
+      totalBeads: 3,
+      closedBeads: 1,
+      doneBeads: 1,
+      failedBeads: 0,
+      skippedBeads: 0,
+    });
 
     // Within retention nothing goes.
     expect(await maintainUntilDone(townId, Date.now() + 29 * DAY_MS)).toBe(1);

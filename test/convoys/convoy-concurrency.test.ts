@@ -25,7 +25,11 @@ describe('convoy.beadClosed under concurrency', () => {
     expect(results.filter((r) => r.status === 'landed').length).toBeGreaterThan(0);
     const final = await api.convoy.get.query({ townId, convoyId: convoy.id });
     expect(final).toMatchObject({ status: 'landed', closedBeads: 500, totalBeads: 500 });
-    expect(final.rigs).toEqual([rigs.north, rigs.south].sort().map((rigId) => ({ rigId, totalBeads: 250, closedBeads: 250 })));
+    expect(final.rigs).toEqual(
+      [rigs.north, rigs.south]
+        .sort()
+        .map((rigId) => ({ rigId, totalBeads: 250, closedBeads: 250, doneBeads: 250, failedBeads: 0, skippedBeads: 0 })),
+    );
     expect(await allConvoyBeads({ townId, convoyId: convoy.id, status: 'closed' })).toHaveLength(500);
     const events = (await outboxRows(townId)).filter((r) => r.type === 'convoy.landed');
     expect(new Set(events.map((r) => r.eventId)).size).toBe(1);

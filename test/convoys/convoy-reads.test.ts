@@ -47,6 +47,13 @@ describe('convoy.get', () => {
       status: 'active',
       totalBeads: BIG_CONVOY_BEADS,
       closedBeads: 3,
+      doneBeads: 3,
+      failedBeads: 0,
+      skippedBeads: 0,
+      maxAttempts: 3,
+      requireRef: false,
+      failedAt: null,
+      lastProgressAt: expect.any(String),
       createdBy: null,
       createdAt: big.createdAt,
       landedAt: null,
@@ -57,8 +64,8 @@ describe('convoy.get', () => {
       watchers: 0,
       // beadIds 0 and 2 went to alpha, 1 to beta.
       rigs: [
-        { rigId: rigs.alpha, totalBeads: BIG_CONVOY_BEADS / 2, closedBeads: 2 },
-        { rigId: rigs.beta, totalBeads: BIG_CONVOY_BEADS / 2, closedBeads: 1 },
+        { rigId: rigs.alpha, totalBeads: BIG_CONVOY_BEADS / 2, closedBeads: 2, doneBeads: 2, failedBeads: 0, skippedBeads: 0 },
+        { rigId: rigs.beta, totalBeads: BIG_CONVOY_BEADS / 2, closedBeads: 1, doneBeads: 1, failedBeads: 0, skippedBeads: 0 },
       ].sort((a, b) => a.rigId.localeCompare(b.rigId)),
     });
     // The whole answer is a few hundred bytes (the old shape carried 10,000 beads: ~900 KB).
@@ -87,7 +94,14 @@ describe('convoy.get', () => {
       [rigs.beta, 'c-1'],
     ]);
     expect(more).toMatchObject({ totalBeads: 5, added: 2 });
-    expect(more.rigs.find((r) => r.rigId === rigs.beta)).toEqual({ rigId: rigs.beta, totalBeads: 3, closedBeads: 0 });
+    expect(more.rigs.find((r) => r.rigId === rigs.beta)).toEqual({
+      rigId: rigs.beta,
+      totalBeads: 3,
+      closedBeads: 0,
+      doneBeads: 0,
+      failedBeads: 0,
+      skippedBeads: 0,
+    });
   });
 });
 

@@ -104,8 +104,8 @@ describe('convoy.timeline', () => {
     expect(rest.figures).toMatchObject({ timeToLandMs: null, closeTimes: { timed: 4 } });
     expect(rest.convoy.rigs).toEqual(
       [
-        { rigId: alpha, totalBeads: 2, closedBeads: 2 },
-        { rigId: beta, totalBeads: 3, closedBeads: 2 },
+        { rigId: alpha, totalBeads: 2, closedBeads: 2, doneBeads: 2, failedBeads: 0, skippedBeads: 0 },
+        { rigId: beta, totalBeads: 3, closedBeads: 2, doneBeads: 2, failedBeads: 0, skippedBeads: 0 },
       ].sort((x, y) => x.rigId.localeCompare(y.rigId)),
     );
     // Only some kinds of events.

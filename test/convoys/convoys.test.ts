@@ -24,12 +24,19 @@ describe('convoy lifecycle', () => {
       status: 'active',
       totalBeads: 3,
       closedBeads: 0,
+      doneBeads: 0,
+      failedBeads: 0,
+      skippedBeads: 0,
+      maxAttempts: 3,
+      requireRef: false,
+      failedAt: null,
+      lastProgressAt: null,
       createdBy: 'mayor',
       createdAt: expect.any(String),
       landedAt: null,
       rigs: [
-        { rigId: rigs.alpha, totalBeads: 2, closedBeads: 0 },
-        { rigId: rigs.beta, totalBeads: 1, closedBeads: 0 },
+        { rigId: rigs.alpha, totalBeads: 2, closedBeads: 0, doneBeads: 0, failedBeads: 0, skippedBeads: 0 },
+        { rigId: rigs.beta, totalBeads: 1, closedBeads: 0, doneBeads: 0, failedBeads: 0, skippedBeads: 0 },
       ].sort((a, b) => a.rigId.localeCompare(b.rigId)),
       beadIds: [expect.any(String), expect.any(String), expect.any(String)],
       compactedAt: null,
@@ -42,9 +49,9 @@ describe('convoy lifecycle', () => {
     const { beadIds, newWatchers: _none, ...got } = convoy;
     expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toEqual(got);
     expect(await allConvoyBeads({ townId, convoyId: convoy.id })).toEqual([
-      { id: beadIds[0], rigId: rigs.alpha, title: 'schema', status: 'open' },
-      { id: beadIds[1], rigId: rigs.beta, title: 'ui', status: 'open' },
-      { id: beadIds[2], rigId: rigs.alpha, title: 'api', status: 'open' },
+      { id: beadIds[0], rigId: rigs.alpha, title: 'schema', status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null },
+      { id: beadIds[1], rigId: rigs.beta, title: 'ui', status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null },
+      { id: beadIds[2], rigId: rigs.alpha, title: 'api', status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null },
     ]);
 
     const alphaBeads = await allRigBeads({ townId, rigId: rigs.alpha });
@@ -92,9 +99,16 @@ describe('convoy lifecycle', () => {
     const reopened = await api.convoy.addBeads.mutate({ townId, convoyId: convoy.id, beads: [{ rigId: beta, title: 'hotfix' }] });
     expect(reopened).toMatchObject({ status: 'active', totalBeads: 4, closedBeads: 3, landedAt: null, added: 1 });
     const [hotfix] = reopened.beadIds as [string];
-    expect(reopened.rigs.find((r) => r.rigId === beta)).toEqual({ rigId: beta, totalBeads: 2, closedBeads: 1 });
+    expect(reopened.rigs.find((r) => r.rigId === beta)).toEqual({
+      rigId: beta,
+      totalBeads: 2,
+      closedBeads: 1,
+      doneBeads: 1,
+      failedBeads: 0,
+      skippedBeads: 0,
+    });
     expect(await allConvoyBeads({ townId, convoyId: convoy.id, status: 'open' })).toEqual([
-      { id: hotfix, rigId: beta, title: 'hotfix', status: 'open' },
+      { id: hotfix, rigId: beta, title: 'hotfix', status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null },
     ]);
     await evictDurableObject(rigDo(townId, beta));
     expect((await allRigBeads({ townId, rigId: beta, status: 'open' })).map((b) => b.id)).toEqual([hotfix]);

@@ -17,7 +17,14 @@ describe('event.list', () => {
     expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort());
     // Data is small: counts and states, never the escalation's message.
     expect(JSON.stringify(events)).not.toContain('help');
-    expect(events.find((e) => e.type === 'convoy.bead_closed')?.data).toEqual({ closedBeads: 1, totalBeads: 2 });
+    expect(events.find((e) => e.type === 'convoy.bead_closed')?.data).toEqual({
+      closedBeads: 1,
+      totalBeads: 2,
+      outcome: 'done',
+      attempt: 0,
+      reason: null,
+      ref: null,
+    });
   });
 
   it('notifications carry the id of the event that caused them (webhook-id, Mayor mail id)', async () => {
@@ -82,5 +89,16 @@ describe('event.list', () => {
     await expectTrpcError(api.event.list.query({ townId: town.townId, after: 'abc' }), 'BAD_REQUEST', /after/);
     await expectTrpcError(api.event.list.query({ townId: town.townId, after: '9999999999999999' }), 'BAD_REQUEST', /after/);
     expect(await api.event.list.query({ townId: town.townId, after: '0000000000000002' })).toEqual({ items: [], nextCursor: null });
+  });
+
+  it('latest: the last `limit` events, oldest first, with the last id as the cursor to follow from', async () => {
+    const townId = newTownId('latest');
+    expect(await api.event.list.query({ townId, latest: true })).toEqual({ items: [], nextCursor: null });
+    for (let i = 0; i < 5; i++) await api.rig.register.mutate({ townId, name: `r${i}` });
+    const all = await allEvents({ townId });
+    const last3 = await api.event.list.query({ townId, latest: true, limit: 3 });
+    expect(last3.items.map((e) => e.id)).toEqual(all.slice(-3).map((e) => e.id));
+    expect(last3.nextCursor).toBe(all.at(-1)?.id);
+    await expectTrpcError(api.event.list.query({ townId, latest: true, after: all[0]?.id }), 'BAD_REQUEST', /latest/);
   });
 });

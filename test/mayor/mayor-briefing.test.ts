@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { beadsFor } from '../convoys/convoy-helpers';
 import { client, newTownId } from '../helpers';
+import { drainRigAlarm, rigWithBeads } from '../rigs/work-loop-helpers';
 import { settle } from '../town-helpers';
 
 const api = client();
@@ -50,8 +51,8 @@ describe('mayor.briefing', () => {
           totalBeads: 2,
           progress: 0.5,
           rigs: [
-            { rigId: alpha.id, totalBeads: 1, closedBeads: 1 },
-            { rigId: beta.id, totalBeads: 1, closedBeads: 0 },
+            { rigId: alpha.id, totalBeads: 1, closedBeads: 1, doneBeads: 1, failedBeads: 0, skippedBeads: 0 },
+            { rigId: beta.id, totalBeads: 1, closedBeads: 0, doneBeads: 0, failedBeads: 0, skippedBeads: 0 },
           ].sort((a, b) => a.rigId.localeCompare(b.rigId)),
         }),
       ],
@@ -71,8 +72,38 @@ describe('mayor.briefing', () => {
       container: null,
       nextHeartbeatAt: null,
       activeConvoys: { items: [], more: false },
+      failedConvoys: { items: [], more: false },
+      strandedConvoys: [],
+      openBreakers: [],
       unacknowledgedEscalations: { items: [], more: false },
       unreadMail: { items: [], more: false },
     });
+  });
+
+  it('lists failed convoys, stranded convoys and open breakers', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const t0 = Date.parse('2034-01-01T00:00:00Z');
+      vi.setSystemTime(t0);
+      const { ref, convoy, beadIds } = await rigWithBeads(1, { maxAttempts: 1 });
+      const { townId } = ref;
+      await api.town.setSettings.mutate({ townId, breakerFailures: 1 });
+      const stuck = await api.convoy.create.mutate({ townId, title: 'stuck', beads: [{ rigId: ref.rigId, title: 'idle' }] });
+      await api.rig.claimBead.mutate({ ...ref, agentId: 'a' });
+      await api.rig.closeBead.mutate({ ...ref, beadId: beadIds[0] as string, agentId: 'a', outcome: 'failed' });
+      vi.setSystemTime(t0 + 61 * 60_000);
+      await drainRigAlarm(townId, ref.rigId);
+      await settle(townId);
+      const briefing = await api.mayor.briefing.query({ townId });
+      expect(briefing.failedConvoys.items.map((c) => c.id)).toEqual([convoy.id]);
+      expect(briefing.strandedConvoys).toEqual([
+        { convoyId: stuck.id, title: 'stuck', escalationId: expect.any(String), since: expect.any(String) },
+      ]);
+      expect(briefing.openBreakers).toEqual([
+        { rigId: ref.rigId, name: 'worker', state: 'open', openedAt: new Date(t0).toISOString(), reopensAt: expect.any(String) },
+      ]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

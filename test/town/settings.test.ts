@@ -2,7 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { client, expectTrpcError, newTownId } from '../helpers';
 
 const api = client();
-const DEFAULTS = { eventRetentionDays: 30, convoyRetentionDays: 30, outboxRetentionDays: 30, storageBudgetBytes: 10 * 1024 ** 3 };
+const DEFAULTS = {
+  eventRetentionDays: 30,
+  convoyRetentionDays: 30,
+  outboxRetentionDays: 30,
+  storageBudgetBytes: 10 * 1024 ** 3,
+  breakerFailures: 5,
+  breakerWindowMinutes: 30,
+  breakerCooldownMinutes: 15,
+  strandedAfterMinutes: 60,
+};
 
 describe('town.settings', () => {
   it('starts at the documented defaults', async () => {

@@ -6,6 +6,22 @@ export interface BeadRow {
   rigId: string;
   title: string;
   status: string;
+  outcome: string | null;
+  attempt: number;
+  heldBy: string | null;
+  ref: string | null;
+}
+
+/** A ref that is a web address is a link; anything else (a commit hash) is text. */
+function Ref({ value }: { value: string | null }) {
+  if (!value) return <span class="muted">—</span>;
+  if (/^https?:\/\//.test(value))
+    return (
+      <a href={value} rel="noopener noreferrer" target="_blank">
+        {value}
+      </a>
+    );
+  return <code>{value}</code>;
 }
 
 export interface BeadPage {
@@ -62,6 +78,10 @@ export function BeadsTable({
             <th scope="col">Bead</th>
             <th scope="col">Rig</th>
             <th scope="col">Status</th>
+            <th scope="col">Outcome</th>
+            <th scope="col">Attempt</th>
+            <th scope="col">Holder</th>
+            <th scope="col">Ref</th>
           </tr>
         </thead>
         <tbody>
@@ -71,6 +91,14 @@ export function BeadsTable({
               <td>{rigNames.get(bead.rigId) ?? bead.rigId}</td>
               <td>
                 <span class={`badge bead-${bead.status}`}>{bead.status}</span>
+              </td>
+              <td>
+                {bead.outcome ? <span class={`badge bead-outcome-${bead.outcome}`}>{bead.outcome}</span> : <span class="muted">—</span>}
+              </td>
+              <td>{bead.attempt}</td>
+              <td>{bead.heldBy ?? <span class="muted">—</span>}</td>
+              <td>
+                <Ref value={bead.ref} />
               </td>
             </tr>
           ))}

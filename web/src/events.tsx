@@ -27,9 +27,27 @@ export function describeEvent(event: TownEvent, names: Names): string {
     case 'convoy.beads_delivered':
       return `${beads(d.sent)} of ${convoy} delivered to ${rig}`;
     case 'convoy.bead_closed':
-      return `Bead closed in ${rig}: ${convoy} ${num(d.closedBeads)}/${num(d.totalBeads)}`;
+      return `Bead closed in ${rig}: ${convoy} ${num(d.closedBeads)}/${num(d.totalBeads)}${d.outcome && d.outcome !== 'done' ? ` (${str(d.outcome)})` : ''}`;
     case 'convoy.landed':
       return `Convoy ${convoy} landed (${beads(d.totalBeads)})`;
+    case 'convoy.failed':
+      return `Convoy ${convoy} failed (${num(d.failedBeads)} of ${beads(d.totalBeads)} failed)`;
+    case 'convoy.retried':
+      return `Convoy ${convoy}: ${beads(d.reopened)} retried`;
+    case 'convoy.stranded':
+      return `Convoy ${convoy} stranded (${beads(d.openBeads)} open, no progress)`;
+    case 'bead.claimed':
+      return `${str(d.agentId)} claimed a bead of ${convoy} in ${rig} (attempt ${num(d.attempt)})`;
+    case 'bead.released':
+      return `${str(d.agentId)} released a bead of ${convoy} in ${rig}`;
+    case 'bead.lease_expired':
+      return `A lease ran out on a bead of ${convoy} in ${rig} (attempt ${num(d.attempt)})`;
+    case 'bead.attempt_failed':
+      return `Attempt ${num(d.attempt)} failed on a bead of ${convoy} in ${rig}${d.final ? ' (final)' : ''}`;
+    case 'rig.breaker_opened':
+      return `Breaker of ${rig} opened`;
+    case 'rig.breaker_closed':
+      return `Breaker of ${rig} closed (${str(d.why)})`;
     case 'convoy.reopened':
       return `Convoy ${convoy} reopened (${num(d.closedBeads)}/${num(d.totalBeads)})`;
     case 'convoy.cancelled':

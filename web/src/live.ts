@@ -80,7 +80,21 @@ export function useTownStream(client: TownClient, townId: string, bus: TownBus, 
       });
     };
 
-    subscribe();
+    // The feed opens with the town's last events; the stream then goes on from the last of them, so
+    // nothing between the read and the subscription is missed or shown twice.
+    client.event.list
+      .query({ townId, latest: true, limit: RECENT_EVENTS_KEPT })
+      .then(
+        (page) => {
+          if (disposed || lastEventId) return;
+          setRecent([...page.items].reverse());
+          lastEventId = page.nextCursor ?? undefined;
+        },
+        () => {}, // the stream's own errors say what is wrong (a refused token, the network)
+      )
+      .finally(() => {
+        if (!disposed) subscribe();
+      });
     return () => {
       disposed = true;
       clearTimeout(timer);

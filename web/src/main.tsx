@@ -12,6 +12,7 @@ import './style.css';
 import './panels.css';
 import './convoy-page.css';
 import './town-scale.css';
+import './work-loop.css';
 
 const STREAM_LABELS: Record<StreamState, string> = {
   connecting: 'connecting…',

@@ -1,0 +1,160 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { convoyBeads, convoys } from '../../schema/town';
+import { iso, type TownContext } from '../core/context';
+import { DomainError, notFound } from '../core/errors';
+import { appendEvent } from '../core/event-log';
+import { logEvent } from '../core/log';
+import { resolveForConvoy } from '../escalations/lifecycle';
+import { enqueueNotification } from '../notify/outbox';
+import { evaluateDue } from './due-dates';
+import { progressMade, stopStrandedCheck } from './progress';
+import { closeInRigProgress, closeInSketch } from './rig-progress';
+import { convoyFailedKey, raiseTownEscalation } from './town-escalations';
+import { type BeadOutcome, type ConvoySummary, toSummary } from './views';
+import { notifyWatchers } from './watchers';
+
+// How a convoy ends: each bead's close carries its outcome; when the last bead closes the convoy is
+// `landed` if none failed, else `failed` — landed means succeeded. Both settle it (notified once each).
+
+export interface BeadClosedDetails {
+  outcome: BeadOutcome;
+  attempt: number | null;
+  reason: string | null;
+  ref: string | null;
+}
+
+const OUTCOME_COUNTER = { done: convoys.doneBeads, failed: convoys.failedBeads, skipped: convoys.skippedBeads } as const;
+
+/**
+ * A rig reports one of the convoy's beads closed with its outcome. O(1) rows: one conditional update
+ * of the bead row (so a repeat changes nothing), one counter update of the convoy, and on the last bead
+ * the landing or failure.
+ */
+export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: string } & Partial<BeadClosedDetails>): ConvoySummary {
+  const { db } = ctx;
+  const outcome = input.outcome ?? 'done';
+  return db.transaction(() => {
+    const closed = db
+      .update(convoyBeads)
+      .set({
+        status: 'closed',
+        outcome,
+        heldBy: null,
+        ref: input.ref ?? null,
+        ...(input.attempt === undefined || input.attempt === null ? {} : { attempt: input.attempt }),
+      })
+      .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId), eq(convoyBeads.status, 'open')))
+      .returning({ rigId: convoyBeads.rigId })
+      .get();
+    if (!closed) {
+      const convoy = db.select().from(convoys).where(eq(convoys.id, input.convoyId)).get();
+      if (!convoy) throw notFound('convoy', input.convoyId);
+      const bead = db
+        .select({ id: convoyBeads.beadId })
+        .from(convoyBeads)
+        .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId)))
+        .get();
+      if (!bead) throw new DomainError('NOT_FOUND', `bead ${input.beadId} not found in convoy ${input.convoyId}`);
+      return toSummary(convoy); // already closed: a repeat counts nothing
+    }
+    const counter = OUTCOME_COUNTER[outcome];
+    const bump =
+      outcome === 'done'
+        ? { doneBeads: sql`${counter} + 1` }
+        : outcome === 'failed'
+          ? { failedBeads: sql`${counter} + 1` }
+          : { skippedBeads: sql`${counter} + 1` };
+    const now = iso(ctx.now());
+    const convoy = db
+      .update(convoys)
+      // The rig's counts and the close-time sketch ride on the same row update (no extra row written).
+      .set({
+        closedBeads: sql`${convoys.closedBeads} + 1`,
+        ...bump,
+        rigProgress: closeInRigProgress(closed.rigId, outcome),
+        closeMsSketch: closeInSketch(now),
+        lastProgressAt: now,
+      })
+      .where(eq(convoys.id, input.convoyId))
+      .returning()
+      .get();
+    if (!convoy) throw new Error(`convoy_beads row of missing convoy ${input.convoyId}`);
+    const counts = { closedBeads: convoy.closedBeads, totalBeads: convoy.totalBeads };
+    logEvent('info', 'convoy.bead_closed', { townId: ctx.townId, convoyId: convoy.id, beadId: input.beadId, outcome, ...counts });
+    const details = { outcome, attempt: input.attempt ?? null, reason: input.reason ?? null, ref: input.ref ?? null };
+    appendEvent(ctx, {
+      type: 'convoy.bead_closed',
+      convoyId: convoy.id,
+      beadId: input.beadId,
+      rigId: closed.rigId,
+      data: { ...counts, ...details },
+    });
+    resolveForConvoy(ctx, { convoyId: convoy.id, beadId: input.beadId, reason: `bead ${input.beadId} closed` });
+    // A cancelled convoy still counts real closes but never settles.
+    if (convoy.status !== 'active') return toSummary(convoy);
+    if (convoy.totalBeads > 0 && convoy.closedBeads === convoy.totalBeads)
+      return convoy.failedBeads > 0 ? fail(ctx, convoy.id) : land(ctx, convoy.id);
+    progressMade(ctx, convoy.id, now);
+    evaluateDue(ctx, convoy); // from the row just written: no row read, none written unless it turns
+    return toSummary(convoy);
+  });
+}
+
+/** Marks the convoy `landed` or `failed` (from active) in the caller's transaction. */
+function settle(ctx: TownContext, convoyId: string, status: 'landed' | 'failed') {
+  const at = iso(ctx.now());
+  const row = ctx.db
+    .update(convoys)
+    // A settled convoy has no due date to check any more (its alert resolves with the rest below).
+    .set({
+      ...(status === 'landed' ? { status, landedAt: at } : { status, failedAt: at }),
+      lastProgressAt: at,
+      dueAlert: null,
+      dueCheckAt: null,
+    })
+    .where(and(eq(convoys.id, convoyId), eq(convoys.status, 'active')))
+    .returning()
+    .get();
+  if (!row) throw new Error(`convoy ${convoyId} was not active when it settled`);
+  stopStrandedCheck(ctx, convoyId, `convoy ${status}`);
+  resolveForConvoy(ctx, { convoyId, reason: `convoy ${status}` });
+  return row;
+}
+
+/** Marks the convoy landed and enqueues `convoy.landed` in the caller's transaction. */
+function land(ctx: TownContext, convoyId: string): ConvoySummary {
+  const row = settle(ctx, convoyId, 'landed');
+  const summary = toSummary(row);
+  logEvent('info', 'convoy.landed', { townId: ctx.townId, convoyId, totalBeads: row.totalBeads });
+  // One event per landing (a reopened convoy lands again: a new event); its notifications carry its id.
+  const eventId = appendEvent(ctx, {
+    type: 'convoy.landed',
+    convoyId,
+    data: { totalBeads: row.totalBeads, doneBeads: row.doneBeads, skippedBeads: row.skippedBeads },
+  });
+  enqueueNotification(ctx, { eventId, type: 'convoy.landed', data: { ...summary }, channels: ['mayor', 'webhook'] });
+  notifyWatchers(ctx, row, { eventId, type: 'convoy.landed', data: { ...summary } });
+  return summary;
+}
+
+/**
+ * Marks the convoy failed: `convoy.failed` to the Mayor and the webhook (once: one event per failure),
+ * and a `high` escalation `convoy-failed:<id>` that routing sends on (email, …).
+ */
+function fail(ctx: TownContext, convoyId: string): ConvoySummary {
+  const row = settle(ctx, convoyId, 'failed');
+  const summary = toSummary(row);
+  const counts = { totalBeads: row.totalBeads, doneBeads: row.doneBeads, failedBeads: row.failedBeads, skippedBeads: row.skippedBeads };
+  logEvent('info', 'convoy.failed', { townId: ctx.townId, convoyId, ...counts });
+  const eventId = appendEvent(ctx, { type: 'convoy.failed', convoyId, data: counts });
+  enqueueNotification(ctx, { eventId, type: 'convoy.failed', data: { ...summary }, channels: ['mayor', 'webhook'] });
+  notifyWatchers(ctx, row, { eventId, type: 'convoy.failed', data: { ...summary } });
+  raiseTownEscalation(ctx, {
+    dedupKey: convoyFailedKey(convoyId),
+    severity: 'high',
+    category: 'convoy',
+    message: `Convoy "${row.title}" (${convoyId}) failed: ${row.failedBeads} of ${row.totalBeads} beads failed after their attempts. Retry with convoy.retryFailed.`,
+    convoyId,
+  });
+  return summary;
+}

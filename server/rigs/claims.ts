@@ -1,0 +1,184 @@
+import { and, eq, sql } from 'drizzle-orm';
+import { beads } from '../../schema/rig';
+import { DomainError, notFound } from '../core/errors';
+import { cancelTask, scheduleTask } from '../core/scheduler';
+import { SECOND_MS } from '../core/time';
+import { type Bead, beadColumns } from './beads';
+import { breakerGate, type LoopSettings, markProbe, probeReleased, rememberSettings } from './breaker';
+import { expireLeaseIfDue, leaseTaskId } from './outcomes';
+import { report } from './reports';
+import type { RigContext } from './rig-context';
+
+// Claims and leases: an agent takes the next claimable bead of the rig and holds it until its lease
+// runs out. The claim and the state change are one statement in one transaction, and a DO runs one
+// transaction at a time, so two claims never get one bead. The claimable beads are a partial index
+// (`beads_claimable_idx`), so the next one is its first entry: a claim reads a handful of rows
+// whatever the rig holds.
+
+export const LEASE_SECONDS_DEFAULT = 600;
+export const LEASE_SECONDS_MIN = 30;
+export const LEASE_SECONDS_MAX = 3600;
+export const LEASE_TASK_KIND = 'bead.lease';
+
+export type ClaimAnswer =
+  | { bead: Bead; reason: null; nextClaimAt: null }
+  | { bead: null; reason: 'breaker_open' | 'no_work'; nextClaimAt: string | null };
+
+export interface ClaimInput {
+  agentId: string;
+  leaseSeconds?: number;
+  settings?: LoopSettings;
+}
+
+/** Points the bead's lease task at its new expiry (one task per held bead; a renewal moves it). */
+function scheduleLease(ctx: RigContext, bead: { id: string; attempt: number }, expiresAtMs: number): void {
+  scheduleTask(ctx.db, {
+    id: leaseTaskId(bead.id),
+    kind: LEASE_TASK_KIND,
+    dueAt: expiresAtMs,
+    payload: { beadId: bead.id, attempt: bead.attempt },
+    replace: true,
+  });
+}
+
+export const cancelLease = (ctx: RigContext, beadId: string) => cancelTask(ctx.db, leaseTaskId(beadId));
+
+function leaseEnd(ctx: RigContext, leaseSeconds = LEASE_SECONDS_DEFAULT) {
+  const ms = ctx.now().getTime() + leaseSeconds * SECOND_MS;
+  return { ms, iso: new Date(ms).toISOString() };
+}
+
+interface Candidate {
+  id: string;
+  createdAt: string;
+  rowid: number;
+  retryAt?: string | null;
+}
+
+/**
+ * The bead to claim next: the oldest claimable one, or a bead whose backoff has ended, whichever arrived
+ * first; else when the earliest backoff ends. Two index probes of one row each.
+ */
+function nextClaimable(ctx: RigContext): { candidate: Candidate | null; nextClaimAt: string | null } {
+  const now = ctx.now().toISOString();
+  const ready = ctx.db.get<Candidate | undefined>(sql`select id, created_at as createdAt, rowid from beads indexed by beads_claimable_idx
+    where status = 'open' and retry_at is null order by created_at, rowid limit 1`);
+  const waiting = ctx.db.get<
+    Candidate | undefined
+  >(sql`select id, created_at as createdAt, rowid, retry_at as retryAt from beads indexed by beads_retry_idx
+    where status = 'open' and retry_at is not null order by retry_at limit 1`);
+  const due = waiting && (waiting.retryAt ?? '') <= now ? waiting : undefined;
+  const older = (a: Candidate, b: Candidate) => (a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.rowid < b.rowid) ? a : b);
+  const candidate = ready && due ? older(ready, due) : (ready ?? due ?? null);
+  return { candidate, nextClaimAt: candidate ? null : (waiting?.retryAt ?? null) };
+}
+
+/** `rig.claimBead`: the agent's held bead again (lease renewed), else the next claimable one, else why not. */
+export function claimBead(ctx: RigContext, input: ClaimInput): ClaimAnswer {
+  const { db } = ctx;
+  const lease = leaseEnd(ctx, input.leaseSeconds);
+  return db.transaction((): ClaimAnswer => {
+    rememberSettings(ctx, input.settings);
+    const held = db.select(beadColumns).from(beads).where(eq(beads.heldBy, input.agentId)).get();
+    if (held && !expireLeaseIfDue(ctx, held)) {
+      // A retried claim whose answer was lost: the same bead, not a second one.
+      db.update(beads).set({ leaseExpiresAt: lease.iso }).where(eq(beads.id, held.id)).run();
+      scheduleLease(ctx, held, lease.ms);
+      return { bead: { ...held, leaseExpiresAt: lease.iso }, reason: null, nextClaimAt: null };
+    }
+    const { gate, reopensAt } = breakerGate(ctx);
+    if (gate === 'open') return { bead: null, reason: 'breaker_open', nextClaimAt: reopensAt };
+    const { candidate, nextClaimAt } = nextClaimable(ctx);
+    if (!candidate) return { bead: null, reason: 'no_work', nextClaimAt };
+    const bead = db
+      .update(beads)
+      .set({
+        status: 'in_progress',
+        heldBy: input.agentId,
+        leaseExpiresAt: lease.iso,
+        attempt: sql`${beads.attempt} + 1`,
+        retryAt: null,
+        lastAgentId: input.agentId,
+        lastResult: null,
+      })
+      .where(and(eq(beads.id, candidate.id), eq(beads.status, 'open')))
+      .returning(beadColumns)
+      .get();
+    if (!bead) throw new Error(`claimable bead ${candidate.id} was not open`);
+    scheduleLease(ctx, bead, lease.ms);
+    if (gate === 'probe') markProbe(ctx, bead.id);
+    if (bead.convoyId) {
+      report(ctx, {
+        type: 'bead.claimed',
+        beadId: bead.id,
+        convoyId: bead.convoyId,
+        data: { agentId: input.agentId, attempt: bead.attempt, leaseExpiresAt: lease.iso },
+      });
+    }
+    return { bead, reason: null, nextClaimAt: null };
+  });
+}
+
+/** The bead, which `agentId` must hold with a live lease; else CONFLICT (after expiring a lease that ran out). */
+function heldBead(ctx: RigContext, beadId: string, agentId: string): Bead {
+  const bead = ctx.db.select(beadColumns).from(beads).where(eq(beads.id, beadId)).get();
+  if (!bead) throw notFound('bead', beadId);
+  if (bead.heldBy !== agentId) throw new DomainError('CONFLICT', `bead ${beadId} is not held by agent ${agentId}`);
+  return bead;
+}
+
+/** `rig.renewLease`: the holder extends its lease (a report to the town: progress, for stranded convoys). */
+export function renewLease(ctx: RigContext, input: { beadId: string; agentId: string; leaseSeconds?: number }): { leaseExpiresAt: string } {
+  const expired = ctx.db.transaction(() => {
+    const bead = heldBead(ctx, input.beadId, input.agentId);
+    return expireLeaseIfDue(ctx, bead);
+  });
+  if (expired) throw new DomainError('CONFLICT', `the lease of agent ${input.agentId} on bead ${input.beadId} ran out`);
+  const lease = leaseEnd(ctx, input.leaseSeconds);
+  return ctx.db.transaction(() => {
+    const bead = heldBead(ctx, input.beadId, input.agentId);
+    ctx.db.update(beads).set({ leaseExpiresAt: lease.iso }).where(eq(beads.id, bead.id)).run();
+    scheduleLease(ctx, bead, lease.ms);
+    if (bead.convoyId)
+      report(ctx, {
+        type: 'bead.lease_renewed',
+        beadId: bead.id,
+        convoyId: bead.convoyId,
+        data: { agentId: input.agentId, leaseExpiresAt: lease.iso },
+      });
+    return { leaseExpiresAt: lease.iso };
+  });
+}
+
+/** `rig.releaseBead`: the holder gives the bead back untouched: open at once, no attempt counted. */
+export function releaseBead(ctx: RigContext, input: { beadId: string; agentId: string }): Bead {
+  const { db } = ctx;
+  const expired = db.transaction(() => {
+    const bead = db.select(beadColumns).from(beads).where(eq(beads.id, input.beadId)).get();
+    return bead?.heldBy === input.agentId ? expireLeaseIfDue(ctx, bead) : false;
+  });
+  if (expired) throw new DomainError('CONFLICT', `the lease of agent ${input.agentId} on bead ${input.beadId} ran out`);
+  return db.transaction(() => {
+    const current = db
+      .select({ ...beadColumns, lastAgentId: beads.lastAgentId, lastResult: beads.lastResult })
+      .from(beads)
+      .where(eq(beads.id, input.beadId))
+      .get();
+    if (!current) throw notFound('bead', input.beadId);
+    const { lastAgentId, lastResult, ...bead } = current;
+    // A repeated release: already given back by this agent.
+    if (bead.status === 'open' && bead.heldBy === null && lastAgentId === input.agentId && lastResult === 'released') return bead;
+    heldBead(ctx, input.beadId, input.agentId);
+    const released = db
+      .update(beads)
+      .set({ status: 'open', heldBy: null, leaseExpiresAt: null, attempt: sql`max(${beads.attempt} - 1, 0)`, lastResult: 'released' })
+      .where(eq(beads.id, bead.id))
+      .returning(beadColumns)
+      .get();
+    if (!released) throw new Error(`bead ${bead.id} vanished while released`);
+    cancelLease(ctx, bead.id);
+    probeReleased(ctx, bead.id);
+    if (bead.convoyId) report(ctx, { type: 'bead.released', beadId: bead.id, convoyId: bead.convoyId, data: { agentId: input.agentId } });
+    return released;
+  });
+}

@@ -1,0 +1,211 @@
+import { and, eq, inArray } from 'drizzle-orm';
+import { type AttemptResult, type BeadOutcome, beads } from '../../schema/rig';
+import { DomainError, notFound } from '../core/errors';
+import { logEvent } from '../core/log';
+import { cancelTask, runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskResult } from '../core/scheduler';
+import { retryBackoffMs } from './backoff';
+import { type Bead, beadColumns, recordedTownId } from './beads';
+import { type LoopSettings, recordFailure, recordSuccess, rememberSettings, storedSettings } from './breaker';
+import { report } from './reports';
+import type { RigContext } from './rig-context';
+import { BEAD_CLOSED_TASK_KIND, type BeadClosedNotice, beadClosedTaskId, rigTaskHandlers } from './town-notify';
+
+// How an attempt ends: `done` or `skipped` close the bead; `failed` (or a lease that ran out) counts a
+// failed attempt, which returns the bead to the queue after a backoff while attempts are left, and
+// closes it `failed` for good when none are. A final outcome of a convoy bead is owed to the town: its
+// task is committed with the close, tried at once, and retried by the alarm.
+
+export const CLOSE_REASON_MAX_CHARS = 1_000;
+export const CLOSE_REF_MAX_CHARS = 512;
+
+export interface CloseInput {
+  beadId: string;
+  agentId?: string;
+  outcome?: BeadOutcome;
+  reason?: string;
+  ref?: string;
+  settings?: LoopSettings;
+}
+
+export const leaseTaskId = (beadId: string) => `lease:${beadId}`;
+const withLast = {
+  ...beadColumns,
+  maxAttempts: beads.maxAttempts,
+  requireRef: beads.requireRef,
+  lastAgentId: beads.lastAgentId,
+  lastResult: beads.lastResult,
+};
+type BeadRow = Bead & { maxAttempts: number; requireRef: boolean; lastAgentId: string | null; lastResult: AttemptResult | null };
+
+const toBead = ({ maxAttempts: _m, requireRef: _r, lastAgentId: _a, lastResult: _l, ...bead }: BeadRow): Bead => bead;
+
+/** Schedules telling the town of a convoy bead's final outcome; returns the task id to try at once. */
+function owedToTown(ctx: RigContext, bead: Bead): string | null {
+  if (!bead.convoyId || !bead.outcome) return null;
+  const notice: BeadClosedNotice = {
+    townId: recordedTownId(ctx),
+    convoyId: bead.convoyId,
+    beadId: bead.id,
+    outcome: bead.outcome,
+    attempt: bead.attempt,
+    reason: bead.reason,
+    ref: bead.ref,
+  };
+  logEvent('info', 'rig.bead_closed', { ...notice, rigId: ctx.rigId });
+  const id = beadClosedTaskId(bead.id);
+  // Due after the first backoff step: the inline attempt is the first try, the alarm the retry.
+  scheduleTask(ctx.db, { id, kind: BEAD_CLOSED_TASK_KIND, dueAt: ctx.now().getTime() + TASK_RETRY_BACKOFF_MS[0], payload: notice });
+  return id;
+}
+
+/**
+ * One failed attempt of `bead` (`failed` close or `lease_expired`): back to the queue after a backoff,
+ * or closed `failed` when it was the last. Call inside a transaction; returns the bead and a task owed.
+ */
+function failAttempt(ctx: RigContext, bead: BeadRow, result: 'failed' | 'lease_expired', agentId: string | null, reason: string | null) {
+  const now = ctx.now();
+  const final = bead.attempt >= bead.maxAttempts;
+  const retryAt = final ? null : new Date(now.getTime() + retryBackoffMs(bead.attempt)).toISOString();
+  const common = {
+    heldBy: null,
+    leaseExpiresAt: null,
+    retryAt,
+    reason,
+    lastAgentId: agentId,
+    lastResult: result,
+    attempt: bead.attempt,
+  } as const;
+  const updated = ctx.db
+    .update(beads)
+    .set(
+      final
+        ? { ...common, status: 'closed', outcome: 'failed', closeReason: 'done', closedAt: now.toISOString() }
+        : { ...common, status: 'open' },
+    )
+    .where(eq(beads.id, bead.id))
+    .returning(beadColumns)
+    .get();
+  if (!updated) throw new Error(`bead ${bead.id} vanished during its failed attempt`);
+  cancelTask(ctx.db, leaseTaskId(bead.id));
+  recordFailure(ctx, storedSettings(ctx));
+  if (bead.convoyId) {
+    const type = result === 'lease_expired' ? 'bead.lease_expired' : 'bead.attempt_failed';
+    report(ctx, { type, beadId: bead.id, convoyId: bead.convoyId, data: { agentId, attempt: bead.attempt, reason, retryAt, final } });
+  }
+  logEvent('info', `rig.${result === 'lease_expired' ? 'lease_expired' : 'attempt_failed'}`, {
+    rigId: ctx.rigId,
+    beadId: bead.id,
+    attempt: bead.attempt,
+    final,
+  });
+  return { bead: updated, taskId: final ? owedToTown(ctx, updated) : null };
+}
+
+/** If `bead`'s lease has run out, counts it as a failed attempt now (the alarm may be late); inside a transaction. */
+export function expireLeaseIfDue(ctx: RigContext, bead: Bead): boolean {
+  if (bead.status !== 'in_progress' || !bead.leaseExpiresAt || bead.leaseExpiresAt > ctx.now().toISOString()) return false;
+  const row = ctx.db.select(withLast).from(beads).where(eq(beads.id, bead.id)).get() as BeadRow | undefined;
+  if (!row) return false;
+  failAttempt(ctx, row, 'lease_expired', row.heldBy, 'lease expired');
+  return true;
+}
+
+/** The alarm's lease task: the bead's lease ran out unless it was renewed, released or closed since. */
+export async function leaseTask(ctx: RigContext, payload: { beadId: string }): Promise<TaskResult> {
+  const taskId = ctx.db.transaction(() => {
+    const row = ctx.db.select(withLast).from(beads).where(eq(beads.id, payload.beadId)).get() as BeadRow | undefined;
+    if (row?.status !== 'in_progress' || !row.leaseExpiresAt) return null;
+    if (row.leaseExpiresAt > ctx.now().toISOString()) return { retryAt: Date.parse(row.leaseExpiresAt) };
+    return failAttempt(ctx, row, 'lease_expired', row.heldBy, 'lease expired').taskId;
+  });
+  if (taskId && typeof taskId === 'object') return taskId;
+  if (taskId) await tellTownNow(ctx, taskId);
+  return undefined;
+}
+
+async function tellTownNow(ctx: RigContext, taskId: string): Promise<void> {
+  await ctx.armAlarm();
+  await runTasksNow(ctx.db, [taskId], Date.now(), rigTaskHandlers(ctx), { rigId: ctx.rigId });
+}
+
+/** A close of a closed bead: the same outcome (by the same agent) again is that close; else CONFLICT. */
+function repeatedClose(row: BeadRow, input: CloseInput, outcome: BeadOutcome): Bead {
+  if (row.closeReason === 'cancelled' && input.agentId === undefined) return toBead(row);
+  const sameAgent = input.agentId === undefined || input.agentId === row.lastAgentId;
+  if (row.outcome === outcome && sameAgent) return toBead(row);
+  throw new DomainError('CONFLICT', `bead ${row.id} is already closed (${row.outcome ?? row.closeReason})`);
+}
+
+/**
+ * `rig.closeBead`. Naming `agentId` requires that agent to hold the bead; without it, only an unheld
+ * open bead can be closed (as before the work loop). Repeats of the same close count once.
+ */
+export async function closeBead(ctx: RigContext, input: CloseInput): Promise<Bead> {
+  const { db } = ctx;
+  const outcome = input.outcome ?? 'done';
+  const reason = input.reason ?? null;
+  const ref = input.ref ?? null;
+  const { bead, taskId } = db.transaction((): { bead: Bead; taskId: string | null } => {
+    rememberSettings(ctx, input.settings);
+    const found = db.select(withLast).from(beads).where(eq(beads.id, input.beadId)).get() as BeadRow | undefined;
+    if (!found) throw notFound('bead', input.beadId);
+    // A lease that ran out is expired first: its former holder then gets CONFLICT, like any non-holder.
+    const row = expireLeaseIfDue(ctx, found) ? (db.select(withLast).from(beads).where(eq(beads.id, input.beadId)).get() as BeadRow) : found;
+    if (row.status === 'closed') return { bead: repeatedClose(row, input, outcome), taskId: null };
+    if (input.agentId !== undefined && row.heldBy !== input.agentId) {
+      // A repeated `failed` close of an attempt that went back to the queue.
+      if (outcome === 'failed' && row.heldBy === null && row.lastAgentId === input.agentId && row.lastResult === 'failed')
+        return { bead: toBead(row), taskId: null };
+      throw new DomainError('CONFLICT', `bead ${row.id} is not held by agent ${input.agentId}`);
+    }
+    if (input.agentId === undefined && row.heldBy !== null)
+      throw new DomainError('CONFLICT', `bead ${row.id} is held by agent ${row.heldBy}: name it as agentId`);
+    if (outcome === 'done' && row.requireRef && !ref)
+      throw new DomainError('BAD_REQUEST', `ref: required to close bead ${row.id} done (its convoy has requireRef)`);
+    // A close of an unclaimed bead is its attempt.
+    const attempt = row.heldBy === null && outcome === 'failed' ? row.attempt + 1 : row.attempt;
+    if (outcome === 'failed') return failAttempt(ctx, { ...row, attempt }, 'failed', input.agentId ?? null, reason);
+    const closed = db
+      .update(beads)
+      .set({
+        status: 'closed',
+        outcome,
+        closeReason: 'done',
+        closedAt: ctx.now().toISOString(),
+        heldBy: null,
+        leaseExpiresAt: null,
+        retryAt: null,
+        reason,
+        ref,
+        lastAgentId: input.agentId ?? null,
+        lastResult: outcome,
+      })
+      .where(and(eq(beads.id, row.id)))
+      .returning(beadColumns)
+      .get();
+    if (!closed) throw new Error(`bead ${row.id} vanished while closing`);
+    cancelTask(db, leaseTaskId(row.id));
+    recordSuccess(ctx);
+    if (!closed.convoyId) logEvent('info', 'rig.bead_closed', { rigId: ctx.rigId, beadId: closed.id, convoyId: null, outcome });
+    return { bead: closed, taskId: owedToTown(ctx, closed) };
+  });
+  if (taskId) await tellTownNow(ctx, taskId);
+  return bead;
+}
+
+/**
+ * `convoy.retryFailed`, on the rig's side: the convoy's failed beads here (or the ones named) are open
+ * again with a fresh attempt budget. Idempotent: a bead not failed is left alone.
+ */
+export function retryFailedBeads(ctx: RigContext, convoyId: string, beadIds?: readonly string[]): { reopened: number } {
+  return ctx.db.transaction(() => {
+    const reopened = ctx.db
+      .update(beads)
+      .set({ status: 'open', outcome: null, closeReason: null, closedAt: null, attempt: 0, retryAt: null, lastResult: null })
+      .where(and(eq(beads.convoyId, convoyId), eq(beads.outcome, 'failed'), beadIds ? inArray(beads.id, [...beadIds]) : undefined))
+      .returning({ id: beads.id })
+      .all();
+    logEvent('info', 'rig.beads_retried', { rigId: ctx.rigId, convoyId, reopened: reopened.length });
+    return { reopened: reopened.length };
+  });
+}

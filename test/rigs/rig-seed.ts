@@ -1,0 +1,45 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { drizzle } from 'drizzle-orm/durable-sqlite';
+import { countingStorage } from '../../bench/sql-counter';
+import * as rigSchema from '../../schema/rig';
+import type { RigContext } from '../../server/rigs/rig-context';
+
+// A RigDO filled straight through SQL (fast: one statement for any number of beads), and its logic
+// modules called inside it with the rows each call reads and writes counted (test and bench).
+
+export const rigStubOf = (key: string) => env.RIG.get(env.RIG.idFromName(`${key}/rig`));
+
+/** `open` claimable beads and `waiting` beads in backoff (retry in an hour), all of convoy `convoyId`. */
+export function seedRig(key: string, open: number, waiting = 0, convoyId: string | null = 'c') {
+  return runInDurableObject(rigStubOf(key), (_i, state) => {
+    const sql = state.storage.sql;
+    sql.exec("insert or ignore into rig (town_id, created_at) values ('seed-town', '2026-01-01T00:00:00.000Z')");
+    const retryAt = new Date(Date.now() + 3_600_000).toISOString();
+    sql.exec(
+      `with recursive n(i) as (select 1 union all select i + 1 from n where i < ?)
+       insert into beads (id, title, convoy_id, created_at, status, retry_at) select 'b' || i, 't', ?, ?, 'open', case when i > ? then ? end from n`,
+      open + waiting,
+      convoyId,
+      new Date(0).toISOString(),
+      open,
+      retryAt,
+    );
+  });
+}
+
+/** Runs `fn` in the seeded RigDO with a counting database; returns its answer and rows read/written. */
+export function countedInRig<R>(key: string, fn: (ctx: RigContext) => R | Promise<R>) {
+  return runInDurableObject(rigStubOf(key), async (_i, state) => {
+    const counter = countingStorage(state.storage);
+    const ctx: RigContext = {
+      db: drizzle(counter.storage, { schema: rigSchema }),
+      env,
+      now: () => new Date(),
+      rigId: 'rig',
+      armAlarm: async () => {},
+    };
+    const result = await fn(ctx);
+    return { result, ...counter.take() };
+  });
+}
