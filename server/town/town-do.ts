@@ -1,136 +1,35 @@
-import { DurableObject } from 'cloudflare:workers';
-import { type TownCall, UNAUTHORIZED_MESSAGE } from '../auth/access';
+import type { TownCall } from '../auth/access';
 import * as tokens from '../auth/tokens';
 import { type ConvoyBeadsInput, listConvoyBeads } from '../convoys/beads-page';
 import * as convoys from '../convoys/convoys';
-import type { ConvoyContext } from '../convoys/delivery';
-import { convoyTaskHandlers } from '../convoys/delivery';
 import { setDue } from '../convoys/due-dates';
-import { STRANDED_TASK_KIND, strandedTask } from '../convoys/progress';
 import { retryFailed } from '../convoys/retry';
 import type { BeadClosedDetails } from '../convoys/settle';
 import { type ConvoyTimelineInput, convoyTimeline } from '../convoys/timeline';
 import { type ConvoyStatus, toConvoy } from '../convoys/views';
 import * as watchers from '../convoys/watchers';
 import { applyRigReports, breakerReset } from '../convoys/work-reports';
-import type { TownContext } from '../core/context';
-import { type Outcome, outcome } from '../core/errors';
 import type * as eventLog from '../core/event-log';
 import { checkedCursor } from '../core/event-log';
 import { scopedFilter } from '../core/event-scope';
-import { recordedTownId, recordTown } from '../core/identity';
-import { forgetArmedAlarm, rearm, runDueTasks, type TaskHandler } from '../core/scheduler';
 import * as settings from '../core/settings';
-import { openTownDb, type TownDb } from '../core/town-db';
 import * as escalations from '../escalations/escalations';
-import { flushGroupTask, GROUP_FLUSH_TASK_KIND } from '../escalations/grouping';
 import * as lifecycle from '../escalations/lifecycle';
-import { REESCALATE_TASK_KIND, reEscalateTask } from '../escalations/reescalation-task';
 import * as routing from '../escalations/routing';
 import { setRouting } from '../escalations/routing-update';
 import * as silences from '../escalations/silences';
-import { recordDeliveryEvent } from '../events/notification-events';
 import { listEventsFor } from '../events/scoped-list';
-import { EventHub } from '../events/stream';
-import { deliverOutboxTask } from '../notify/delivery';
-import { DELIVERY_TASK_KIND } from '../notify/outbox';
 import { rotateSigningSecret } from '../notify/signing-secrets';
-import { ensurePruneScheduled, pruneTask } from '../retention/event-prune';
-import { EVENT_PRUNE_TASK_KIND } from '../retention/event-prune-schedule';
-import { maintenanceTask } from '../retention/maintenance';
-import { MAINTENANCE_TASK_KIND } from '../retention/maintenance-schedule';
 import { changeSettings } from '../retention/settings-change';
 import * as rigs from '../rigs/registry';
 import type { RigReport } from '../rigs/reports';
-import { HEARTBEAT_TASK_KIND, registerRigWithHeartbeat } from '../watchdog/heartbeat-schedule';
+import { registerRigWithHeartbeat } from '../watchdog/heartbeat-schedule';
 import * as watchdog from '../watchdog/watchdog';
 import { townStats } from './stats';
-import { TEST_HOOKS, type TownTestHooks } from './test-hooks';
+import { TownRuntime } from './town-runtime';
 
 /** One per town (`TOWN.idFromName(townId)`): a thin RPC surface over the town's logic modules. */
-export class TownDO extends DurableObject<Env> {
-  private db!: TownDb;
-  private townId: string | null = null;
-  private watchdogOptions: watchdog.WatchdogOptions = watchdog.DEFAULT_WATCHDOG_OPTIONS;
-  // Outbox rows being delivered by this instance right now (see deliverOutboxTask).
-  private readonly deliveriesInFlight = new Set<string>();
-  /** Live event subscribers of this instance; they end with it, and resume from the log. */
-  private readonly eventHub = new EventHub(() => (this.townId ? this.context(this.townId) : null));
-
-  constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    ctx.blockConcurrencyWhile(async () => {
-      this.db = await openTownDb(ctx.storage);
-      this.townId = recordedTownId(this.db);
-      // A wake-up makes sure the event log's pruning is scheduled (a town that stopped its heartbeat too).
-      if (this.townId) {
-        ensurePruneScheduled(this.context(this.townId));
-        await rearm(ctx.storage, this.db);
-      }
-    });
-  }
-
-  /** For tests only (town/test-hooks.ts). */
-  [TEST_HOOKS](): TownTestHooks {
-    return {
-      eventHub: this.eventHub,
-      deliveriesInFlight: () => this.deliveriesInFlight.size,
-      tuneWatchdog: (options) => {
-        this.watchdogOptions = options;
-      },
-    };
-  }
-
-  private context(townId: string): TownContext {
-    return { db: this.db, env: this.env, townId, now: () => new Date(), eventAppended: () => this.eventHub.eventAppended() };
-  }
-
-  /**
-   * Checks the caller's token against its revocations (a call made with a scoped token), binds the DO
-   * to its town on first use, runs `fn`, and re-arms the alarm for whatever it scheduled.
-   */
-  private async run<T>(call: TownCall, fn: (ctx: TownContext) => T | Promise<T>): Promise<Outcome<T>> {
-    const townId = typeof call === 'string' ? call : call.townId;
-    // Before anything is written: a refused call leaves the town as it was.
-    if (typeof call !== 'string' && !tokens.tokenIsLive(this.db, this.townId, call)) {
-      return { ok: false, code: 'UNAUTHORIZED', message: UNAUTHORIZED_MESSAGE };
-    }
-    if (this.townId !== townId) {
-      recordTown(this.db, townId, new Date());
-      this.townId = townId;
-      ensurePruneScheduled(this.context(townId));
-    }
-    try {
-      return await outcome(() => fn(this.context(townId)));
-    } finally {
-      await rearm(this.ctx.storage, this.db);
-    }
-  }
-
-  /** Handlers of the scheduled task kinds, by kind. */
-  private taskHandlers(ctx: TownContext): Record<string, TaskHandler> {
-    return {
-      ...convoyTaskHandlers(ctx),
-      [STRANDED_TASK_KIND]: (task) => strandedTask(ctx, task),
-      [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
-      [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight, recordDeliveryEvent),
-      [REESCALATE_TASK_KIND]: (task) => reEscalateTask(ctx, task),
-      [EVENT_PRUNE_TASK_KIND]: () => pruneTask(ctx),
-      [GROUP_FLUSH_TASK_KIND]: () => flushGroupTask(ctx),
-      [silences.SILENCE_END_TASK_KIND]: (task) => silences.silenceEndTask(ctx, task),
-      [MAINTENANCE_TASK_KIND]: maintenanceTask(ctx, () => this.ctx.storage.sql.databaseSize),
-    };
-  }
-
-  override async alarm(): Promise<void> {
-    forgetArmedAlarm(this.ctx.storage);
-    try {
-      if (this.townId) await runDueTasks(this.db, Date.now(), this.taskHandlers(this.context(this.townId)), { townId: this.townId });
-    } finally {
-      await rearm(this.ctx.storage, this.db);
-    }
-  }
-
+export class TownDO extends TownRuntime {
   registerRig(call: TownCall, input: { name: string }) {
     return this.run(call, (c) => registerRigWithHeartbeat(c, input));
   }
@@ -163,11 +62,6 @@ export class TownDO extends DurableObject<Env> {
     );
     this.eventHub.recheck();
     return removed;
-  }
-
-  /** `run` for convoy work, whose modules arm the alarm between committing deliveries and trying them. */
-  private convoy<T>(call: TownCall, fn: (ctx: ConvoyContext) => T | Promise<T>) {
-    return this.run(call, (c) => fn({ ...c, armAlarm: () => rearm(this.ctx.storage, this.db) }));
   }
 
   createConvoy(call: TownCall, input: convoys.CreateConvoyInput) {
