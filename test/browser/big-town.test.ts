@@ -6,23 +6,17 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { createTownClient, type TownClient } from '../../client/index.ts';
-import { CHROMIUM_MISSING, type DevServer, findChromium, OUTPUT_DIR, REPO_ROOT, startDevServer } from './harness.ts';
+import { type DevServer, OUTPUT_DIR, REPO_ROOT, startDevServer } from './harness.ts';
 import { BIG_TOWN, convoyTitle, rigName, rigOfBead, seedBigTown } from './seed.ts';
+import { DEV_TOKEN, executablePath, skipWithoutChromium } from './session.ts';
 
-const DEV_TOKEN = 'dev-token';
 /** The budget at 1280 × 900 (issue 29): three screens, and a DOM a browser handles without effort. */
 const MAX_HEIGHT_PX = 2_700;
 const MAX_DOM_NODES = 4_000;
 /** Stops a hung wait; no test asserts time through it (2 shared cores, other suites running). */
 const HANG_STOP_MS = 180_000;
 
-const executablePath = findChromium();
-if (!executablePath) {
-  if (process.env.TOWN_REQUIRE_BROWSER === '1') throw new Error(`TOWN_REQUIRE_BROWSER=1 but no Chromium was found.\n${CHROMIUM_MISSING}`);
-  console.warn(CHROMIUM_MISSING);
-}
-
-describe('the dashboard of a big town', { skip: executablePath ? false : 'no Chromium (see the banner above)' }, () => {
+describe('the dashboard of a big town', { skip: skipWithoutChromium }, () => {
   let dev: DevServer;
   let browser: Browser;
   let api: TownClient;

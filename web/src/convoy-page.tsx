@@ -3,6 +3,7 @@ import { useState } from 'preact/hooks';
 import type { TownClient, TownEvent } from './api';
 import { BeadsTable } from './beads-table';
 import { type TownBus, useTownSignals } from './bus';
+import { DueLine } from './convoy-due';
 import { PerRig, ProgressBar } from './convoys';
 import { EventFeed, type Names } from './events';
 import { useLoad } from './load';
@@ -64,7 +65,7 @@ function closePoints(events: TownEvent[]): ClosePoint[] {
   });
 }
 
-/** One convoy: its progress (overall and per rig), its closes over time, its beads and its history. */
+/** One convoy: its due date, forecast and watchers, its progress (overall and per rig, with outcomes), its closes over time, its beads and its history. */
 export function ConvoyPage({
   client,
   session,
@@ -106,8 +107,15 @@ export function ConvoyPage({
                   · landed <Time iso={c.landedAt} />
                 </>
               )}
+              {c.failedAt && (
+                <>
+                  {' '}
+                  · failed <Time iso={c.failedAt} />
+                </>
+              )}
             </p>
-            <ProgressBar labelledBy="convoy-page-title" closed={c.closedBeads} total={c.totalBeads} />
+            <DueLine convoy={c} />
+            <ProgressBar labelledBy="convoy-page-title" total={c.totalBeads} outcomes={c} />
             <PerRig rigs={c.rigs} rigNames={names.rigs} />
             <div class="town-grid">
               <Section id="timeline" title="Closes over time">

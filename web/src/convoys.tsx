@@ -17,24 +17,50 @@ export const RIG_BARS_LISTED = 5;
 
 const share = (closed: number, total: number) => (total === 0 ? 1 : closed / total);
 
+/** How a convoy's (or a rig's share's) closed beads ended, in the bar's order. */
+export interface Outcomes {
+  doneBeads: number;
+  failedBeads: number;
+  skippedBeads: number;
+}
+
 /**
  * A convoy's progress bar: its accessible name is the convoy's title (the element it is labelled by),
- * `aria-valuenow` its closed beads and `aria-valuemax` its total.
+ * `aria-valuenow` its closed beads and `aria-valuemax` its total. Done, failed and skipped are segments
+ * of distinct colours and, below, words with their counts (colour is never the only sign).
  */
-export function ProgressBar({ labelledBy, closed, total }: { labelledBy: string; closed: number; total: number }) {
-  const width = total === 0 ? 0 : (closed / total) * 100;
+export function ProgressBar({ labelledBy, total, outcomes }: { labelledBy: string; total: number; outcomes: Outcomes }) {
+  const closed = outcomes.doneBeads + outcomes.failedBeads + outcomes.skippedBeads;
   return (
-    <div
-      class="progress"
-      role="progressbar"
-      aria-labelledby={labelledBy}
-      aria-valuemin={0}
-      aria-valuemax={total}
-      aria-valuenow={closed}
-      aria-valuetext={`${closed} of ${total} beads closed`}
-    >
-      <div class="progress-fill" style={{ width: `${width}%` }} />
-    </div>
+    <>
+      <div
+        class="progress"
+        role="progressbar"
+        aria-labelledby={labelledBy}
+        aria-valuemin={0}
+        aria-valuemax={total}
+        aria-valuenow={closed}
+        aria-valuetext={`${closed} of ${total} beads closed: ${outcomes.doneBeads} done, ${outcomes.failedBeads} failed, ${outcomes.skippedBeads} skipped`}
+      >
+        <OutcomeSegments total={total} outcomes={outcomes} class="progress-fill" />
+      </div>
+      <p class="outcomes small" data-testid="convoy-outcomes">
+        <span class="label-done">{outcomes.doneBeads} done</span> · <span class="label-failed">{outcomes.failedBeads} failed</span> ·{' '}
+        <span class="label-skipped">{outcomes.skippedBeads} skipped</span> · {total - closed} open
+      </p>
+    </>
+  );
+}
+
+/** Done, failed and skipped as coloured segments of a bar (for the eye; the words are beside it). */
+function OutcomeSegments({ total, outcomes, class: className }: { total: number; outcomes: Outcomes; class?: string }) {
+  const pct = (n: number) => `${total === 0 ? 0 : (n / total) * 100}%`;
+  return (
+    <>
+      <span class={`${className ?? ''} outcome-done`} style={{ width: pct(outcomes.doneBeads) }} />
+      <span class={`${className ?? ''} outcome-failed`} style={{ width: pct(outcomes.failedBeads) }} />
+      <span class={`${className ?? ''} outcome-skipped`} style={{ width: pct(outcomes.skippedBeads) }} />
+    </>
   );
 }
 
@@ -131,16 +157,17 @@ function ConvoyItem({
 }) {
   const titleId = `convoy-title-${convoy.id}`;
   return (
-    <li class="convoy" data-convoy-id={convoy.id}>
+    <li class="convoy" data-convoy-id={convoy.id} data-convoy-status={convoy.status}>
       <div class="convoy-head">
         <a id={titleId} href={`#/convoys/${encodeURIComponent(convoy.id)}`}>
           {convoy.title}
         </a>
+        {convoy.status !== 'active' && <span class={`badge convoy-${convoy.status}`}>{convoy.status}</span>}
         <span class="count">
           {convoy.closedBeads}/{convoy.totalBeads}
         </span>
       </div>
-      <ProgressBar labelledBy={titleId} closed={convoy.closedBeads} total={convoy.totalBeads} />
+      <ProgressBar labelledBy={titleId} total={convoy.totalBeads} outcomes={convoy} />
       <PerRig rigs={rigs} rigNames={rigNames} first={first} limit={allRigs ? undefined : RIG_BARS_LISTED} id={`convoy-rigs-${convoy.id}`} />
       <div class="convoy-foot">
         <span class="muted small">
@@ -188,10 +215,11 @@ export function PerRig({
         <li key={rig.rigId}>
           <span class="rig-name">{rigNames.get(rig.rigId) ?? rig.rigId}</span>
           <span class="mini-bar" aria-hidden="true">
-            <span style={{ width: `${rig.totalBeads ? (rig.closedBeads / rig.totalBeads) * 100 : 0}%` }} />
+            <OutcomeSegments total={rig.totalBeads} outcomes={rig} />
           </span>
           <span class="count">
             {rig.closedBeads}/{rig.totalBeads}
+            {rig.failedBeads > 0 ? ` (${rig.failedBeads} failed)` : ''}
           </span>
         </li>
       ))}

@@ -11,9 +11,14 @@ export type { EscalationActions };
 /** Escalations listed before "Show more" (and how many more each press shows). */
 export const ESCALATIONS_LISTED = 20;
 
+/** Needs attention's order in a severity group: by age, the longest waiting first. */
+export function byAge(a: Escalation, b: Escalation): number {
+  return a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id);
+}
+
 /**
- * Escalations needing attention, grouped by severity (critical first); in a group, open ones first,
- * then acknowledged ones, each newest first. At most ESCALATIONS_LISTED in all until "Show more"; each
+ * Escalations needing attention, grouped by severity (critical first); in a group, by age (the longest
+ * waiting first, open and acknowledged alike). At most ESCALATIONS_LISTED in all until "Show more"; each
  * group's heading counts all of its escalations, listed or not. The filter matches the message, id,
  * category and rig (name or id); `severity` keeps one group only (a figure of the summary strip).
  */
@@ -23,18 +28,21 @@ export function EscalationList({
   actions,
   query,
   severity,
+  empty = 'Nothing needs attention.',
 }: {
   loaded: Loaded<Capped<Escalation> | null>;
   rigNames: Map<string, string>;
   actions: EscalationActions;
   query: string;
   severity: Severity | null;
+  /** Said when no escalation is open or acknowledged. */
+  empty?: string | undefined;
 }) {
   const [listed, setListed] = useState(ESCALATIONS_LISTED);
   return (
     <Show loaded={loaded}>
       {({ items }) => {
-        if (items.length === 0) return <p class="muted">Nothing needs attention.</p>;
+        if (items.length === 0) return <p class="muted">{empty}</p>;
         const matching = items.filter(
           (e) =>
             (severity === null || e.severity === severity) &&
@@ -43,7 +51,7 @@ export function EscalationList({
         if (matching.length === 0) return <p class="muted">No escalation matches the filter.</p>;
         let budget = listed;
         const groups = SEVERITIES_URGENT_FIRST.flatMap((level) => {
-          const all = matching.filter((e) => e.severity === level);
+          const all = matching.filter((e) => e.severity === level).sort(byAge);
           if (all.length === 0) return [];
           const shown = all.slice(0, Math.max(budget, 0));
           budget -= shown.length;

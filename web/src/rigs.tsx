@@ -1,4 +1,6 @@
+import type { ComponentChildren } from 'preact';
 import type { HealthRecord, Rig, WatchdogStatus } from './api';
+import { BreakerCell, breakerTripped, type ResetBreaker } from './breaker-cell';
 import { Expander } from './expander';
 import { matchesQuery } from './filter';
 import type { Loaded } from './load';
@@ -13,8 +15,9 @@ export interface RigsData {
 export const HEALTHY_RIGS_LISTED_UP_TO = 5;
 
 export type RigHealth = 'unhealthy' | 'unchecked' | 'healthy';
-/** The order of the table: what needs a look first. */
+/** The order of the table: what needs a look first (a healthy rig whose breaker tripped comes after the unhealthy ones). */
 const HEALTH_ORDER: readonly RigHealth[] = ['unhealthy', 'unchecked', 'healthy'];
+const lookOrder = (state: RigHealth, rig: Rig) => (state === 'healthy' && breakerTripped(rig) ? 0.5 : HEALTH_ORDER.indexOf(state));
 
 function healthOf(record: HealthRecord | undefined): RigHealth {
   if (!record) return 'unchecked';
@@ -30,20 +33,22 @@ export function rigHealthCounts({ rigs, watchdog }: RigsData): Record<RigHealth,
 }
 
 /**
- * Each rig (and the Town Container) with its health from the watchdog's last check: the rigs that need
- * a look first; healthy ones, when there are many, collapsed behind "Show all N rigs". The filter
- * narrows them by name or id.
+ * Each rig (and the Town Container) with its health from the watchdog's last check and its breaker: the
+ * rigs that need a look first; healthy ones with a closed breaker, when there are many, collapsed behind
+ * "Show all N rigs". The filter narrows them by name or id.
  */
 export function RigsTable({
   loaded,
   query,
   expanded,
   onToggle,
+  resetBreaker,
 }: {
   loaded: Loaded<RigsData | null>;
   query: string;
   expanded: boolean;
   onToggle: () => void;
+  resetBreaker: ResetBreaker;
 }) {
   return (
     <Show loaded={loaded}>
@@ -54,10 +59,10 @@ export function RigsTable({
         const matching = rigs
           .filter((rig) => matchesQuery(query, rig.name, rig.id))
           .map((rig) => ({ rig, record: health.get(rig.id), state: healthOf(health.get(rig.id)) }))
-          .sort((a, b) => HEALTH_ORDER.indexOf(a.state) - HEALTH_ORDER.indexOf(b.state) || a.rig.name.localeCompare(b.rig.name));
+          .sort((a, b) => lookOrder(a.state, a.rig) - lookOrder(b.state, b.rig) || a.rig.name.localeCompare(b.rig.name));
         const healthy = matching.filter((row) => row.state === 'healthy').length;
         const collapsible = healthy > HEALTHY_RIGS_LISTED_UP_TO;
-        const shown = collapsible && !expanded ? matching.filter((row) => row.state !== 'healthy') : matching;
+        const shown = collapsible && !expanded ? matching.filter((row) => row.state !== 'healthy' || breakerTripped(row.rig)) : matching;
         return (
           <>
             {shown.length + containers.length > 0 && (
@@ -68,14 +73,19 @@ export function RigsTable({
                     <th scope="col">Health</th>
                     <th scope="col">Last check</th>
                     <th scope="col">Latency</th>
+                    <th scope="col">Breaker</th>
                   </tr>
                 </thead>
                 <tbody>
                   {shown.map(({ rig, record }) => (
-                    <HealthRow key={rig.id} name={rig.name} record={record} />
+                    <HealthRow key={rig.id} name={rig.name} record={record}>
+                      <BreakerCell rig={rig} reset={resetBreaker} />
+                    </HealthRow>
                   ))}
                   {containers.map((record) => (
-                    <HealthRow key={record.target} name={`${record.name} (container)`} record={record} />
+                    <HealthRow key={record.target} name={`${record.name} (container)`} record={record}>
+                      <td>—</td>
+                    </HealthRow>
                   ))}
                 </tbody>
               </table>
@@ -105,7 +115,7 @@ export function RigsTable({
   );
 }
 
-function HealthRow({ name, record }: { name: string; record: HealthRecord | undefined }) {
+function HealthRow({ name, record, children }: { name: string; record: HealthRecord | undefined; children: ComponentChildren }) {
   return (
     <tr data-rig={name}>
       <th scope="row">{name}</th>
@@ -122,6 +132,7 @@ function HealthRow({ name, record }: { name: string; record: HealthRecord | unde
         <Time iso={record?.lastCheckedAt ?? null} />
       </td>
       <td>{record ? `${record.latencyMs} ms` : '—'}</td>
+      {children}
     </tr>
   );
 }

@@ -1,4 +1,5 @@
 import type { Escalation } from './api';
+import { breakerTripped } from './breaker-cell';
 import { rigHealthCounts } from './rigs';
 import type { TownData } from './town-data';
 
@@ -49,6 +50,9 @@ export function townFigures(data: TownData): Figure[] {
     figures.push(rigFigure('rigs-unhealthy', counts?.unhealthy ?? null, 'rigs unhealthy', 'bad', { kind: 'section' }));
     if (counts && counts.unchecked > 0)
       figures.push(rigFigure('rigs-unchecked', counts.unchecked, 'rigs not checked yet', 'warn', { kind: 'section' }));
+    // Open or half-open: such a rig is listed among those that need a look, never collapsed.
+    const openBreakers = rigs.state === 'ok' && rigs.value ? rigs.value.rigs.filter(breakerTripped).length : null;
+    figures.push(rigFigure('breakers-open', openBreakers, 'open breakers', 'bad', { kind: 'section' }));
   }
   const convoys = data.convoys.loaded;
   figures.push({
@@ -60,9 +64,19 @@ export function townFigures(data: TownData): Figure[] {
     focus: { kind: 'section' },
     tone: 'neutral',
   });
-  // Work loop (another issue): failed convoys and open breakers go here, as figures like these.
   const escalations = data.escalations.loaded;
   if (!(escalations.state === 'ok' && escalations.value === null)) {
+    // Failed convoys are listed under Needs attention (with Retry failed), which a rig token does not see.
+    const settled = data.settled.loaded;
+    figures.push({
+      key: 'convoys-failed',
+      value: settled.state === 'ok' ? settled.value.failed.items.length : null,
+      atLeast: settled.state === 'ok' && !settled.value.failed.complete,
+      label: 'failed convoys',
+      section: 'escalations',
+      focus: { kind: 'section' },
+      tone: 'bad',
+    });
     const list = escalations.state === 'ok' ? escalations.value : null;
     for (const severity of SEVERITIES_URGENT_FIRST) {
       figures.push({

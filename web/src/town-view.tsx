@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
-import type { Escalation, TownClient, TownEvent } from './api';
+import type { ConvoySummary, Escalation, Rig, TownClient, TownEvent } from './api';
 import { ConvoyList } from './convoys';
 import { EscalationList } from './escalations';
 import { EventFeed } from './events';
@@ -8,6 +8,7 @@ import { normalizeQuery } from './filter';
 import { RigsTable } from './rigs';
 import { Section } from './sections';
 import { canHandleEscalations, type Session } from './session';
+import { FailedConvoys, SettledConvoys } from './settled-convoys';
 import { type Figure, type Severity, SummaryStrip, townFigures } from './summary';
 import { namesOf, rigNamesOf, type TownData } from './town-data';
 
@@ -15,9 +16,10 @@ import { namesOf, rigNamesOf, type TownData } from './town-data';
 const EVENTS_LISTED = 10;
 
 /**
- * The town at a glance: a summary strip of figures, then what needs attention (grouped by severity),
- * active convoys (the least advanced first), rigs (the unhealthy ones first) and recent events, each
- * bounded, with a Filter that narrows the lists as it is typed.
+ * The town at a glance: a summary strip of figures, then what needs attention (failed convoys, then
+ * escalations grouped by severity), active convoys (the least advanced first) and the recently settled
+ * ones, rigs (the unhealthy ones first) with their breakers, and recent events, each bounded, with a
+ * Filter that narrows the lists as it is typed.
  */
 export function TownView({
   client,
@@ -50,9 +52,27 @@ export function TownView({
         data.escalations.reload();
       }
     : null;
+  const retryFailed = mayHandle
+    ? async (convoy: ConvoySummary) => {
+        await client.convoy.retryFailed.mutate({ townId: session.townId, convoyId: convoy.id });
+        data.settled.reload();
+        data.convoys.reload();
+        data.escalations.reload();
+      }
+    : null;
+  const resetBreaker = mayHandle
+    ? async (rig: Rig) => {
+        await client.rig.resetBreaker.mutate({ townId: session.townId, rigId: rig.id });
+        data.rigs.reload();
+        data.escalations.reload();
+      }
+    : null;
+  const settled = data.settled.loaded;
+  const failedConvoys = settled.state === 'ok' && severity === null ? settled.value.failed.items : [];
   // A figure links to its section (the browser scrolls there) and shows it filtered its way.
-  const follow = ({ focus }: Figure) => {
+  const follow = ({ focus, section }: Figure) => {
     if (focus.kind === 'severity') setSeverity(focus.severity);
+    if (focus.kind === 'section' && section === 'escalations') setSeverity(null);
     if (focus.kind === 'healthy-rigs') setRigsExpanded(true);
   };
   return (
@@ -82,7 +102,9 @@ export function TownView({
               )
             }
           >
+            <FailedConvoys convoys={failedConvoys} retry={retryFailed} query={query} />
             <EscalationList
+              empty={failedConvoys.length > 0 ? 'No escalation needs attention.' : undefined}
               loaded={data.escalations.loaded}
               rigNames={rigNames}
               actions={{ acknowledge, resolve }}
@@ -99,18 +121,26 @@ export function TownView({
             expanded={convoysExpanded}
             onToggle={() => setConvoysExpanded(!convoysExpanded)}
           />
+          <h3 class="subhead">Recently settled</h3>
+          {settled.state === 'ok' && <SettledConvoys convoys={settled.value.recent} query={query} />}
         </Section>
         <div class="stack">
           {session.role !== 'rig' && (
             <Section id="rigs" title="Rigs">
-              <RigsTable loaded={data.rigs.loaded} query={query} expanded={rigsExpanded} onToggle={() => setRigsExpanded(!rigsExpanded)} />
+              <RigsTable
+                loaded={data.rigs.loaded}
+                query={query}
+                expanded={rigsExpanded}
+                onToggle={() => setRigsExpanded(!rigsExpanded)}
+                resetBreaker={resetBreaker}
+              />
             </Section>
           )}
           <Section id="events" title="Recent events">
             <EventFeed
               events={eventsExpanded ? recentEvents : recentEvents.slice(0, EVENTS_LISTED)}
               names={namesOf(data)}
-              empty="No events since this page opened."
+              empty="No events yet."
             />
             {recentEvents.length > EVENTS_LISTED && (
               <p class="collapsed-line">
