@@ -4,38 +4,11 @@
 // status and the Mayor's briefing, gives an agent a rig token and shows it refused outside its rig,
 // then raises a storm of repeated escalations that ends as one digest per channel. Exits non-zero if
 // anything is off.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { TRPCClientError } from '@trpc/client';
 import { Webhook } from 'standardwebhooks';
 import { createTownClient } from '../client/index.ts';
-
-const url = process.env.TOWN_URL ?? 'http://localhost:8787';
-const town = createTownClient({ url, token: process.env.TOWN_TOKEN ?? 'dev-token' });
-const townId = `demo-${Date.now().toString(36)}`;
-const POLL_TIMEOUT_MS = 20_000;
-
-let problems = 0;
-const say = (line = '') => console.log(line);
-function check(ok: boolean, what: string) {
-  say(`  ${ok ? '✓' : '✗'} ${what}`);
-  if (!ok) problems += 1;
-}
-const bar = (done: number, total: number, width = 24) => {
-  const filled = Math.round((done / total) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`;
-};
-async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + POLL_TIMEOUT_MS;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) {
-      if (!ok(value)) check(false, `${what} (timed out)`);
-      return value;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+import { bar, check, POLL_TIMEOUT_MS, problemCount, refusal, say, startWebhookReceiver, town, townId, until, url } from './demo/common.ts';
+import { storm } from './demo/storm.ts';
+import { workLoop } from './demo/work-loop.ts';
 
 /**
  * Follows a convoy on the live event stream (`event.subscribe`, Server-Sent Events): prints each
@@ -72,29 +45,6 @@ function followConvoy(convoyId: string, after: string, rigNames: Map<string | nu
       },
     );
   });
-}
-
-/** A local webhook endpoint, so the demo can show what the town posts to it. */
-async function startWebhookReceiver() {
-  const received: { id: string; type: string; headers: Record<string, string>; body: string }[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => {
-      body += chunk;
-    });
-    req.on('end', () => {
-      const event = JSON.parse(body) as { type: string };
-      received.push({
-        id: String(req.headers['webhook-id']),
-        type: event.type,
-        headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)])),
-        body,
-      });
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, close: () => server.close() };
 }
 
 async function main() {
@@ -256,181 +206,9 @@ async function main() {
   await storm(rigs[0]?.id ?? '');
   await workLoop(rigs);
 
+  const problems = problemCount();
   say(problems === 0 ? '\nAll good.' : `\n${problems} problem(s).`);
   process.exitCode = problems === 0 ? 0 : 1;
-}
-
-/**
- * Step 8, the work loop: agents claim beads on a lease; one fails its first attempt, waits out the
- * backoff (30 s), retries and lands; then a convoy whose bead fails for good ends `failed`, honestly.
- */
-async function workLoop(rigs: { id: string; name: string }[]) {
-  say('\n8. The work loop: claim, fail once, retry, land; and a convoy that fails');
-  const [frontend, backend] = rigs;
-  if (!frontend || !backend) throw new Error('the rigs are missing');
-  const convoy = await town.convoy.create.mutate({
-    townId,
-    title: 'Fix the flaky tests',
-    beads: [
-      { rigId: frontend.id, title: 'retry the login test' },
-      { rigId: backend.id, title: 'pin the clock' },
-    ],
-    maxAttempts: 3,
-    requireRef: true,
-  });
-  const agents = [
-    { name: 'agent-f', rig: frontend, failFirst: true },
-    { name: 'agent-b', rig: backend, failFirst: false },
-  ];
-  await Promise.all(
-    agents.map(async ({ name, rig, failFirst }) => {
-      let failed = false;
-      for (;;) {
-        const claim = await town.rig.claimBead.mutate({ townId, rigId: rig.id, agentId: name, leaseSeconds: 60 });
-        if (!claim.bead) {
-          if (claim.nextClaimAt === null) return; // nothing left for this agent
-          const waitMs = Math.max(0, Date.parse(claim.nextClaimAt) - Date.now()) + 200;
-          say(`  ${name}: ${claim.reason}; next claim at ${claim.nextClaimAt} (waiting ${Math.round(waitMs / 1000)} s of backoff)`);
-          await new Promise((resolve) => setTimeout(resolve, waitMs));
-          continue;
-        }
-        const { bead } = claim;
-        say(`  ${name}: claimed "${bead.title}" (attempt ${bead.attempt}, lease until ${bead.leaseExpiresAt})`);
-        await town.rig.renewLease.mutate({ townId, rigId: rig.id, beadId: bead.id, agentId: name, leaseSeconds: 120 });
-        if (failFirst && !failed) {
-          failed = true;
-          const back = await town.rig.closeBead.mutate({
-            townId,
-            rigId: rig.id,
-            beadId: bead.id,
-            agentId: name,
-            outcome: 'failed',
-            reason: 'test still flaky',
-          });
-          say(`  ${name}: attempt ${back.attempt} failed; the bead is ${back.status} again, claimable at ${back.retryAt}`);
-          continue;
-        }
-        const done = await town.rig.closeBead.mutate({
-          townId,
-          rigId: rig.id,
-          beadId: bead.id,
-          agentId: name,
-          ref: `https://git.example/commit/${bead.id.slice(0, 7)}`,
-        });
-        say(`  ${name}: done on attempt ${done.attempt}, ref ${done.ref}`);
-      }
-    }),
-  );
-  const landed = await town.convoy.get.query({ townId, convoyId: convoy.id });
-  say(`  "${landed.title}": ${landed.status}, ${landed.doneBeads} done, ${landed.failedBeads} failed`);
-  check(landed.status === 'landed' && landed.doneBeads === 2, 'the convoy landed after one failed attempt and its retry');
-  const story = await until(
-    'the log has the claims and the failed attempt',
-    () => town.event.list.query({ townId, convoyId: convoy.id, limit: 200 }),
-    (page) => page.items.some((e) => e.type === 'bead.attempt_failed') && page.items.filter((e) => e.type === 'bead.claimed').length === 3,
-  );
-  say(`  story: ${story.items.map((e) => e.type).join(' → ')}`);
-
-  const doomed = await town.convoy.create.mutate({
-    townId,
-    title: 'Migrate the legacy billing',
-    beads: [{ rigId: backend.id, title: 'port the invoice job' }],
-    maxAttempts: 1,
-  });
-  const { bead } = await town.rig.claimBead.mutate({ townId, rigId: backend.id, agentId: 'agent-b' });
-  check(bead?.convoyId === doomed.id, 'agent-b claimed the billing bead');
-  await town.rig.closeBead.mutate({
-    townId,
-    rigId: backend.id,
-    beadId: bead?.id ?? '',
-    agentId: 'agent-b',
-    outcome: 'failed',
-    reason: 'schema mismatch',
-  });
-  const failed = await town.convoy.get.query({ townId, convoyId: doomed.id });
-  say(`  "${failed.title}": ${failed.status} (${failed.failedBeads} of ${failed.totalBeads} beads failed)`);
-  check(failed.status === 'failed', 'a convoy whose bead failed for good says failed, not landed');
-  const escalation = (await town.escalation.list.query({ townId, status: 'open', limit: 200 })).items.find(
-    (e) => e.dedupKey === `convoy-failed:${doomed.id}`,
-  );
-  check(escalation?.severity === 'high' && escalation.sourceRigId === 'town', `the town raised a high escalation ${escalation?.dedupKey}`);
-}
-
-/** The tRPC error code a call failed with, or `allowed` when it succeeded. */
-async function refusal(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return 'allowed';
-  } catch (error) {
-    if (error instanceof TRPCClientError) return String((error.data as { code?: string } | undefined)?.code);
-    throw error;
-  }
-}
-
-/** Step 7: 60 raises over 6 dedup keys (a flapping CI) end as 6 escalations and one digest per channel. */
-async function storm(rigId: string) {
-  say('\n7. A storm that ends as one digest');
-  const hook = await startWebhookReceiver();
-  try {
-    await town.escalation.setRouting.mutate({ townId, webhookUrl: hook.url, groupWaitSeconds: 2, groupIntervalSeconds: 300 });
-    // A new secret for the town (the old one still signs for 24 h), so this step can verify what it gets.
-    const { signingSecret } = await town.escalation.rotateSigningSecret.mutate({ townId });
-    const keys = ['ci:build', 'ci:lint', 'ci:e2e', 'disk:worker-1', 'disk:worker-2', 'deploy:staging'];
-    const raised = await Promise.all(
-      Array.from({ length: 60 }, (_, i) =>
-        town.escalation.raise.mutate({
-          townId,
-          sourceRigId: rigId,
-          severity: 'high',
-          message: `${keys[i % keys.length]} is failing`,
-          dedupKey: keys[i % keys.length],
-        }),
-      ),
-    );
-    const ids = new Set(raised.map((r) => r.escalation.id));
-    say(`  60 raises → ${ids.size} escalations (${raised.filter((r) => r.deduplicated).length} folded into them by dedupKey)`);
-    check(ids.size === keys.length, 'one escalation per dedup key');
-    const digests = await until(
-      'the group goes out after its 2 s wait',
-      async () => hook.received.filter((h) => h.type.startsWith('escalation')),
-      (got) => got.length > 0,
-    );
-    say(`  webhook: ${digests.map((d) => d.type).join(', ')}`);
-    const signed = (h: (typeof digests)[number]) => {
-      try {
-        new Webhook(signingSecret).verify(h.body, h.headers);
-        return true;
-      } catch {
-        return false;
-      }
-    };
-    check(digests.length === 1 && digests[0]?.type === 'escalation.group' && signed(digests[0]), 'one signed escalation.group');
-    const open = (await town.escalation.list.query({ townId, status: 'open' })).items.filter((e) => ids.has(e.id));
-    say(`  ${open.map((e) => `${e.dedupKey}×${e.occurrences}`).join('  ')}`);
-    const silence = await town.escalation.silence.mutate({
-      townId,
-      matchers: { dedupKeyPrefix: 'ci:' },
-      endsAt: new Date(Date.now() + 3_600_000).toISOString(),
-      reason: 'CI is being migrated',
-      by: 'demo',
-    });
-    for (const e of open.filter((x) => x.dedupKey?.startsWith('ci:'))) {
-      await town.escalation.resolve.mutate({ townId, escalationId: e.id, by: 'demo', reason: 'CI fixed' });
-    }
-    const quiet = await town.escalation.raise.mutate({
-      townId,
-      sourceRigId: rigId,
-      severity: 'high',
-      message: 'flaky',
-      dedupKey: 'ci:build',
-    });
-    check(
-      quiet.escalation.silencedBy === silence.id && quiet.routedTo.length === 0,
-      'a raise under a silence is recorded and tells nobody',
-    );
-  } finally {
-    hook.close();
-  }
 }
 
 main().catch((error: unknown) => {
