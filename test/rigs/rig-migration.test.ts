@@ -53,7 +53,7 @@ describe('work loop migrations with existing beads', () => {
       const sql = state.storage.sql;
       emptyDatabase(sql);
       const db = drizzle(state.storage);
-      await migrate(db, upTo(townMigrations, '0017_work_loop'));
+      await migrate(db, upTo(townMigrations, '0021_work_loop'));
       const at = '2026-01-01T00:00:00.000Z';
       sql.exec(`insert into convoys (id, title, status, total_beads, closed_beads, created_at, rig_progress) values
         ('c1', 'one', 'landed', 2, 2, '${at}', '{"r":[2,2]}'), ('c2', 'two', 'active', 2, 1, '${at}', '{"r":[2,1]}')`);
