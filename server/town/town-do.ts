@@ -6,6 +6,7 @@ import * as convoys from '../convoys/convoys';
 import type { ConvoyContext } from '../convoys/delivery';
 import { convoyTaskHandlers } from '../convoys/delivery';
 import { setDue } from '../convoys/due-dates';
+import { convoyGraph } from '../convoys/graph';
 import { STRANDED_TASK_KIND, strandedTask } from '../convoys/progress';
 import { retryFailed } from '../convoys/retry';
 import type { BeadClosedDetails } from '../convoys/settle';
@@ -200,6 +201,10 @@ export class TownDO extends DurableObject<Env> {
 
   getConvoy(call: TownCall, convoyId: string, narrowTo: string | null = null) {
     return this.run(call, (c) => convoys.getConvoy(c, convoyId, narrowTo));
+  }
+
+  convoyGraph(call: TownCall, convoyId: string, narrowTo: string | null = null) {
+    return this.run(call, (c) => convoyGraph(c, convoyId, narrowTo));
   }
 
   listConvoyBeads(call: TownCall, input: ConvoyBeadsInput, narrowTo: string | null = null) {
