@@ -30,7 +30,8 @@ it(SCENARIO, async () => {
     });
   const target = value(await stub.createConvoy(townId, { title: 'add target', beads: flat.slice(0, 1) }));
   const created = value(await stub.createConvoy(townId, { title: 'check', beads: chained('check') }));
-  if (created.waves !== WAVES || created.blockedBeads !== flat.length - perWave) throw new Error(`chain not staged: ${created.waves} waves`);
+  if (created.waves !== WAVES || created.blockedBeads !== flat.length - perWave)
+    throw new Error(`chain not staged: ${created.waves} waves`);
 
   const opts = { samples: 9, batch: 1, warmup: 2 };
   const ms = await compareMs(
