@@ -49,6 +49,10 @@ export const convoys = sqliteTable(
     dueCheckAt: integer('due_check_at'),
     // How many watchers the convoy has (convoy_watchers), so convoy.get and convoy.list read no more rows.
     watchers: integer('watchers').notNull().default(0),
+    // ── dependencies (server/convoys/dependencies.ts) ──
+    // Open beads still waiting on a dependency (readyBeads = open − blocked), and the longest chain's length.
+    blockedBeads: integer('blocked_beads').notNull().default(0),
+    waves: integer('waves').notNull().default(1),
   },
   (t) => [
     check('convoys_status_check', sql`${t.status} in ('active', 'landed', 'failed', 'cancelled')`),
@@ -84,6 +88,16 @@ export const convoyBeads = sqliteTable(
     body: text('body'),
     // Order of addition within the convoy (0-based); a rig's delivery watermark is a position.
     position: integer('position').notNull().default(0),
+    // ── dependencies (server/convoys/dependencies.ts) ──
+    key: text('key'),
+    // The bead ids it depends on (keys resolved), as given; null without dependencies.
+    dependsOn: text('depends_on', { mode: 'json' }).$type<string[]>(),
+    // How many of its dependencies are not yet done or skipped: blocked while > 0 (and open).
+    waitingOn: integer('waiting_on').notNull().default(0),
+    // 1 + the largest wave of its dependencies (1 without).
+    wave: integer('wave').notNull().default(1),
+    // Skipped because this dependency failed for good (convoy.retryFailed reopens it).
+    skippedBy: text('skipped_by'),
   },
   (t) => [
     primaryKey({ columns: [t.convoyId, t.beadId] }),
@@ -92,7 +106,23 @@ export const convoyBeads = sqliteTable(
     // A rig's pending beads are read along it too: `rig_id` in the index filters them without
     // reading other rigs' rows. A close touches none of it.
     index('convoy_beads_position_rig_idx').on(t.convoyId, t.position, t.rigId),
+    // Keys are unique in their convoy; only keyed beads are in it (a bead without a key writes no entry).
+    uniqueIndex('convoy_beads_key_unique').on(t.convoyId, t.key).where(sql`${t.key} is not null`),
   ],
+);
+
+/**
+ * Dependency edges, keyed by the dependency first: a close finds its dependents along the primary key,
+ * in O(dependents) rows. The reverse direction (a bead's own dependencies) is `convoy_beads.depends_on`.
+ */
+export const convoyBeadDeps = sqliteTable(
+  'convoy_bead_deps',
+  {
+    convoyId: text('convoy_id').notNull(),
+    dependencyId: text('dependency_id').notNull(),
+    dependentId: text('dependent_id').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.convoyId, t.dependencyId, t.dependentId] })],
 );
 
 /**

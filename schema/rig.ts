@@ -41,6 +41,9 @@ export const beads = sqliteTable(
     // The last attempt's agent and result, so a repeated close or release is recognised.
     lastAgentId: text('last_agent_id'),
     lastResult: text('last_result').$type<AttemptResult>(),
+    // Waiting on a dependency in its convoy (possibly in another rig): stored, not claimable, until the
+    // town says its last dependency closed done or skipped (server/rigs/dependencies.ts).
+    blocked: integer('blocked', { mode: 'boolean' }).notNull().default(false),
   },
   (t) => [
     check('beads_status_check', sql`${t.status} in ('open', 'in_progress', 'closed')`),
@@ -48,7 +51,7 @@ export const beads = sqliteTable(
     index('beads_status_created_idx').on(t.status, t.createdAt, t.id),
     index('beads_convoy_idx').on(t.convoyId, t.status),
     // The claim queue: only beads claimable now, oldest first, so the next one is the index's first entry.
-    index('beads_claimable_idx').on(t.createdAt).where(sql`${t.status} = 'open' and ${t.retryAt} is null`),
+    index('beads_claimable_idx').on(t.createdAt).where(sql`${t.status} = 'open' and ${t.retryAt} is null and ${t.blocked} = 0`),
     // Beads waiting out a backoff, earliest end first (the next due retry, and `nextClaimAt`).
     index('beads_retry_idx').on(t.retryAt).where(sql`${t.status} = 'open' and ${t.retryAt} is not null`),
     // An agent holds at most one bead of a rig: its claim is idempotent.

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { jsonChunks } from '../core/bulk-json';
 import type { TownDb } from '../core/town-db';
+import type { PlannedBead } from './dependency-plan';
 
 // Convoy bead rows written and matched in bulk (see bulk-json.ts).
 
@@ -10,10 +11,16 @@ export interface BeadRow {
   title: string;
   body: string | null;
   position: number;
+  /** Its key, dependencies, wave (dependency-plan.ts); absent when the call has none. */
+  planned?: PlannedBead;
 }
 
 /** Inserts the convoy's bead rows (status `open`), a chunk per statement. */
 export function insertBeadRows(db: TownDb, convoyId: string, rows: readonly BeadRow[]): void {
+  if (rows.some((r) => r.planned)) {
+    insertPlannedRows(db, convoyId, rows);
+    return;
+  }
   const tuples = rows.map((r) => [r.beadId, r.rigId, r.title, r.body, r.position]);
   for (const chunk of jsonChunks(tuples)) {
     db.run(sql`insert into convoy_beads (convoy_id, bead_id, rig_id, title, body, position)
@@ -31,4 +38,24 @@ export function existingBeadIds(db: TownDb, convoyId: string, beadIds: readonly 
     for (const row of rows) found.add(row.bead_id);
   }
   return found;
+}
+
+/** As insertBeadRows, with each bead's key, dependencies, count of unfinished ones and wave. */
+function insertPlannedRows(db: TownDb, convoyId: string, rows: readonly BeadRow[]): void {
+  const tuples = rows.map((r) => [
+    r.beadId,
+    r.rigId,
+    r.title,
+    r.body,
+    r.position,
+    r.planned?.key ?? null,
+    r.planned?.dependsOn ?? null,
+    r.planned?.waitingOn ?? 0,
+    r.planned?.wave ?? 1,
+  ]);
+  for (const chunk of jsonChunks(tuples)) {
+    db.run(sql`insert into convoy_beads (convoy_id, bead_id, rig_id, title, body, position, key, depends_on, waiting_on, wave)
+      select ${convoyId}, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, nullif(value -> 6, 'null'), value ->> 7, value ->> 8
+      from json_each(${chunk})`);
+  }
 }

@@ -27,7 +27,7 @@ export interface ConvoyBeadsInput {
 
 type BeadRow = Pick<
   typeof convoyBeads.$inferSelect,
-  'beadId' | 'rigId' | 'title' | 'status' | 'outcome' | 'attempt' | 'heldBy' | 'ref' | 'position'
+  'beadId' | 'rigId' | 'title' | 'status' | 'outcome' | 'attempt' | 'heldBy' | 'ref' | 'position' | 'key' | 'dependsOn' | 'waitingOn'
 >;
 
 /**
@@ -62,6 +62,9 @@ function beadsAfter({ db }: TownContext, convoyId: string, afterPosition: number
       heldBy: convoyBeads.heldBy,
       ref: convoyBeads.ref,
       position: convoyBeads.position,
+      key: convoyBeads.key,
+      dependsOn: convoyBeads.dependsOn,
+      waitingOn: convoyBeads.waitingOn,
     })
     .from(convoyBeads)
     .where(and(eq(convoyBeads.convoyId, convoyId), gt(convoyBeads.position, afterPosition)))

@@ -3,6 +3,7 @@ import { access, narrowedToRig } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { EVENT_TYPES } from '../core/event-shape';
 import { pageInput } from '../core/pagination';
+import { BEAD_KEY_MAX_CHARS, DEPENDS_ON_MAX } from './dependency-plan';
 import { CONVOY_WATCHERS_MAX } from './watchers';
 
 export const CONVOY_TITLE_MAX_CHARS = 200;
@@ -18,6 +19,9 @@ const newBead = z.strictObject({
   rigId: entityId,
   title: title(BEAD_TITLE_MAX_CHARS),
   body: z.string().max(BEAD_BODY_MAX_CHARS).optional(),
+  key: z.string().min(1).max(BEAD_KEY_MAX_CHARS).optional(),
+  // Keys or bead ids (≤ 64 chars: a bead id is a UUID) of the same convoy, this call's or earlier.
+  dependsOn: z.array(z.string().min(1).max(BEAD_KEY_MAX_CHARS)).max(DEPENDS_ON_MAX).optional(),
 });
 const newBeads = z.array(newBead).min(1).max(CONVOY_BEADS_PER_CALL_MAX);
 const convoyRef = townInput.extend({ convoyId: entityId });
@@ -84,6 +88,11 @@ export const convoyRouter = router({
     .meta(access.rigNarrowed)
     .input(convoyRef)
     .query(({ ctx, input }) => ctx.town(input.townId).getConvoy(input.convoyId, narrowedToRig(ctx.principal))),
+  // The dependency graph (nodes with their wave, edges dependency → dependent), up to 2,000 beads.
+  graph: procedure
+    .meta(access.rigNarrowed)
+    .input(convoyRef)
+    .query(({ ctx, input }) => ctx.town(input.townId).convoyGraph(input.convoyId, narrowedToRig(ctx.principal))),
   // The convoy's beads in the order added, a page at a time (convoy.get answers per-rig counts only).
   beads: procedure
     .meta(access.rigNarrowed)

@@ -11,6 +11,8 @@ import { resolveForConvoy } from '../escalations/lifecycle';
 import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
 import { firstBeadIds } from './beads-page';
 import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './delivery';
+import { earlierLookup, insertEdges } from './dependencies';
+import { planDependencies } from './dependency-plan';
 import { evaluateDue } from './due-dates';
 import { scheduleStrandedCheck, stopStrandedCheck } from './progress';
 import { addToRigProgress, initialRigProgress } from './rig-progress';
@@ -36,6 +38,10 @@ export interface NewBead {
   rigId: string;
   title: string;
   body?: string;
+  /** 1–64 chars, unique in the convoy: what `dependsOn` of later beads can name. */
+  key?: string;
+  /** Keys or bead ids of the same convoy (this call or earlier) that must close done/skipped first. */
+  dependsOn?: string[];
 }
 
 export interface CreateConvoyInput {
@@ -73,19 +79,48 @@ function requireRigs({ db }: TownContext, beads: readonly NewBead[]): void {
  * ids are fresh and nothing can collide. New beads take the next positions, without gaps. Returns the
  * beads that are new.
  */
-function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: readonly NewBead[], ids?: readonly string[]) {
+function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: readonly NewBead[], ids?: readonly string[], isNew = false) {
   const present = ids ? existingBeadIds(ctx.db, convoyId, ids) : new Set<string>();
-  const rows: BeadRow[] = [];
+  const fresh: { bead: NewBead; beadId: string }[] = [];
   beads.forEach((bead, i) => {
     const beadId = ids?.[i] ?? orderedId();
     if (present.has(beadId)) return;
     present.add(beadId); // the same derived id twice in one call is one bead
-    rows.push({ beadId, rigId: bead.rigId, title: bead.title, body: bead.body ?? null, position: first + rows.length });
+    fresh.push({ bead, beadId });
   });
+  // Checked before anything is written: a refusal leaves the convoy as it was.
+  const plan = planDependencies(
+    fresh.map((f) => f.bead),
+    fresh.map((f) => f.beadId),
+    isNew ? null : earlierLookup(ctx.db, convoyId),
+  );
+  const rows: BeadRow[] = fresh.map(({ bead, beadId }, i) => ({
+    beadId,
+    rigId: bead.rigId,
+    title: bead.title,
+    body: bead.body ?? null,
+    position: first + i,
+    ...(plan ? { planned: plan.beads[i] } : {}),
+  }));
   insertBeadRows(ctx.db, convoyId, rows);
-  const added = rows.map((row) => toConvoyBead({ ...row, status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null }));
+  if (plan) insertEdges(ctx.db, convoyId, plan.edges);
+  const added = rows.map((row) =>
+    toConvoyBead({
+      ...row,
+      status: 'open',
+      outcome: null,
+      attempt: 0,
+      heldBy: null,
+      ref: null,
+      key: row.planned?.key ?? null,
+      dependsOn: row.planned?.dependsOn ?? null,
+      waitingOn: row.planned?.waitingOn ?? 0,
+    }),
+  );
   return {
     added,
+    blocked: plan?.blocked ?? 0,
+    maxWave: plan?.maxWave ?? 1,
     taskIds: scheduleBeadDeliveries(
       ctx,
       convoyId,
@@ -120,7 +155,8 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
       })
       .returning()
       .get();
-    const { added, taskIds } = insertBeads(ctx, id, 0, input.beads);
+    const { added, taskIds, blocked, maxWave } = insertBeads(ctx, id, 0, input.beads, undefined, true);
+    if (blocked > 0 || maxWave > 1) db.update(convoys).set({ blockedBeads: blocked, waves: maxWave }).where(eq(convoys.id, id)).run();
     scheduleStrandedCheck(ctx, id, ctx.now().getTime());
     appendEvent(ctx, { type: 'convoy.created', convoyId: id, data: { totalBeads: input.beads.length, rigs: taskIds.length } });
     logEvent('info', 'convoy.created', { townId: ctx.townId, convoyId: id, beads: input.beads.length, rigs: taskIds.length });
@@ -161,7 +197,7 @@ export async function addBeads(
     // Its beads are gone, and with them what an idempotency key's retry is checked against.
     if (current.compactedAt) throw new DomainError('CONFLICT', `convoy ${input.convoyId} was compacted; create a new convoy`);
     requireRigs(ctx, input.beads);
-    const { added, taskIds } = insertBeads(ctx, current.id, current.totalBeads, input.beads, ids);
+    const { added, taskIds, blocked, maxWave } = insertBeads(ctx, current.id, current.totalBeads, input.beads, ids);
     if (added.length === 0) return { convoy: current, added, taskIds };
     const convoy = db
       .update(convoys)
@@ -171,6 +207,8 @@ export async function addBeads(
         status: 'active',
         landedAt: null,
         failedAt: null,
+        ...(blocked > 0 ? { blockedBeads: sql`${convoys.blockedBeads} + ${blocked}` } : {}),
+        ...(maxWave > 1 ? { waves: sql`max(${convoys.waves}, ${maxWave})` } : {}),
       })
       .where(eq(convoys.id, current.id))
       .returning()

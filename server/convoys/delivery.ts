@@ -13,6 +13,7 @@ import {
 } from '../core/scheduler';
 import { PEER_CALL_TIMEOUT_MS, withTimeout } from '../core/timeout';
 import { rigStub } from '../rigs/stub';
+import { type RigBeadsTask, SKIP_TASK_KIND, UNBLOCK_TASK_KIND } from './dependencies';
 
 // Getting a convoy's beads (and its cancellation) to the rigs. The state change and a task per rig are
 // committed in one transaction; the task is then tried at once (one RPC per rig, never one per bead)
@@ -80,7 +81,13 @@ async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery):
   const where = and(eq(convoyRigDeliveries.convoyId, convoyId), eq(convoyRigDeliveries.rigId, rigId));
   const deliveredThrough = ctx.db.select().from(convoyRigDeliveries).where(where).get()?.deliveredThrough ?? -1;
   const pending = ctx.db
-    .select({ id: convoyBeads.beadId, title: convoyBeads.title, body: convoyBeads.body, position: convoyBeads.position })
+    .select({
+      id: convoyBeads.beadId,
+      title: convoyBeads.title,
+      body: convoyBeads.body,
+      position: convoyBeads.position,
+      waitingOn: convoyBeads.waitingOn,
+    })
     .from(convoyBeads)
     .where(and(eq(convoyBeads.convoyId, convoyId), eq(convoyBeads.rigId, rigId), gt(convoyBeads.position, deliveredThrough)))
     .orderBy(asc(convoyBeads.position))
@@ -89,7 +96,8 @@ async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery):
   const batch = withinChars(pending, DELIVERY_MAX_CHARS);
   const last = batch.at(-1);
   if (!last) return undefined;
-  const beads = batch.map(({ id, title, body }) => ({ id, title, body }));
+  // Blocked as the town knows it now: a release sent before this delivery landed is not lost.
+  const beads = batch.map(({ id, title, body, waitingOn }) => ({ id, title, body, ...(waitingOn > 0 ? { blocked: true } : {}) }));
   // The convoy's retry policy travels with its beads (one row read).
   const policy = ctx.db
     .select({ maxAttempts: convoys.maxAttempts, requireRef: convoys.requireRef })
@@ -156,6 +164,27 @@ async function deliverRetry(ctx: TownContext, { convoyId, rigId }: RigDelivery):
   return undefined;
 }
 
+/**
+ * Tells a rig that beads of a convoy were released (their last dependency closed) or skipped (one failed
+ * for good). A bead the rig does not hold yet (its delivery still pending) makes the task retry, so the
+ * change is never lost; the delivery itself sends the town's current state.
+ */
+async function deliverDependencyChange(ctx: TownContext, task: RigBeadsTask, what: 'unblock' | 'skip'): Promise<TaskResult> {
+  const rig = rigStub(ctx.env, ctx.townId, task.rigId);
+  const call =
+    what === 'unblock' ? rig.unblockBeads(task.convoyId, task.beadIds) : rig.skipBeads(task.convoyId, task.beadIds, task.reason ?? '');
+  const { missing } = await withTimeout(call, PEER_CALL_TIMEOUT_MS, `rig ${task.rigId} ${what}Beads`);
+  logEvent('info', `convoy.${what}_delivered`, {
+    townId: ctx.townId,
+    convoyId: task.convoyId,
+    rigId: task.rigId,
+    beads: task.beadIds.length,
+    missing,
+  });
+  if (missing > 0) throw new Error(`rig ${task.rigId} does not hold ${missing} of the beads yet`);
+  return undefined;
+}
+
 /** One delivery attempt to one rig, logged with its duration when it fails (the scheduler then retries it). */
 function attempt(
   ctx: TownContext,
@@ -188,6 +217,8 @@ export function convoyTaskHandlers(ctx: TownContext): Record<string, TaskHandler
     [DELIVER_BEADS_TASK_KIND]: attempt(ctx, 'beads_delivery', deliverBeads),
     [DELIVER_CANCEL_TASK_KIND]: attempt(ctx, 'cancel_delivery', deliverCancel),
     [RETRY_FAILED_TASK_KIND]: attempt(ctx, 'retry_delivery', deliverRetry),
+    [UNBLOCK_TASK_KIND]: (task) => deliverDependencyChange(ctx, task.payload as RigBeadsTask, 'unblock'),
+    [SKIP_TASK_KIND]: (task) => deliverDependencyChange(ctx, task.payload as RigBeadsTask, 'skip'),
   };
 }
 

@@ -5,6 +5,7 @@ import { appendEvent } from '../core/event-log';
 import { logEvent } from '../core/log';
 import { scheduleTask, TASK_RETRY_BACKOFF_MS } from '../core/scheduler';
 import { type ConvoyContext, deliverNow, RETRY_FAILED_TASK_KIND } from './delivery';
+import { reopenSkippedDependents } from './dependencies';
 import { scheduleStrandedCheck } from './progress';
 import { reopenFailedInRigProgress } from './rig-progress';
 import { convoyFailedKey, resolveTownEscalation } from './town-escalations';
@@ -31,15 +32,20 @@ export async function retryFailed(ctx: ConvoyContext, convoyId: string): Promise
       .all();
     const byRig = new Map<string, number>();
     for (const { rigId } of reopened) byRig.set(rigId, (byRig.get(rigId) ?? 0) + 1);
+    // Beads skipped because one of these failed wait on them again (after the reopening above).
+    const dependents = reopenSkippedDependents(ctx, convoyId);
+    const rigIds = new Set([...byRig.keys(), ...dependents.perRig.keys()]);
     const now = ctx.now();
     const convoy = db
       .update(convoys)
       .set({
         status: 'active',
         failedAt: null,
-        closedBeads: sql`${convoys.closedBeads} - ${reopened.length}`,
+        closedBeads: sql`${convoys.closedBeads} - ${reopened.length + dependents.reopened}`,
         failedBeads: 0,
-        rigProgress: reopenFailedInRigProgress(byRig),
+        skippedBeads: sql`${convoys.skippedBeads} - ${dependents.reopened}`,
+        blockedBeads: sql`${convoys.blockedBeads} + ${dependents.blocked}`,
+        rigProgress: reopenFailedInRigProgress(byRig, dependents.perRig),
         lastProgressAt: now.toISOString(),
       })
       .where(eq(convoys.id, convoyId))
@@ -48,9 +54,13 @@ export async function retryFailed(ctx: ConvoyContext, convoyId: string): Promise
     if (!convoy) throw new Error(`convoy ${convoyId} vanished while retried`);
     resolveTownEscalation(ctx, convoyFailedKey(convoyId), 'failed beads retried');
     scheduleStrandedCheck(ctx, convoyId, now.getTime());
-    appendEvent(ctx, { type: 'convoy.retried', convoyId, data: { reopened: reopened.length, rigs: byRig.size } });
+    appendEvent(ctx, {
+      type: 'convoy.retried',
+      convoyId,
+      data: { reopened: reopened.length, rigs: rigIds.size, ...(dependents.reopened > 0 ? { dependents: dependents.reopened } : {}) },
+    });
     logEvent('info', 'convoy.retried', { townId: ctx.townId, convoyId, reopened: reopened.length });
-    const taskIds = [...byRig.keys()].map((rigId) => {
+    const taskIds = [...rigIds].map((rigId) => {
       const id = retryTaskId(convoyId, rigId);
       scheduleTask(db, { id, kind: RETRY_FAILED_TASK_KIND, dueAt: now.getTime() + TASK_RETRY_BACKOFF_MS[0], payload: { convoyId, rigId } });
       return id;

@@ -48,12 +48,30 @@ export function closeInRigProgress(rigId: string, outcome: Outcome = 'done'): SQ
   return sql`json_set(${column}, ${rigPath(rigId, 1)}, ${kept(rigId, 1)} + 1, ${rigPath(rigId, 2)}, ${kept(rigId, 2)} + ${failed}, ${rigPath(rigId, 3)}, ${kept(rigId, 3)} + ${skipped})`;
 }
 
-/** The new `rig_progress` after reopening `n` failed beads of each rig (convoy.retryFailed). */
-export function reopenFailedInRigProgress(failedByRig: ReadonlyMap<string, number>): SQL {
+/**
+ * The new `rig_progress` after reopening `n` failed beads of each rig (convoy.retryFailed), and the
+ * beads skipped because a dependency failed (`skippedByRig`).
+ */
+export function reopenFailedInRigProgress(
+  failedByRig: ReadonlyMap<string, number>,
+  skippedByRig: ReadonlyMap<string, number> = new Map(),
+): SQL {
   const column = convoys.rigProgress;
-  const pairs = [...failedByRig].map(
+  const rigs = new Set([...failedByRig.keys(), ...skippedByRig.keys()]);
+  const pairs = [...rigs].map((rigId) => {
+    const failed = failedByRig.get(rigId) ?? 0;
+    const skipped = skippedByRig.get(rigId) ?? 0;
+    return sql`${rigPath(rigId, 1)}, ${kept(rigId, 1)} - ${failed + skipped}, ${rigPath(rigId, 2)}, ${kept(rigId, 2)} - ${failed}, ${rigPath(rigId, 3)}, ${kept(rigId, 3)} - ${skipped}`;
+  });
+  return pairs.length === 0 ? sql`${column}` : sql`json_set(${column}, ${sql.join(pairs, sql`, `)})`;
+}
+
+/** The new `rig_progress` after closing `n` beads of each rig `skipped` at once (a dependency failed). */
+export function skipInRigProgress(skippedByRig: ReadonlyMap<string, number>): SQL {
+  const column = convoys.rigProgress;
+  const pairs = [...skippedByRig].map(
     ([rigId, n]) =>
-      sql`${rigPath(rigId, 1)}, ${kept(rigId, 1)} - ${n}, ${rigPath(rigId, 2)}, ${kept(rigId, 2)} - ${n}, ${rigPath(rigId, 3)}, ${kept(rigId, 3)}`,
+      sql`${rigPath(rigId, 1)}, ${kept(rigId, 1)} + ${n}, ${rigPath(rigId, 2)}, ${kept(rigId, 2)}, ${rigPath(rigId, 3)}, ${kept(rigId, 3)} + ${n}`,
   );
   return pairs.length === 0 ? sql`${column}` : sql`json_set(${column}, ${sql.join(pairs, sql`, `)})`;
 }

@@ -6,6 +6,7 @@ import { appendEvent } from '../core/event-log';
 import { logEvent } from '../core/log';
 import { resolveForConvoy } from '../escalations/lifecycle';
 import { enqueueNotification } from '../notify/outbox';
+import { releaseDependents, skipDependents } from './dependencies';
 import { evaluateDue } from './due-dates';
 import { progressMade, stopStrandedCheck } from './progress';
 import { closeInRigProgress, closeInSketch } from './rig-progress';
@@ -44,7 +45,7 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
         ...(input.attempt === undefined || input.attempt === null ? {} : { attempt: input.attempt }),
       })
       .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId), eq(convoyBeads.status, 'open')))
-      .returning({ rigId: convoyBeads.rigId })
+      .returning({ rigId: convoyBeads.rigId, waitingOn: convoyBeads.waitingOn })
       .get();
     if (!closed) {
       const convoy = db.select().from(convoys).where(eq(convoys.id, input.convoyId)).get();
@@ -65,7 +66,7 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
           ? { failedBeads: sql`${counter} + 1` }
           : { skippedBeads: sql`${counter} + 1` };
     const now = iso(ctx.now());
-    const convoy = db
+    let convoy = db
       .update(convoys)
       // The rig's counts and the close-time sketch ride on the same row update (no extra row written).
       .set({
@@ -74,11 +75,16 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
         rigProgress: closeInRigProgress(closed.rigId, outcome),
         closeMsSketch: closeInSketch(now),
         lastProgressAt: now,
+        // A blocked bead closed by hand is no longer blocked.
+        ...(closed.waitingOn > 0 ? { blockedBeads: sql`max(${convoys.blockedBeads} - 1, 0)` } : {}),
       })
       .where(eq(convoys.id, input.convoyId))
       .returning()
       .get();
     if (!convoy) throw new Error(`convoy_beads row of missing convoy ${input.convoyId}`);
+    // Its dependents, only in a convoy that has dependencies (waves > 1): a flat convoy's close reads no more rows.
+    const { released, skipped } = convoy.waves > 1 ? dependentsOf(ctx, input.convoyId, input.beadId, outcome) : { released: 0, skipped: 0 };
+    if (released + skipped > 0) convoy = db.select().from(convoys).where(eq(convoys.id, input.convoyId)).get() ?? convoy;
     const counts = { closedBeads: convoy.closedBeads, totalBeads: convoy.totalBeads };
     logEvent('info', 'convoy.bead_closed', { townId: ctx.townId, convoyId: convoy.id, beadId: input.beadId, outcome, ...counts });
     const details = { outcome, attempt: input.attempt ?? null, reason: input.reason ?? null, ref: input.ref ?? null };
@@ -87,7 +93,7 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
       convoyId: convoy.id,
       beadId: input.beadId,
       rigId: closed.rigId,
-      data: { ...counts, ...details },
+      data: { ...counts, ...details, ...(released > 0 ? { released } : {}), ...(skipped > 0 ? { skipped } : {}) },
     });
     resolveForConvoy(ctx, { convoyId: convoy.id, beadId: input.beadId, reason: `bead ${input.beadId} closed` });
     // A cancelled convoy still counts real closes but never settles.
@@ -98,6 +104,19 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
     evaluateDue(ctx, convoy); // from the row just written: no row read, none written unless it turns
     return toSummary(convoy);
   });
+}
+
+/** Releases (done/skipped) or skips (failed for good) the bead's dependents; the counts land on the convoy row. */
+function dependentsOf(ctx: TownContext, convoyId: string, beadId: string, outcome: BeadOutcome) {
+  if (outcome === 'failed') return { released: 0, skipped: skipDependents(ctx, convoyId, beadId) };
+  const released = releaseDependents(ctx, convoyId, beadId);
+  if (released > 0)
+    ctx.db
+      .update(convoys)
+      .set({ blockedBeads: sql`max(${convoys.blockedBeads} - ${released}, 0)` })
+      .where(eq(convoys.id, convoyId))
+      .run();
+  return { released, skipped: 0 };
 }
 
 /** Marks the convoy `landed` or `failed` (from active) in the caller's transaction. */

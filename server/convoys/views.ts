@@ -39,6 +39,12 @@ export interface ConvoyBead {
   attempt: number;
   heldBy: string | null;
   ref: string | null;
+  /** Its key in the convoy (what later beads' `dependsOn` name), or null. */
+  key: string | null;
+  /** The bead ids it waits on (keys resolved), or [] without dependencies. */
+  dependsOn: string[];
+  /** Open and waiting on a dependency not yet done or skipped: not claimable. */
+  blocked: boolean;
 }
 
 /** One rig's share of a convoy. */
@@ -60,6 +66,11 @@ export interface Convoy extends ConvoySummary {
   forecast: ConvoyForecast;
   /** How many watchers it has (`convoy.watchers` lists them). */
   watchers: number;
+  /** Open beads not waiting on a dependency, and open beads that are. */
+  readyBeads: number;
+  blockedBeads: number;
+  /** Beads on its longest dependency chain (1 without dependencies). */
+  waves: number;
 }
 
 /**
@@ -95,6 +106,9 @@ export const toConvoy = (row: typeof convoys.$inferSelect, now: Date): Convoy =>
   dueAt: row.dueAt,
   forecast: forecast(row, now),
   watchers: row.watchers,
+  readyBeads: Math.max(row.totalBeads - row.closedBeads - row.blockedBeads, 0),
+  blockedBeads: row.blockedBeads,
+  waves: row.waves,
 });
 
 export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {
@@ -107,8 +121,23 @@ export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {
 }
 
 export function toConvoyBead(
-  row: Pick<typeof convoyBeads.$inferSelect, 'beadId' | 'rigId' | 'title' | 'status' | 'outcome' | 'attempt' | 'heldBy' | 'ref'>,
+  row: Pick<
+    typeof convoyBeads.$inferSelect,
+    'beadId' | 'rigId' | 'title' | 'status' | 'outcome' | 'attempt' | 'heldBy' | 'ref' | 'key' | 'dependsOn' | 'waitingOn'
+  >,
 ): ConvoyBead {
-  const { beadId: id, rigId, title, status, outcome, attempt, heldBy, ref } = row;
-  return { id, rigId, title, status, outcome, attempt, heldBy, ref };
+  const { beadId: id, rigId, title, status, outcome, attempt, heldBy, ref, key, dependsOn, waitingOn } = row;
+  return {
+    id,
+    rigId,
+    title,
+    status,
+    outcome,
+    attempt,
+    heldBy,
+    ref,
+    key,
+    dependsOn: dependsOn ?? [],
+    blocked: status === 'open' && waitingOn > 0,
+  };
 }

@@ -41,6 +41,8 @@ export interface IncomingBead {
   id: string;
   title: string;
   body: string | null;
+  /** Waiting on a dependency of its convoy: stored out of the claim queue until the town releases it. */
+  blocked?: boolean;
 }
 
 // The wire shape of a bead, selected explicitly so a column added later does not leak.
@@ -100,10 +102,10 @@ export function receiveBeads(
     // One statement per chunk of beads (bulk-json.ts), not one per bead.
     const [status, closeReason, closedAt] = cancelled ? ['closed', 'cancelled', at] : ['open', null, null];
     let created = 0;
-    for (const chunk of jsonChunks(incoming.map((b) => [b.id, b.title, b.body]))) {
+    for (const chunk of jsonChunks(incoming.map((b) => (b.blocked ? [b.id, b.title, b.body, 1] : [b.id, b.title, b.body])))) {
       created +=
-        db.all(sql`insert into beads (id, title, body, convoy_id, created_at, status, close_reason, closed_at, max_attempts, require_ref)
-        select value ->> 0, value ->> 1, value ->> 2, ${convoyId}, ${at}, ${status}, ${closeReason}, ${closedAt}, ${policy.maxAttempts}, ${policy.requireRef ? 1 : 0}
+        db.all(sql`insert into beads (id, title, body, convoy_id, created_at, status, close_reason, closed_at, max_attempts, require_ref, blocked)
+        select value ->> 0, value ->> 1, value ->> 2, ${convoyId}, ${at}, ${status}, ${closeReason}, ${closedAt}, ${policy.maxAttempts}, ${policy.requireRef ? 1 : 0}, coalesce(value ->> 3, 0)
         from json_each(${chunk}) where true
         on conflict do nothing returning id`).length;
     }

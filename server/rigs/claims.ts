@@ -62,7 +62,7 @@ interface Candidate {
 function nextClaimable(ctx: RigContext): { candidate: Candidate | null; nextClaimAt: string | null } {
   const now = ctx.now().toISOString();
   const ready = ctx.db.get<Candidate | undefined>(sql`select id, created_at as createdAt, rowid from beads indexed by beads_claimable_idx
-    where status = 'open' and retry_at is null order by created_at, rowid limit 1`);
+    where status = 'open' and retry_at is null and blocked = 0 order by created_at, rowid limit 1`);
   const waiting = ctx.db.get<
     Candidate | undefined
   >(sql`select id, created_at as createdAt, rowid, retry_at as retryAt from beads indexed by beads_retry_idx

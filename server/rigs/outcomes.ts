@@ -6,6 +6,7 @@ import { cancelTask, runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type Task
 import { retryBackoffMs } from './backoff';
 import { type Bead, beadColumns, recordedTownId } from './beads';
 import { type LoopSettings, recordFailure, recordSuccess, rememberSettings, storedSettings } from './breaker';
+import { reopenSkippedDependents } from './dependencies';
 import { report } from './reports';
 import type { RigContext } from './rig-context';
 import { BEAD_CLOSED_TASK_KIND, type BeadClosedNotice, beadClosedTaskId, rigTaskHandlers } from './town-notify';
@@ -205,7 +206,8 @@ export function retryFailedBeads(ctx: RigContext, convoyId: string, beadIds?: re
       .where(and(eq(beads.convoyId, convoyId), eq(beads.outcome, 'failed'), beadIds ? inArray(beads.id, [...beadIds]) : undefined))
       .returning({ id: beads.id })
       .all();
-    logEvent('info', 'rig.beads_retried', { rigId: ctx.rigId, convoyId, reopened: reopened.length });
-    return { reopened: reopened.length };
+    const dependents = beadIds ? 0 : reopenSkippedDependents(ctx, convoyId);
+    logEvent('info', 'rig.beads_retried', { rigId: ctx.rigId, convoyId, reopened: reopened.length, dependents });
+    return { reopened: reopened.length + dependents };
   });
 }

@@ -5,6 +5,7 @@ import { forgetArmedAlarm, rearm, runDueTasks } from '../core/scheduler';
 import * as beads from './beads';
 import { breaker, type LoopSettings, resetBreaker } from './breaker';
 import * as claims from './claims';
+import * as dependencies from './dependencies';
 import * as outcomes from './outcomes';
 import type { RigContext } from './rig-context';
 import { openRigDb, type RigDb } from './rig-db';
@@ -59,6 +60,14 @@ export class RigDO extends DurableObject<Env> {
 
   retryFailedBeads(convoyId: string, beadIds?: string[]) {
     return this.run((c) => outcomes.retryFailedBeads(c, convoyId, beadIds));
+  }
+
+  unblockBeads(convoyId: string, beadIds: string[]) {
+    return this.run((c) => dependencies.unblockBeads(c, convoyId, beadIds));
+  }
+
+  skipBeads(convoyId: string, beadIds: string[], reason: string) {
+    return this.run((c) => dependencies.skipBeads(c, convoyId, beadIds, reason));
   }
 
   claimBead(input: claims.ClaimInput) {

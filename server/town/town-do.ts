@@ -3,6 +3,7 @@ import * as tokens from '../auth/tokens';
 import { type ConvoyBeadsInput, listConvoyBeads } from '../convoys/beads-page';
 import * as convoys from '../convoys/convoys';
 import { setDue } from '../convoys/due-dates';
+import { convoyGraph } from '../convoys/graph';
 import { retryFailed } from '../convoys/retry';
 import type { BeadClosedDetails } from '../convoys/settle';
 import { type ConvoyTimelineInput, convoyTimeline } from '../convoys/timeline';
@@ -94,6 +95,10 @@ export class TownDO extends TownRuntime {
 
   getConvoy(call: TownCall, convoyId: string, narrowTo: string | null = null) {
     return this.run(call, (c) => convoys.getConvoy(c, convoyId, narrowTo));
+  }
+
+  convoyGraph(call: TownCall, convoyId: string, narrowTo: string | null = null) {
+    return this.run(call, (c) => convoyGraph(c, convoyId, narrowTo));
   }
 
   listConvoyBeads(call: TownCall, input: ConvoyBeadsInput, narrowTo: string | null = null) {

@@ -47,6 +47,9 @@ describe('convoy.list', () => {
       dueAt: null,
       forecast: { expectedLandAt: null, health: 'no_estimate' },
       watchers: 0,
+      readyBeads: 1,
+      blockedBeads: 0,
+      waves: 1,
     });
     vi.setSystemTime(start + 10_000);
     await api.convoy.create.mutate({ townId, title: 'newer', beads }); // appears on page 1 only, never shifts later pages

@@ -62,6 +62,9 @@ describe('convoy.get', () => {
       // 3 of 10,000 closed: too few for an estimate.
       forecast: { expectedLandAt: null, health: 'no_estimate' },
       watchers: 0,
+      readyBeads: 9_997,
+      blockedBeads: 0,
+      waves: 1,
       // beadIds 0 and 2 went to alpha, 1 to beta.
       rigs: [
         { rigId: rigs.alpha, totalBeads: BIG_CONVOY_BEADS / 2, closedBeads: 2, doneBeads: 2, failedBeads: 0, skippedBeads: 0 },

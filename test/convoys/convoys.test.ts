@@ -43,15 +43,54 @@ describe('convoy lifecycle', () => {
       dueAt: null,
       forecast: { expectedLandAt: null, health: 'no_estimate' },
       watchers: 0,
+      readyBeads: 3,
+      blockedBeads: 0,
+      waves: 1,
       newWatchers: [],
     });
     expect(new Date(convoy.createdAt).toISOString()).toBe(convoy.createdAt);
     const { beadIds, newWatchers: _none, ...got } = convoy;
     expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toEqual(got);
     expect(await allConvoyBeads({ townId, convoyId: convoy.id })).toEqual([
-      { id: beadIds[0], rigId: rigs.alpha, title: 'schema', status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null },
-      { id: beadIds[1], rigId: rigs.beta, title: 'ui', status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null },
-      { id: beadIds[2], rigId: rigs.alpha, title: 'api', status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null },
+      {
+        id: beadIds[0],
+        rigId: rigs.alpha,
+        title: 'schema',
+        status: 'open',
+        outcome: null,
+        attempt: 0,
+        heldBy: null,
+        ref: null,
+        key: null,
+        dependsOn: [],
+        blocked: false,
+      },
+      {
+        id: beadIds[1],
+        rigId: rigs.beta,
+        title: 'ui',
+        status: 'open',
+        outcome: null,
+        attempt: 0,
+        heldBy: null,
+        ref: null,
+        key: null,
+        dependsOn: [],
+        blocked: false,
+      },
+      {
+        id: beadIds[2],
+        rigId: rigs.alpha,
+        title: 'api',
+        status: 'open',
+        outcome: null,
+        attempt: 0,
+        heldBy: null,
+        ref: null,
+        key: null,
+        dependsOn: [],
+        blocked: false,
+      },
     ]);
 
     const alphaBeads = await allRigBeads({ townId, rigId: rigs.alpha });
@@ -92,7 +131,16 @@ describe('convoy lifecycle', () => {
       ['convoy.landed', 'webhook'],
     ]);
     expect(new Set(firstEvent.map((r) => r.eventId)).size).toBe(1);
-    const { rigs: _rigs, dueAt: _dueAt, forecast: _forecast, watchers: _watchers, ...summary } = landed;
+    const {
+      rigs: _rigs,
+      dueAt: _dueAt,
+      forecast: _forecast,
+      watchers: _watchers,
+      readyBeads: _r,
+      blockedBeads: _b,
+      waves: _w,
+      ...summary
+    } = landed;
     expect(firstEvent[0]?.payload).toMatchObject({ type: 'convoy.landed', data: summary });
 
     // Reopen: the added bead goes to its rig, the convoy is active again and lands again on its close.
@@ -108,7 +156,19 @@ describe('convoy lifecycle', () => {
       skippedBeads: 0,
     });
     expect(await allConvoyBeads({ townId, convoyId: convoy.id, status: 'open' })).toEqual([
-      { id: hotfix, rigId: beta, title: 'hotfix', status: 'open', outcome: null, attempt: 0, heldBy: null, ref: null },
+      {
+        id: hotfix,
+        rigId: beta,
+        title: 'hotfix',
+        status: 'open',
+        outcome: null,
+        attempt: 0,
+        heldBy: null,
+        ref: null,
+        key: null,
+        dependsOn: [],
+        blocked: false,
+      },
     ]);
     await evictDurableObject(rigDo(townId, beta));
     expect((await allRigBeads({ townId, rigId: beta, status: 'open' })).map((b) => b.id)).toEqual([hotfix]);
