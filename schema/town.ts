@@ -35,6 +35,7 @@ export * from './convoys';
 export * from './escalations';
 export * from './events';
 export * from './notify';
+export * from './pauses';
 export * from './rigs';
 export { schedule } from './schedule';
 export * from './storage';

@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { access, narrowedToRig } from '../auth/access';
+import { access, callerName, narrowedToRig } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { EVENT_TYPES } from '../core/event-shape';
 import { pageInput } from '../core/pagination';
+import { PAUSE_REASON_MAX_CHARS } from './pauses';
 import { CONVOY_WATCHERS_MAX } from './watchers';
 
 export const CONVOY_TITLE_MAX_CHARS = 200;
@@ -64,6 +65,19 @@ export const convoyRouter = router({
     .meta(access.town)
     .input(convoyRef)
     .query(({ ctx, input }) => ctx.town(input.townId).convoyWatchers(input.convoyId)),
+  // The pause switch (by hand): no claim after this answers gets the convoy's beads; its own resume lifts it.
+  pause: procedure
+    .meta(access.town)
+    .input(convoyRef.extend({ reason: z.string().trim().min(1).max(PAUSE_REASON_MAX_CHARS) }))
+    .mutation(({ ctx, input: { townId, convoyId, reason } }) =>
+      ctx.town(townId).pauseConvoy({ convoyId, cause: 'manual', reason, by: callerName(ctx.principal) }, true),
+    ),
+  resume: procedure
+    .meta(access.town)
+    .input(convoyRef)
+    .mutation(({ ctx, input: { townId, convoyId } }) =>
+      ctx.town(townId).pauseConvoy({ convoyId, cause: 'manual', reason: 'resumed', by: callerName(ctx.principal) }, false),
+    ),
   retryFailed: procedure
     .meta(access.town)
     .input(convoyRef)

@@ -12,6 +12,7 @@ import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
 import { firstBeadIds } from './beads-page';
 import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './delivery';
 import { evaluateDue } from './due-dates';
+import { activePauses, pausesOf } from './pauses';
 import { scheduleStrandedCheck, stopStrandedCheck } from './progress';
 import { addToRigProgress, initialRigProgress } from './rig-progress';
 import { convoyFailedKey, resolveTownEscalation } from './town-escalations';
@@ -233,7 +234,7 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
 export function getConvoy(ctx: TownContext, convoyId: string, narrowTo: string | null = null): Convoy {
   const row = requireConvoy(ctx, convoyId);
   if (!visibleTo(row, narrowTo)) throw notFound('convoy', convoyId);
-  return toConvoy(row, ctx.now());
+  return toConvoy(row, ctx.now(), activePauses(ctx, convoyId));
 }
 
 /** Newest first; the cursor is the last item's (createdAt, id), so pages stay stable as convoys are added. */
@@ -258,10 +259,15 @@ export function listConvoys(
     .all();
   // Each item carries its per-rig progress: it is on the row already read, so it costs no read.
   const now = ctx.now();
+  // The page's pauses in one read (at most one row per cause of each convoy).
+  const paused = pausesOf(
+    ctx,
+    rows.map((r) => r.id),
+  );
   return toPage(
     rows,
     limit,
     (row) => ({ at: row.createdAt, id: row.id }),
-    (row) => toConvoy(row, now),
+    (row) => toConvoy(row, now, paused.get(row.id)),
   );
 }

@@ -1,5 +1,6 @@
 import type { convoyBeads, convoys, RigProgressEntry } from '../../schema/town';
 import { type ConvoyForecast, forecast } from './forecast';
+import { type Pause, pauseView } from './pauses';
 import type { NewWatcher } from './watchers';
 
 // The wire shapes of a convoy (no internal columns).
@@ -60,6 +61,10 @@ export interface Convoy extends ConvoySummary {
   forecast: ConvoyForecast;
   /** How many watchers it has (`convoy.watchers` lists them). */
   watchers: number;
+  /** The earliest active pause cause's time and reason (null when running), and every active cause. */
+  pausedAt: string | null;
+  pauseReason: string | null;
+  pauses: Pause[];
 }
 
 /**
@@ -89,12 +94,14 @@ export function toRigProgress(column: Record<string, RigProgressEntry>): RigProg
     .sort((a, b) => (a.rigId < b.rigId ? -1 : a.rigId > b.rigId ? 1 : 0));
 }
 
-export const toConvoy = (row: typeof convoys.$inferSelect, now: Date): Convoy => ({
+/** `pauses`: the convoy's active causes (pauses.ts), earliest first; none for a convoy just created. */
+export const toConvoy = (row: typeof convoys.$inferSelect, now: Date, pauses: readonly Pause[] = []): Convoy => ({
   ...toSummary(row),
   rigs: toRigProgress(row.rigProgress),
   dueAt: row.dueAt,
   forecast: forecast(row, now),
   watchers: row.watchers,
+  ...pauseView(pauses),
 });
 
 export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {

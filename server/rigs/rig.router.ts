@@ -58,8 +58,8 @@ export const rigRouter = router({
     .meta(access.rig('rigId'))
     .input(rigRef.extend({ agentId, leaseSeconds }))
     .mutation(async ({ ctx, input: { townId, rigId, ...input } }) => {
-      const { settings } = await ctx.town(townId).rigForWork(rigId);
-      return unwrap(await rigStub(ctx.env, townId, rigId).claimBead({ ...input, settings }));
+      const { settings, townPaused } = await ctx.town(townId).rigForWork(rigId);
+      return unwrap(await rigStub(ctx.env, townId, rigId).claimBead({ ...input, settings, townPaused }));
     }),
   renewLease: procedure
     .meta(access.rig('rigId'))

@@ -6,6 +6,8 @@ import * as convoys from '../convoys/convoys';
 import type { ConvoyContext } from '../convoys/delivery';
 import { convoyTaskHandlers } from '../convoys/delivery';
 import { setDue } from '../convoys/due-dates';
+import { type PauseChange, switchConvoy, switchTown, townStatus } from '../convoys/pause-switches';
+import { pauseTaskHandlers } from '../convoys/pauses';
 import { STRANDED_TASK_KIND, strandedTask } from '../convoys/progress';
 import { retryFailed } from '../convoys/retry';
 import type { BeadClosedDetails } from '../convoys/settle';
@@ -111,6 +113,7 @@ export class TownDO extends DurableObject<Env> {
   private taskHandlers(ctx: TownContext): Record<string, TaskHandler> {
     return {
       ...convoyTaskHandlers(ctx),
+      ...pauseTaskHandlers(ctx),
       [STRANDED_TASK_KIND]: (task) => strandedTask(ctx, task),
       [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
       [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight, recordDeliveryEvent),
@@ -212,6 +215,21 @@ export class TownDO extends DurableObject<Env> {
 
   listConvoys(call: TownCall, input: { status?: ConvoyStatus; limit?: number; cursor?: string }, narrowTo: string | null = null) {
     return this.run(call, (c) => convoys.listConvoys(c, input, narrowTo));
+  }
+
+  /** `convoy.pause` (`pause` true) / `convoy.resume`: answers once the convoy's rigs hold the change. */
+  pauseConvoy(call: TownCall, input: PauseChange & { convoyId: string }, pause: boolean) {
+    const { convoyId, ...change } = input;
+    return this.convoy(call, (c) => switchConvoy(c, convoyId, change, pause));
+  }
+
+  /** `town.pause` (`pause` true) / `town.resume`: answers once every rig holds the change. */
+  pauseTown(call: TownCall, change: PauseChange, pause: boolean) {
+    return this.convoy(call, (c) => switchTown(c, change, pause));
+  }
+
+  townStatus(call: TownCall) {
+    return this.run(call, (c) => townStatus(c));
   }
 
   setConvoyDue(call: TownCall, input: { convoyId: string; dueAt: string | null }) {

@@ -32,6 +32,7 @@ const RIG_MAY: Record<string, 'own' | 'any' | 'member'> = {
   'convoy.timeline': 'member',
   'event.list': 'any', // narrowed to its rig and its convoys (test/auth/rig-scope.test.ts)
   'event.subscribe': 'any',
+  'town.status': 'any', // the town's pause and spend: for agents to poll
 };
 
 type Caller =
