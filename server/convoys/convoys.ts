@@ -234,7 +234,7 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
 export function getConvoy(ctx: TownContext, convoyId: string, narrowTo: string | null = null): Convoy {
   const row = requireConvoy(ctx, convoyId);
   if (!visibleTo(row, narrowTo)) throw notFound('convoy', convoyId);
-  return toConvoy(row, ctx.now(), activePauses(ctx, convoyId));
+  return toConvoy(row, ctx.now(), row.pauseCauses > 0 ? activePauses(ctx, convoyId) : []);
 }
 
 /** Newest first; the cursor is the last item's (createdAt, id), so pages stay stable as convoys are added. */
@@ -262,7 +262,7 @@ export function listConvoys(
   // The page's pauses in one read (at most one row per cause of each convoy).
   const paused = pausesOf(
     ctx,
-    rows.map((r) => r.id),
+    rows.filter((r) => r.pauseCauses > 0).map((r) => r.id),
   );
   return toPage(
     rows,

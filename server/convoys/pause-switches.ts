@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { convoys, rigs } from '../../schema/town';
 import type { TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
@@ -37,6 +37,11 @@ export function changeConvoyPause(ctx: TownContext, convoyId: string, change: Pa
   if (pause && convoy.status !== 'active') throw new DomainError('CONFLICT', `convoy ${convoyId} is ${convoy.status}, not active`);
   const changed = pause ? addPause(ctx, convoyId, change) : removePause(ctx, convoyId, change.cause);
   if (!changed) return []; // a repeat: that cause is already (or no longer) active
+  ctx.db
+    .update(convoys)
+    .set({ pauseCauses: sql`${convoys.pauseCauses} + ${pause ? 1 : -1}` })
+    .where(eq(convoys.id, convoyId))
+    .run();
   const data = { cause: change.cause, reason: pause ? change.reason : changed.reason, by: change.by };
   const type = pause ? 'convoy.paused' : 'convoy.resumed';
   const eventId = appendEvent(ctx, { type, convoyId, data });

@@ -65,6 +65,9 @@ export interface Convoy extends ConvoySummary {
   pausedAt: string | null;
   pauseReason: string | null;
   pauses: Pause[];
+  /** Cost reported against its beads (the town's cost unit), and its budget (null: none). */
+  spent: number;
+  budget: number | null;
 }
 
 /**
@@ -102,6 +105,8 @@ export const toConvoy = (row: typeof convoys.$inferSelect, now: Date, pauses: re
   forecast: forecast(row, now),
   watchers: row.watchers,
   ...pauseView(pauses),
+  spent: row.spent,
+  budget: row.budget,
 });
 
 export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {

@@ -79,6 +79,11 @@ export class RigDO extends DurableObject<Env> {
     return this.run((c) => c.db.transaction(() => pauses.setPaused(c, scope, paused, version)));
   }
 
+  /** The convoy of a bead of this rig (a cost report's target); NOT_FOUND for a bead it does not hold. */
+  beadConvoy(beadId: string) {
+    return this.run((c) => outcome(() => beads.beadConvoy(c, beadId)));
+  }
+
   breaker() {
     return this.run((c) => breaker(c));
   }

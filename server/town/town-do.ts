@@ -2,6 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { type TownCall, UNAUTHORIZED_MESSAGE } from '../auth/access';
 import * as tokens from '../auth/tokens';
 import { type ConvoyBeadsInput, listConvoyBeads } from '../convoys/beads-page';
+import { addCost, type CostInput, NEW_DAY_TASK_KIND, reviewTownBudget, setBudget, todaysSpend } from '../convoys/budgets';
 import * as convoys from '../convoys/convoys';
 import type { ConvoyContext } from '../convoys/delivery';
 import { convoyTaskHandlers } from '../convoys/delivery';
@@ -114,6 +115,10 @@ export class TownDO extends DurableObject<Env> {
     return {
       ...convoyTaskHandlers(ctx),
       ...pauseTaskHandlers(ctx),
+      [NEW_DAY_TASK_KIND]: async () => {
+        await reviewTownBudget({ ...ctx, armAlarm: () => rearm(this.ctx.storage, this.db) });
+        return undefined;
+      },
       [STRANDED_TASK_KIND]: (task) => strandedTask(ctx, task),
       [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
       [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight, recordDeliveryEvent),
@@ -173,8 +178,14 @@ export class TownDO extends DurableObject<Env> {
     return this.run(call, (c) => fn({ ...c, armAlarm: () => rearm(this.ctx.storage, this.db) }));
   }
 
-  createConvoy(call: TownCall, input: convoys.CreateConvoyInput) {
-    return this.convoy(call, (c) => convoys.createConvoy(c, input));
+  createConvoy(call: TownCall, input: convoys.CreateConvoyInput & { budget?: number }) {
+    const { budget, ...create } = input;
+    return this.convoy(call, async (c) => {
+      const created = await convoys.createConvoy(c, create);
+      if (budget === undefined) return created;
+      await setBudget(c, { convoyId: created.id, budget });
+      return { ...created, budget };
+    });
   }
 
   addConvoyBeads(call: TownCall, input: { convoyId: string; beads: convoys.NewBead[]; idempotencyKey?: string }) {
@@ -229,7 +240,19 @@ export class TownDO extends DurableObject<Env> {
   }
 
   townStatus(call: TownCall) {
-    return this.run(call, (c) => townStatus(c));
+    return this.run(call, (c) => ({ ...townStatus(c), ...todaysSpend(c) }));
+  }
+
+  /** A cost report (rig.reportCost, or carried by a renewal or close). */
+  reportCost(call: TownCall, input: CostInput) {
+    return this.convoy(call, (c) => addCost(c, input));
+  }
+
+  setConvoyBudget(call: TownCall, input: { convoyId: string; budget: number | null }) {
+    return this.convoy(call, async (c) => {
+      await setBudget(c, input);
+      return convoys.getConvoy(c, input.convoyId);
+    });
   }
 
   setConvoyDue(call: TownCall, input: { convoyId: string; dueAt: string | null }) {
@@ -373,7 +396,11 @@ export class TownDO extends DurableObject<Env> {
   }
 
   setSettings(call: TownCall, update: settings.TownSettingsUpdate) {
-    return this.run(call, (c) => changeSettings(c, update));
+    return this.convoy(call, async (c) => {
+      const changed = changeSettings(c, update);
+      if (update.dailyBudget !== undefined) await reviewTownBudget(c);
+      return changed;
+    });
   }
 
   stats(call: TownCall) {

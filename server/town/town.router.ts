@@ -33,6 +33,7 @@ export const townRouter = router({
         breakerWindowMinutes: minutes(BREAKER_WINDOW_MINUTES_MAX),
         breakerCooldownMinutes: minutes(BREAKER_COOLDOWN_MINUTES_MAX),
         strandedAfterMinutes: minutes(STRANDED_AFTER_MINUTES_MAX),
+        dailyBudget: z.number().positive().max(1e12).nullable().optional(),
       }),
     )
     .mutation(({ ctx, input: { townId, ...update } }) => ctx.town(townId).setSettings(update)),

@@ -24,6 +24,7 @@ const RIG_MAY: Record<string, 'own' | 'any' | 'member'> = {
   'rig.claimBead': 'own',
   'rig.renewLease': 'own',
   'rig.releaseBead': 'own',
+  'rig.reportCost': 'own',
   'escalation.raise': 'own',
   'escalation.get': 'own', // escalations it raised
   'convoy.get': 'member',

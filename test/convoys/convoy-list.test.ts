@@ -47,6 +47,11 @@ describe('convoy.list', () => {
       dueAt: null,
       forecast: { expectedLandAt: null, health: 'no_estimate' },
       watchers: 0,
+      pausedAt: null,
+      pauseReason: null,
+      pauses: [],
+      spent: 0,
+      budget: null,
     });
     vi.setSystemTime(start + 10_000);
     await api.convoy.create.mutate({ townId, title: 'newer', beads }); // appears on page 1 only, never shifts later pages

@@ -62,6 +62,11 @@ describe('convoy.get', () => {
       // 3 of 10,000 closed: too few for an estimate.
       forecast: { expectedLandAt: null, health: 'no_estimate' },
       watchers: 0,
+      pausedAt: null,
+      pauseReason: null,
+      pauses: [],
+      spent: 0,
+      budget: null,
       // beadIds 0 and 2 went to alpha, 1 to beta.
       rigs: [
         { rigId: rigs.alpha, totalBeads: BIG_CONVOY_BEADS / 2, closedBeads: 2, doneBeads: 2, failedBeads: 0, skippedBeads: 0 },

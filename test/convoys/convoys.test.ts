@@ -43,6 +43,11 @@ describe('convoy lifecycle', () => {
       dueAt: null,
       forecast: { expectedLandAt: null, health: 'no_estimate' },
       watchers: 0,
+      pausedAt: null,
+      pauseReason: null,
+      pauses: [],
+      spent: 0,
+      budget: null,
       newWatchers: [],
     });
     expect(new Date(convoy.createdAt).toISOString()).toBe(convoy.createdAt);
@@ -92,7 +97,18 @@ describe('convoy lifecycle', () => {
       ['convoy.landed', 'webhook'],
     ]);
     expect(new Set(firstEvent.map((r) => r.eventId)).size).toBe(1);
-    const { rigs: _rigs, dueAt: _dueAt, forecast: _forecast, watchers: _watchers, ...summary } = landed;
+    const {
+      rigs: _rigs,
+      dueAt: _dueAt,
+      forecast: _forecast,
+      watchers: _watchers,
+      pausedAt: _p,
+      pauseReason: _r,
+      pauses: _ps,
+      spent: _s,
+      budget: _b,
+      ...summary
+    } = landed;
     expect(firstEvent[0]?.payload).toMatchObject({ type: 'convoy.landed', data: summary });
 
     // Reopen: the added bead goes to its rig, the convoy is active again and lands again on its close.
