@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 // Convoys and their beads, as the TownDO tracks them.
 
@@ -53,6 +53,13 @@ export const convoys = sqliteTable(
     // Open beads still waiting on a dependency (readyBeads = open − blocked), and the longest chain's length.
     blockedBeads: integer('blocked_beads').notNull().default(0),
     waves: integer('waves').notNull().default(1),
+    // Cost reported against its beads (the town's cost unit), its budget (null: none), and how far the
+    // budget's alert has gone: null, `warned` (80 %), `exceeded` (100 %: paused with cause budget).
+    spent: real('spent').notNull().default(0),
+    budget: real('budget'),
+    budgetAlert: text('budget_alert').$type<'warned' | 'exceeded'>(),
+    // How many pause causes are active (rows of `pauses`), so convoy.get reads them only when there are some.
+    pauseCauses: integer('pause_causes').notNull().default(0),
   },
   (t) => [
     check('convoys_status_check', sql`${t.status} in ('active', 'landed', 'failed', 'cancelled')`),
@@ -86,6 +93,8 @@ export const convoyBeads = sqliteTable(
     // Kept by the town: a rig that is down gets them from a later delivery attempt, and convoy.get shows titles.
     title: text('title').notNull().default(''),
     body: text('body'),
+    // Cost reported against this bead.
+    spent: real('spent').notNull().default(0),
     // Order of addition within the convoy (0-based); a rig's delivery watermark is a position.
     position: integer('position').notNull().default(0),
     // ── dependencies (server/convoys/dependencies.ts) ──
@@ -158,3 +167,21 @@ export const convoyWatchers = sqliteTable(
   // Exactly one target is the edge's rule (zod) and addWatchers'; no CHECK, so every column can be filled in tests.
   (t) => [index('convoy_watchers_convoy_idx').on(t.convoyId, t.createdAt, t.id)],
 );
+
+/** Cost reports with a `reportId`, so each counts once per (bead, reportId) (server/convoys/budgets.ts). */
+export const costReports = sqliteTable(
+  'cost_reports',
+  {
+    beadId: text('bead_id').notNull(),
+    reportId: text('report_id').notNull(),
+    at: text('at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.beadId, t.reportId] })],
+);
+
+/** The town's spend per UTC day (`YYYY-MM-DD`), and how far that day's budget alert has gone. */
+export const spendDays = sqliteTable('spend_days', {
+  day: text('day').primaryKey(),
+  spent: real('spent').notNull().default(0),
+  budgetAlert: text('budget_alert').$type<'warned' | 'exceeded'>(),
+});

@@ -96,3 +96,11 @@ export const townReports = sqliteTable('town_reports', {
 });
 
 export { schedule } from './schedule';
+
+// What the town told this rig of pauses (`town` or a convoy id): a claim skips a paused convoy's beads
+// and answers `town_paused` while the town is; `version` keeps a late, older message from undoing a newer one.
+export const rigPauses = sqliteTable('pauses', {
+  scope: text('scope').primaryKey(),
+  paused: integer('paused', { mode: 'boolean' }).notNull(),
+  version: integer('version').notNull(),
+});

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
 // Tables of one TownDO's SQLite database, one file per concept. Timestamps are ISO-8601 text.
 
@@ -25,6 +25,8 @@ export const townSettings = sqliteTable(
     breakerWindowMinutes: integer('breaker_window_minutes'),
     breakerCooldownMinutes: integer('breaker_cooldown_minutes'),
     strandedAfterMinutes: integer('stranded_after_minutes'),
+    // The town's budget per UTC day (its cost unit), null: none.
+    dailyBudget: real('daily_budget'),
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [check('town_settings_singleton', sql`${t.id} = 1`)],
@@ -35,6 +37,7 @@ export * from './convoys';
 export * from './escalations';
 export * from './events';
 export * from './notify';
+export * from './pauses';
 export * from './rigs';
 export { schedule } from './schedule';
 export * from './storage';

@@ -40,6 +40,8 @@ beforeAll(async () => {
   const name = `rig-${crypto.randomUUID().slice(0, 8)}`;
   const rig = await api.rig.register.mutate({ townId: A, name });
   await api.escalation.setRouting.mutate({ townId: A, webhookUrl: hookUrl(`only-a-${A}`), emailTo: 'only-a@example.com' });
+  // Town A is paused (town.status shows its reason); its claims are not what this suite reads.
+  await api.town.pause.mutate({ townId: A, reason: `paused-a-${A}` });
   const convoy = await api.convoy.create.mutate({ townId: A, title: 'only A', beads: [{ rigId: rig.id, title: 'bead of A' }] });
   const { escalation } = await api.escalation.raise.mutate({ townId: A, sourceRigId: rig.id, severity: 'medium', message: 'only A' });
   const watcher = await api.convoy.watch.mutate({ townId: A, convoyId: convoy.id, webhookUrl: hookUrl(`only-a-watcher-${A}`) });
@@ -77,6 +79,7 @@ beforeAll(async () => {
     mail.id,
     silence.id,
     `only-a-${A}`,
+    `paused-a-${A}`,
     watcher.watcherId,
     'only-a@example.com',
     String(A_STORAGE_BUDGET_BYTES),

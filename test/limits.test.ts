@@ -186,6 +186,14 @@ const LIMITS: Row[] = [
   ...listRow('escalation.list', T),
   ...listRow('mayor.mail.list', T),
   ...listRow('rig.beads', (f) => ({ ...T(f), rigId: f.rigId })),
+  chars('pause `reason` 1–500 chars (trimmed)', 'convoy.pause', 'reason', (f, v) => ({ ...T(f), convoyId: 'none', reason: v }), 500, {
+    trimmed: true,
+  }),
+  // Another town: a pause that passes the schema must not stop the fixture's town.
+  chars('pause `reason` 1–500 chars (trimmed)', 'town.pause', 'reason', (f, v) => ({ townId: `${f.townId}-paused`, reason: v }), 500, {
+    trimmed: true,
+  }),
+  chars('`reportId` 1–128 chars', 'rig.reportCost', 'reportId', (f, v) => ({ ...held(f), cost: 0, reportId: v }), 128),
   chars('`agentId` 1–128 chars', 'rig.claimBead', 'agentId', (f, v) => ({ ...claim(f), agentId: v }), 128),
   chars('`agentId` 1–128 chars', 'rig.renewLease', 'agentId', (f, v) => ({ ...held(f), agentId: v }), 128),
   chars('`agentId` 1–128 chars', 'rig.releaseBead', 'agentId', (f, v) => ({ ...held(f), agentId: v }), 128),

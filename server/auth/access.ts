@@ -117,6 +117,11 @@ export function narrowedToRig(principal: Principal): string | null {
   return principal.role === 'rig' ? principal.rigId : null;
 }
 
+/** Who made a change, as events record it: `admin`, or the scoped token's id (`token:<id>`). */
+export function callerName(principal: Principal): string {
+  return principal.role === 'admin' ? 'admin' : `token:${principal.tokenId}`;
+}
+
 /**
  * How a procedure names its caller to the TownDO: the town id alone (the admin token, and the service's
  * own internal calls), or with the token's claims, which the TownDO checks against the token's row

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { access, narrowedToRig } from '../auth/access';
+import { access, callerName, narrowedToRig } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { EVENT_TYPES } from '../core/event-shape';
 import { pageInput } from '../core/pagination';
 import { BEAD_KEY_MAX_CHARS, DEPENDS_ON_MAX } from './dependency-plan';
+import { PAUSE_REASON_MAX_CHARS } from './pauses';
 import { CONVOY_WATCHERS_MAX } from './watchers';
 
 export const CONVOY_TITLE_MAX_CHARS = 200;
@@ -27,6 +28,8 @@ const newBeads = z.array(newBead).min(1).max(CONVOY_BEADS_PER_CALL_MAX);
 const convoyRef = townInput.extend({ convoyId: entityId });
 const idempotencyKey = z.string().min(1).max(128);
 const dueAt = z.iso.datetime({ offset: true });
+export const BUDGET_MAX = 1e12;
+const budget = z.number().positive().max(BUDGET_MAX);
 // A watcher is told at one place: a webhook URL (with its own signing secret) or an email address.
 const watcherFields = { webhookUrl: z.url().max(2_048).optional(), email: z.email().max(254).optional() };
 const oneTarget = (t: { webhookUrl?: string; email?: string }) => (t.webhookUrl === undefined) !== (t.email === undefined);
@@ -46,6 +49,7 @@ export const convoyRouter = router({
         watchers: z.array(watcherTarget).max(CONVOY_WATCHERS_MAX).optional(),
         maxAttempts: z.number().int().min(MAX_ATTEMPTS_MIN).max(MAX_ATTEMPTS_MAX).optional(),
         requireRef: z.boolean().optional(),
+        budget: budget.optional(),
       }),
     )
     .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).createConvoy(input)),
@@ -68,6 +72,24 @@ export const convoyRouter = router({
     .meta(access.town)
     .input(convoyRef)
     .query(({ ctx, input }) => ctx.town(input.townId).convoyWatchers(input.convoyId)),
+  // A new budget, or none (null): its alert follows; a raise lifts the budget's pause (not a pause by hand).
+  setBudget: procedure
+    .meta(access.town)
+    .input(convoyRef.extend({ budget: budget.nullable() }))
+    .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).setConvoyBudget(input)),
+  // The pause switch (by hand): no claim after this answers gets the convoy's beads; its own resume lifts it.
+  pause: procedure
+    .meta(access.town)
+    .input(convoyRef.extend({ reason: z.string().trim().min(1).max(PAUSE_REASON_MAX_CHARS) }))
+    .mutation(({ ctx, input: { townId, convoyId, reason } }) =>
+      ctx.town(townId).pauseConvoy({ convoyId, cause: 'manual', reason, by: callerName(ctx.principal) }, true),
+    ),
+  resume: procedure
+    .meta(access.town)
+    .input(convoyRef)
+    .mutation(({ ctx, input: { townId, convoyId } }) =>
+      ctx.town(townId).pauseConvoy({ convoyId, cause: 'manual', reason: 'resumed', by: callerName(ctx.principal) }, false),
+    ),
   retryFailed: procedure
     .meta(access.town)
     .input(convoyRef)

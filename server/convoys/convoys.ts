@@ -14,6 +14,7 @@ import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, s
 import { earlierLookup, insertEdges } from './dependencies';
 import { planDependencies } from './dependency-plan';
 import { evaluateDue } from './due-dates';
+import { activePauses, pausesOf } from './pauses';
 import { scheduleStrandedCheck, stopStrandedCheck } from './progress';
 import { addToRigProgress, initialRigProgress } from './rig-progress';
 import { convoyFailedKey, resolveTownEscalation } from './town-escalations';
@@ -271,7 +272,7 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
 export function getConvoy(ctx: TownContext, convoyId: string, narrowTo: string | null = null): Convoy {
   const row = requireConvoy(ctx, convoyId);
   if (!visibleTo(row, narrowTo)) throw notFound('convoy', convoyId);
-  return toConvoy(row, ctx.now());
+  return toConvoy(row, ctx.now(), row.pauseCauses > 0 ? activePauses(ctx, convoyId) : []);
 }
 
 /** Newest first; the cursor is the last item's (createdAt, id), so pages stay stable as convoys are added. */
@@ -296,10 +297,15 @@ export function listConvoys(
     .all();
   // Each item carries its per-rig progress: it is on the row already read, so it costs no read.
   const now = ctx.now();
+  // The page's pauses in one read (at most one row per cause of each convoy).
+  const paused = pausesOf(
+    ctx,
+    rows.filter((r) => r.pauseCauses > 0).map((r) => r.id),
+  );
   return toPage(
     rows,
     limit,
     (row) => ({ at: row.createdAt, id: row.id }),
-    (row) => toConvoy(row, now),
+    (row) => toConvoy(row, now, paused.get(row.id)),
   );
 }

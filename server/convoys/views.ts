@@ -1,5 +1,6 @@
 import type { convoyBeads, convoys, RigProgressEntry } from '../../schema/town';
 import { type ConvoyForecast, forecast } from './forecast';
+import { type Pause, pauseView } from './pauses';
 import type { NewWatcher } from './watchers';
 
 // The wire shapes of a convoy (no internal columns).
@@ -71,6 +72,13 @@ export interface Convoy extends ConvoySummary {
   blockedBeads: number;
   /** Beads on its longest dependency chain (1 without dependencies). */
   waves: number;
+  /** The earliest active pause cause's time and reason (null when running), and every active cause. */
+  pausedAt: string | null;
+  pauseReason: string | null;
+  pauses: Pause[];
+  /** Cost reported against its beads (the town's cost unit), and its budget (null: none). */
+  spent: number;
+  budget: number | null;
 }
 
 /**
@@ -100,7 +108,8 @@ export function toRigProgress(column: Record<string, RigProgressEntry>): RigProg
     .sort((a, b) => (a.rigId < b.rigId ? -1 : a.rigId > b.rigId ? 1 : 0));
 }
 
-export const toConvoy = (row: typeof convoys.$inferSelect, now: Date): Convoy => ({
+/** `pauses`: the convoy's active causes (pauses.ts), earliest first; none for a convoy just created. */
+export const toConvoy = (row: typeof convoys.$inferSelect, now: Date, pauses: readonly Pause[] = []): Convoy => ({
   ...toSummary(row),
   rigs: toRigProgress(row.rigProgress),
   dueAt: row.dueAt,
@@ -109,6 +118,9 @@ export const toConvoy = (row: typeof convoys.$inferSelect, now: Date): Convoy =>
   readyBeads: Math.max(row.totalBeads - row.closedBeads - row.blockedBeads, 0),
   blockedBeads: row.blockedBeads,
   waves: row.waves,
+  ...pauseView(pauses),
+  spent: row.spent,
+  budget: row.budget,
 });
 
 export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {

@@ -23,9 +23,11 @@ export const DEFAULT_SETTINGS = {
   breakerCooldownMinutes: 15,
   /** An active convoy with open beads and no progress for this long raises a `convoy-stranded` escalation. */
   strandedAfterMinutes: 60,
+  /** The town's spend per UTC day (its cost unit) past which it pauses itself; null: no budget. */
+  dailyBudget: null,
 } as const;
 
-export type TownSettings = { [K in keyof typeof DEFAULT_SETTINGS]: number };
+export type TownSettings = { [K in keyof typeof DEFAULT_SETTINGS]: (typeof DEFAULT_SETTINGS)[K] extends null ? number | null : number };
 /** Each field omitted = unchanged; `null` = back to the default. */
 export type TownSettingsUpdate = { [K in keyof TownSettings]?: number | null };
 

@@ -1,4 +1,6 @@
 import type { TownClient } from '../../client/index';
+import type { TownStatus } from '../convoys/pause-switches';
+import type { Pause } from '../convoys/pauses';
 import type { Convoy } from '../convoys/views';
 import type { Escalation } from '../escalations/shape';
 import type { Rig } from '../rigs/registry';
@@ -29,6 +31,10 @@ export interface Briefing {
   strandedConvoys: { convoyId: string; title: string | null; escalationId: string; since: string }[];
   /** Rigs whose breaker is open or half-open: claims there are refused. */
   openBreakers: { rigId: string; name: string; state: 'open' | 'half_open'; openedAt: string | null; reopensAt: string | null }[];
+  /** The town's pause (the emergency stop: no claim answers a bead while it lasts). */
+  townPause: TownStatus;
+  /** Active convoys paused (by hand or by their budget): their beads are not claimed. */
+  pausedConvoys: { convoyId: string; title: string; pausedAt: string | null; pauseReason: string | null; pauses: Pause[] }[];
   unacknowledgedEscalations: { items: Escalation[]; more: boolean };
   unreadMail: { items: Mail[]; more: boolean };
 }
@@ -39,12 +45,13 @@ export async function buildBriefing(
   unreadMail: { items: Mail[]; nextCursor: string | null },
   now: Date,
 ): Promise<Briefing> {
-  const [rigs, watchdog, convoys, failed, escalations] = await Promise.all([
+  const [rigs, watchdog, convoys, failed, escalations, townPause] = await Promise.all([
     town.rig.list.query({ townId }),
     town.watchdog.status.query({ townId }),
     town.convoy.list.query({ townId, status: 'active', limit: BRIEFING_LIST_LIMIT }),
     town.convoy.list.query({ townId, status: 'failed', limit: BRIEFING_LIST_LIMIT }),
     town.escalation.list.query({ townId, status: 'open', limit: BRIEFING_LIST_LIMIT }),
+    town.town.status.query({ townId }),
   ]);
   const health = new Map(watchdog.targets.map((t) => [t.target, t]));
   const titles = new Map(convoys.items.map((c) => [c.id, c.title]));
@@ -68,6 +75,10 @@ export async function buildBriefing(
       r.breaker.state === 'closed'
         ? []
         : [{ rigId: r.id, name: r.name, state: r.breaker.state, openedAt: r.breaker.openedAt, reopensAt: r.breaker.reopensAt }],
+    ),
+    townPause,
+    pausedConvoys: convoys.items.flatMap((c) =>
+      c.pauses.length === 0 ? [] : [{ convoyId: c.id, title: c.title, pausedAt: c.pausedAt, pauseReason: c.pauseReason, pauses: c.pauses }],
     ),
     unacknowledgedEscalations: { items: escalations.items, more: escalations.nextCursor !== null },
     unreadMail: { items: unreadMail.items, more: unreadMail.nextCursor !== null },

@@ -1,6 +1,7 @@
 import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
 import { type BeadOutcome, beads, cancelledConvoys, rig } from '../../schema/rig';
 import { jsonChunks } from '../core/bulk-json';
+import { notFound } from '../core/errors';
 import { logEvent } from '../core/log';
 import { afterRowidCursor, DEFAULT_PAGE_SIZE, type Page, toRowidPage } from '../core/pagination';
 import type { RigContext } from './rig-context';
@@ -151,4 +152,11 @@ export function listBeads({ db }: RigContext, filter: BeadFilter & { limit?: num
     .limit(limit + 1)
     .all();
   return toRowidPage(rows, limit, ({ rowid: _rowid, ...bead }) => bead);
+}
+
+/** The convoy of bead `beadId` (null for a bead of none); NOT_FOUND when the rig has no such bead. */
+export function beadConvoy({ db }: RigContext, beadId: string): { convoyId: string | null } {
+  const row = db.select({ convoyId: beads.convoyId }).from(beads).where(eq(beads.id, beadId)).get();
+  if (!row) throw notFound('bead', beadId);
+  return row;
 }

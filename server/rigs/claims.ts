@@ -6,6 +6,7 @@ import { SECOND_MS } from '../core/time';
 import { type Bead, beadColumns } from './beads';
 import { breakerGate, type LoopSettings, markProbe, probeReleased, rememberSettings } from './breaker';
 import { expireLeaseIfDue, leaseTaskId } from './outcomes';
+import { claimsPaused, notPausedBead } from './pauses';
 import { report } from './reports';
 import type { RigContext } from './rig-context';
 
@@ -22,12 +23,14 @@ export const LEASE_TASK_KIND = 'bead.lease';
 
 export type ClaimAnswer =
   | { bead: Bead; reason: null; nextClaimAt: null }
-  | { bead: null; reason: 'breaker_open' | 'no_work'; nextClaimAt: string | null };
+  | { bead: null; reason: 'town_paused' | 'breaker_open' | 'no_work'; nextClaimAt: string | null };
 
 export interface ClaimInput {
   agentId: string;
   leaseSeconds?: number;
   settings?: LoopSettings;
+  /** The town's pause as the claim's town call read it (the rig also keeps what the town told it). */
+  townPaused?: boolean;
 }
 
 /** Points the bead's lease task at its new expiry (one task per held bead; a renewal moves it). */
@@ -62,11 +65,11 @@ interface Candidate {
 function nextClaimable(ctx: RigContext): { candidate: Candidate | null; nextClaimAt: string | null } {
   const now = ctx.now().toISOString();
   const ready = ctx.db.get<Candidate | undefined>(sql`select id, created_at as createdAt, rowid from beads indexed by beads_claimable_idx
-    where status = 'open' and retry_at is null and blocked = 0 order by created_at, rowid limit 1`);
+    where status = 'open' and retry_at is null and blocked = 0 and ${notPausedBead} order by created_at, rowid limit 1`);
   const waiting = ctx.db.get<
     Candidate | undefined
   >(sql`select id, created_at as createdAt, rowid, retry_at as retryAt from beads indexed by beads_retry_idx
-    where status = 'open' and retry_at is not null order by retry_at limit 1`);
+    where status = 'open' and retry_at is not null and ${notPausedBead} order by retry_at limit 1`);
   const due = waiting && (waiting.retryAt ?? '') <= now ? waiting : undefined;
   const older = (a: Candidate, b: Candidate) => (a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.rowid < b.rowid) ? a : b);
   const candidate = ready && due ? older(ready, due) : (ready ?? due ?? null);
@@ -79,6 +82,8 @@ export function claimBead(ctx: RigContext, input: ClaimInput): ClaimAnswer {
   const lease = leaseEnd(ctx, input.leaseSeconds);
   return db.transaction((): ClaimAnswer => {
     rememberSettings(ctx, input.settings);
+    // The emergency stop wins over everything: no claim answers a bead, not even the one held.
+    if (claimsPaused(ctx, input.townPaused)) return { bead: null, reason: 'town_paused', nextClaimAt: null };
     const held = db.select(beadColumns).from(beads).where(eq(beads.heldBy, input.agentId)).get();
     if (held && !expireLeaseIfDue(ctx, held)) {
       // A retried claim whose answer was lost: the same bead, not a second one.

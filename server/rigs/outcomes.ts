@@ -5,8 +5,9 @@ import { logEvent } from '../core/log';
 import { cancelTask, runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskResult } from '../core/scheduler';
 import { retryBackoffMs } from './backoff';
 import { type Bead, beadColumns, recordedTownId } from './beads';
-import { type LoopSettings, recordFailure, recordSuccess, rememberSettings, storedSettings } from './breaker';
+import { type LoopSettings, probeReleased, recordFailure, recordSuccess, rememberSettings, storedSettings } from './breaker';
 import { reopenSkippedDependents } from './dependencies';
+import { leaseForgiven } from './pauses';
 import { report } from './reports';
 import type { RigContext } from './rig-context';
 import { BEAD_CLOSED_TASK_KIND, type BeadClosedNotice, beadClosedTaskId, rigTaskHandlers } from './town-notify';
@@ -64,6 +65,7 @@ function owedToTown(ctx: RigContext, bead: Bead): string | null {
  * or closed `failed` when it was the last. Call inside a transaction; returns the bead and a task owed.
  */
 function failAttempt(ctx: RigContext, bead: BeadRow, result: 'failed' | 'lease_expired', agentId: string | null, reason: string | null) {
+  if (result === 'lease_expired' && leaseForgiven(ctx, bead.convoyId)) return { bead: forgiveLease(ctx, bead), taskId: null };
   const now = ctx.now();
   const final = bead.attempt >= bead.maxAttempts;
   const retryAt = final ? null : new Date(now.getTime() + retryBackoffMs(bead.attempt)).toISOString();
@@ -100,6 +102,40 @@ function failAttempt(ctx: RigContext, bead: BeadRow, result: 'failed' | 'lease_e
     final,
   });
   return { bead: updated, taskId: final ? owedToTown(ctx, updated) : null };
+}
+
+/**
+ * A lease that ran out while its convoy or the town is paused (an emergency stop that ended the agents):
+ * the bead is open again at once, its attempt not counted, the breaker not fed.
+ */
+function forgiveLease(ctx: RigContext, bead: BeadRow): Bead {
+  const attempt = Math.max(bead.attempt - 1, 0);
+  const updated = ctx.db
+    .update(beads)
+    .set({
+      status: 'open',
+      heldBy: null,
+      leaseExpiresAt: null,
+      retryAt: null,
+      attempt,
+      lastAgentId: bead.heldBy,
+      lastResult: 'lease_expired',
+    })
+    .where(eq(beads.id, bead.id))
+    .returning(beadColumns)
+    .get();
+  if (!updated) throw new Error(`bead ${bead.id} vanished while its lease was forgiven`);
+  cancelTask(ctx.db, leaseTaskId(bead.id));
+  probeReleased(ctx, bead.id);
+  if (bead.convoyId)
+    report(ctx, {
+      type: 'bead.lease_expired',
+      beadId: bead.id,
+      convoyId: bead.convoyId,
+      data: { agentId: bead.heldBy, attempt, reason: 'lease expired while paused', retryAt: null, final: false, counted: false },
+    });
+  logEvent('info', 'rig.lease_forgiven', { rigId: ctx.rigId, beadId: bead.id, convoyId: bead.convoyId });
+  return updated;
 }
 
 /** If `bead`'s lease has run out, counts it as a failed attempt now (the alarm may be late); inside a transaction. */

@@ -1,5 +1,5 @@
 import { and, asc, eq, exists, sql } from 'drizzle-orm';
-import { convoyBeads, convoys, rigs } from '../../schema/town';
+import { convoyBeads, convoys, pauses, rigs } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
 import { appendEvent } from '../core/event-log';
@@ -69,10 +69,12 @@ export function getRig({ db }: TownContext, rigId: string): Rig {
 }
 
 /** A registered rig and the town's settings its work loop needs (one read of each), for the claim path. */
-export function rigForWork(ctx: TownContext, rigId: string): { rig: Rig; settings: LoopSettings } {
+export function rigForWork(ctx: TownContext, rigId: string): { rig: Rig; settings: LoopSettings; townPaused: boolean } {
   const rig = getRig(ctx, rigId);
   const { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes } = getSettings(ctx);
-  return { rig, settings: { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes } };
+  // The town's pause (server/convoys/pause-switches.ts), also for a rig registered after it was told.
+  const townPaused = ctx.db.select({ cause: pauses.cause }).from(pauses).where(eq(pauses.scope, 'town')).limit(1).get() !== undefined;
+  return { rig, settings: { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes }, townPaused };
 }
 
 /**

@@ -7,6 +7,7 @@ import { breaker, type LoopSettings, resetBreaker } from './breaker';
 import * as claims from './claims';
 import * as dependencies from './dependencies';
 import * as outcomes from './outcomes';
+import * as pauses from './pauses';
 import type { RigContext } from './rig-context';
 import { openRigDb, type RigDb } from './rig-db';
 import { allRigTaskHandlers } from './rig-tasks';
@@ -80,6 +81,16 @@ export class RigDO extends DurableObject<Env> {
 
   releaseBead(input: { beadId: string; agentId: string }) {
     return this.run((c) => outcome(() => claims.releaseBead(c, input)));
+  }
+
+  /** The town telling this rig a pause of the town or of a convoy (versioned: an older message changes nothing). */
+  setPaused(scope: string, paused: boolean, version: number) {
+    return this.run((c) => c.db.transaction(() => pauses.setPaused(c, scope, paused, version)));
+  }
+
+  /** The convoy of a bead of this rig (a cost report's target); NOT_FOUND for a bead it does not hold. */
+  beadConvoy(beadId: string) {
+    return this.run((c) => outcome(() => beads.beadConvoy(c, beadId)));
   }
 
   breaker() {

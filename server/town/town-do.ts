@@ -1,9 +1,11 @@
 import type { TownCall } from '../auth/access';
 import * as tokens from '../auth/tokens';
 import { type ConvoyBeadsInput, listConvoyBeads } from '../convoys/beads-page';
+import { addCost, type CostInput, reviewTownBudget, setBudget, todaysSpend } from '../convoys/budgets';
 import * as convoys from '../convoys/convoys';
 import { setDue } from '../convoys/due-dates';
 import { convoyGraph } from '../convoys/graph';
+import { type PauseChange, switchConvoy, switchTown, townStatus } from '../convoys/pause-switches';
 import { retryFailed } from '../convoys/retry';
 import type { BeadClosedDetails } from '../convoys/settle';
 import { type ConvoyTimelineInput, convoyTimeline } from '../convoys/timeline';
@@ -65,8 +67,14 @@ export class TownDO extends TownRuntime {
     return removed;
   }
 
-  createConvoy(call: TownCall, input: convoys.CreateConvoyInput) {
-    return this.convoy(call, (c) => convoys.createConvoy(c, input));
+  createConvoy(call: TownCall, input: convoys.CreateConvoyInput & { budget?: number }) {
+    const { budget, ...create } = input;
+    return this.convoy(call, async (c) => {
+      const created = await convoys.createConvoy(c, create);
+      if (budget === undefined) return created;
+      await setBudget(c, { convoyId: created.id, budget });
+      return { ...created, budget };
+    });
   }
 
   addConvoyBeads(call: TownCall, input: { convoyId: string; beads: convoys.NewBead[]; idempotencyKey?: string }) {
@@ -111,6 +119,33 @@ export class TownDO extends TownRuntime {
 
   listConvoys(call: TownCall, input: { status?: ConvoyStatus; limit?: number; cursor?: string }, narrowTo: string | null = null) {
     return this.run(call, (c) => convoys.listConvoys(c, input, narrowTo));
+  }
+
+  /** `convoy.pause` (`pause` true) / `convoy.resume`: answers once the convoy's rigs hold the change. */
+  pauseConvoy(call: TownCall, input: PauseChange & { convoyId: string }, pause: boolean) {
+    const { convoyId, ...change } = input;
+    return this.convoy(call, (c) => switchConvoy(c, convoyId, change, pause));
+  }
+
+  /** `town.pause` (`pause` true) / `town.resume`: answers once every rig holds the change. */
+  pauseTown(call: TownCall, change: PauseChange, pause: boolean) {
+    return this.convoy(call, (c) => switchTown(c, change, pause));
+  }
+
+  townStatus(call: TownCall) {
+    return this.run(call, (c) => ({ ...townStatus(c), ...todaysSpend(c) }));
+  }
+
+  /** A cost report (rig.reportCost, or carried by a renewal or close). */
+  reportCost(call: TownCall, input: CostInput) {
+    return this.convoy(call, (c) => addCost(c, input));
+  }
+
+  setConvoyBudget(call: TownCall, input: { convoyId: string; budget: number | null }) {
+    return this.convoy(call, async (c) => {
+      await setBudget(c, input);
+      return convoys.getConvoy(c, input.convoyId);
+    });
   }
 
   setConvoyDue(call: TownCall, input: { convoyId: string; dueAt: string | null }) {
@@ -254,7 +289,11 @@ export class TownDO extends TownRuntime {
   }
 
   setSettings(call: TownCall, update: settings.TownSettingsUpdate) {
-    return this.run(call, (c) => changeSettings(c, update));
+    return this.convoy(call, async (c) => {
+      const changed = changeSettings(c, update);
+      if (update.dailyBudget !== undefined) await reviewTownBudget(c);
+      return changed;
+    });
   }
 
   stats(call: TownCall) {

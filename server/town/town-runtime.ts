@@ -1,8 +1,10 @@
 import { DurableObject } from 'cloudflare:workers';
 import { type TownCall, UNAUTHORIZED_MESSAGE } from '../auth/access';
 import * as tokens from '../auth/tokens';
+import { NEW_DAY_TASK_KIND, reviewTownBudget } from '../convoys/budgets';
 import type { ConvoyContext } from '../convoys/delivery';
 import { convoyTaskHandlers } from '../convoys/delivery';
+import { pauseTaskHandlers } from '../convoys/pauses';
 import { STRANDED_TASK_KIND, strandedTask } from '../convoys/progress';
 import type { TownContext } from '../core/context';
 import { type Outcome, outcome } from '../core/errors';
@@ -92,6 +94,11 @@ export abstract class TownRuntime extends DurableObject<Env> {
   private taskHandlers(ctx: TownContext): Record<string, TaskHandler> {
     return {
       ...convoyTaskHandlers(ctx),
+      ...pauseTaskHandlers(ctx),
+      [NEW_DAY_TASK_KIND]: async () => {
+        await reviewTownBudget({ ...ctx, armAlarm: () => rearm(this.ctx.storage, this.db) });
+        return undefined;
+      },
       [STRANDED_TASK_KIND]: (task) => strandedTask(ctx, task),
       [HEARTBEAT_TASK_KIND]: watchdog.heartbeatTask(ctx, this.watchdogOptions),
       [DELIVERY_TASK_KIND]: (task) => deliverOutboxTask(ctx, task, this.deliveriesInFlight, recordDeliveryEvent),

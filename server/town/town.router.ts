@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { access } from '../auth/access';
+import { access, callerName } from '../auth/access';
 import { procedure, router, townInput } from '../auth/trpc';
+import { PAUSE_REASON_MAX_CHARS } from '../convoys/pauses';
 
 export const MAX_RETENTION_DAYS = 3650;
 export const MIN_STORAGE_BUDGET_BYTES = 1024 ** 2;
@@ -32,9 +33,28 @@ export const townRouter = router({
         breakerWindowMinutes: minutes(BREAKER_WINDOW_MINUTES_MAX),
         breakerCooldownMinutes: minutes(BREAKER_COOLDOWN_MINUTES_MAX),
         strandedAfterMinutes: minutes(STRANDED_AFTER_MINUTES_MAX),
+        dailyBudget: z.number().positive().max(1e12).nullable().optional(),
       }),
     )
     .mutation(({ ctx, input: { townId, ...update } }) => ctx.town(townId).setSettings(update)),
+  // The emergency stop: no claim anywhere in the town answers a bead until town.resume.
+  pause: procedure
+    .meta(access.town)
+    .input(townInput.extend({ reason: z.string().trim().min(1).max(PAUSE_REASON_MAX_CHARS) }))
+    .mutation(({ ctx, input: { townId, reason } }) =>
+      ctx.town(townId).pauseTown({ cause: 'manual', reason, by: callerName(ctx.principal) }, true),
+    ),
+  resume: procedure
+    .meta(access.town)
+    .input(townInput)
+    .mutation(({ ctx, input: { townId } }) =>
+      ctx.town(townId).pauseTown({ cause: 'manual', reason: 'resumed', by: callerName(ctx.principal) }, false),
+    ),
+  // For agents and the dashboard to poll: O(1) rows, any token of the town.
+  status: procedure
+    .meta(access.rigNarrowed)
+    .input(townInput)
+    .query(({ ctx, input }) => ctx.town(input.townId).townStatus()),
   stats: procedure
     .meta(access.town)
     .input(townInput)

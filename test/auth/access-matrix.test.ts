@@ -24,6 +24,7 @@ const RIG_MAY: Record<string, 'own' | 'any' | 'member'> = {
   'rig.claimBead': 'own',
   'rig.renewLease': 'own',
   'rig.releaseBead': 'own',
+  'rig.reportCost': 'own',
   'escalation.raise': 'own',
   'escalation.get': 'own', // escalations it raised
   'convoy.get': 'member',
@@ -32,6 +33,7 @@ const RIG_MAY: Record<string, 'own' | 'any' | 'member'> = {
   'convoy.timeline': 'member',
   'event.list': 'any', // narrowed to its rig and its convoys (test/auth/rig-scope.test.ts)
   'event.subscribe': 'any',
+  'town.status': 'any', // the town's pause and spend: for agents to poll
 };
 
 type Caller =

@@ -18,7 +18,7 @@ function countingClient() {
 }
 
 describe('createTownClient', () => {
-  it('sends the Mayor’s briefing reads (five queries made together) as one request', async () => {
+  it('sends the Mayor’s briefing reads (six queries made together) as one request', async () => {
     const townId = newTownId('client');
     const { api, requests } = countingClient();
     await api.rig.register.mutate({ townId, name: 'alpha' });
@@ -27,7 +27,9 @@ describe('createTownClient', () => {
     expect(briefing.rigs.map((r) => r.name)).toEqual(['alpha']);
     expect(requests).toHaveLength(1);
     expect(requests[0]?.method).toBe('GET');
-    expect(new URL(requests[0]?.url ?? '').pathname).toBe('/trpc/rig.list,watchdog.status,convoy.list,convoy.list,escalation.list');
+    expect(new URL(requests[0]?.url ?? '').pathname).toBe(
+      '/trpc/rig.list,watchdog.status,convoy.list,convoy.list,escalation.list,town.status',
+    );
   });
 
   it('sends mutations one request each (a batch would share one body limit)', async () => {

@@ -50,6 +50,11 @@ describe('convoy.list', () => {
       readyBeads: 1,
       blockedBeads: 0,
       waves: 1,
+      pausedAt: null,
+      pauseReason: null,
+      pauses: [],
+      spent: 0,
+      budget: null,
     });
     vi.setSystemTime(start + 10_000);
     await api.convoy.create.mutate({ townId, title: 'newer', beads }); // appears on page 1 only, never shifts later pages

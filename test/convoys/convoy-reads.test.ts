@@ -65,6 +65,11 @@ describe('convoy.get', () => {
       readyBeads: 9_997,
       blockedBeads: 0,
       waves: 1,
+      pausedAt: null,
+      pauseReason: null,
+      pauses: [],
+      spent: 0,
+      budget: null,
       // beadIds 0 and 2 went to alpha, 1 to beta.
       rigs: [
         { rigId: rigs.alpha, totalBeads: BIG_CONVOY_BEADS / 2, closedBeads: 2, doneBeads: 2, failedBeads: 0, skippedBeads: 0 },

@@ -46,6 +46,11 @@ describe('convoy lifecycle', () => {
       readyBeads: 3,
       blockedBeads: 0,
       waves: 1,
+      pausedAt: null,
+      pauseReason: null,
+      pauses: [],
+      spent: 0,
+      budget: null,
       newWatchers: [],
     });
     expect(new Date(convoy.createdAt).toISOString()).toBe(convoy.createdAt);
@@ -139,6 +144,11 @@ describe('convoy lifecycle', () => {
       readyBeads: _r,
       blockedBeads: _b,
       waves: _w,
+      pausedAt: _p,
+      pauseReason: _pr,
+      pauses: _ps,
+      spent: _s,
+      budget: _bu,
       ...summary
     } = landed;
     expect(firstEvent[0]?.payload).toMatchObject({ type: 'convoy.landed', data: summary });

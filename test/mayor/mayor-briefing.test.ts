@@ -75,6 +75,8 @@ describe('mayor.briefing', () => {
       failedConvoys: { items: [], more: false },
       strandedConvoys: [],
       openBreakers: [],
+      townPause: { paused: false, pauseReason: null, pausedAt: null, pauses: [] },
+      pausedConvoys: [],
       unacknowledgedEscalations: { items: [], more: false },
       unreadMail: { items: [], more: false },
     });
@@ -105,5 +107,23 @@ describe('mayor.briefing', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('shows the town pause and the paused convoys', async () => {
+    const { ref, convoy } = await rigWithBeads(1);
+    const { townId } = ref;
+    await api.convoy.pause.mutate({ townId, convoyId: convoy.id, reason: 'freeze' });
+    await api.town.pause.mutate({ townId, reason: 'incident' });
+    const briefing = await api.mayor.briefing.query({ townId });
+    expect(briefing.townPause).toMatchObject({ paused: true, pauseReason: 'incident' });
+    expect(briefing.pausedConvoys).toEqual([
+      {
+        convoyId: convoy.id,
+        title: 'work',
+        pausedAt: expect.any(String),
+        pauseReason: 'freeze',
+        pauses: [expect.objectContaining({ cause: 'manual' })],
+      },
+    ]);
   });
 });

@@ -11,6 +11,7 @@ const DEFAULTS = {
   breakerWindowMinutes: 30,
   breakerCooldownMinutes: 15,
   strandedAfterMinutes: 60,
+  dailyBudget: null,
 };
 
 describe('town.settings', () => {
