@@ -31,6 +31,7 @@ const RIG_MAY: Record<string, 'own' | 'any' | 'member'> = {
   'convoy.list': 'any', // filtered to its convoys (test/auth/attack-rig-scope.test.ts)
   'convoy.beads': 'member',
   'convoy.timeline': 'member',
+  'convoy.graph': 'member',
   'event.list': 'any', // narrowed to its rig and its convoys (test/auth/rig-scope.test.ts)
   'event.subscribe': 'any',
   'town.status': 'any', // the town's pause and spend: for agents to poll
