@@ -151,7 +151,13 @@ export async function startDevServer(name: string, options: DevServerOptions = {
       log.write(`\n--- SIGKILL of the process group (${new Date().toISOString()}) ---\n`);
       await stop('SIGKILL');
       // workerd got the same signal; start again once nothing answers on the port any more.
-      while (await fetch(`${url}/health`).then(() => true, () => false)) await delay(100);
+      while (
+        await fetch(`${url}/health`).then(
+          () => true,
+          () => false,
+        )
+      )
+        await delay(100);
       await start();
     },
   };

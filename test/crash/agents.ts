@@ -1,7 +1,8 @@
 // The crash suite's agents: each loops claim → close over HTTP on one rig and records every answer it
 // got, so the test can check afterwards what the runtime acknowledged before and after a SIGKILL.
-import { TRPCClientError } from '@trpc/client';
+
 import { setTimeout as delay } from 'node:timers/promises';
+import { TRPCClientError } from '@trpc/client';
 import type { TownClient } from '../../client/index.ts';
 
 /** What the seeded plan says a bead's attempts end in (maxAttempts 2). */
@@ -31,7 +32,16 @@ export function outcomeFor(plan: BeadPlan, attempt: number): Outcome {
 /** One answered call, in the order the answers reached the test process. */
 export type Answer =
   | { kind: 'claim'; seq: number; agentId: string; beadId: string; attempt: number }
-  | { kind: 'close'; seq: number; agentId: string; beadId: string; attempt: number; outcome: Outcome; status: string; beadOutcome: string | null };
+  | {
+      kind: 'close';
+      seq: number;
+      agentId: string;
+      beadId: string;
+      attempt: number;
+      outcome: Outcome;
+      status: string;
+      beadOutcome: string | null;
+    };
 
 export interface WorkLog {
   answers: Answer[];
@@ -94,7 +104,9 @@ export async function runAgent(run: AgentRun): Promise<void> {
     if (!plan) throw new Error(`agent ${agentId} claimed ${beadId}, not a bead of the convoy`);
     const outcome = outcomeFor(plan, attempt);
     try {
-      const bead = await untilAnswered(log, () => api.rig.closeBead.mutate({ townId, rigId, beadId, agentId, outcome, reason: `attempt ${attempt}` }));
+      const bead = await untilAnswered(log, () =>
+        api.rig.closeBead.mutate({ townId, rigId, beadId, agentId, outcome, reason: `attempt ${attempt}` }),
+      );
       log.answers.push({ kind: 'close', seq: seq(), agentId, beadId, attempt, outcome, status: bead.status, beadOutcome: bead.outcome });
       if (bead.status === 'closed') log.settled.add(beadId);
       run.onClose();

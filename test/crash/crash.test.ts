@@ -3,8 +3,8 @@
 // The kill points come from a fixed seed and from progress (closes answered, a delivery in flight),
 // never from the clock; no assertion has a time bound (node:test's timeout is the only one).
 import assert from 'node:assert/strict';
-import { setTimeout as delay } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { createTownClient, type TownClient } from '../../client/index.ts';
 import { type DevServer, startDevServer } from '../browser/harness.ts';
@@ -64,12 +64,14 @@ describe('kill -9 of the runtime', () => {
     }
   }
 
-  test('mid claims and closes: no bead held by two agents, no answered outcome lost, counters equal their rows', { timeout: 240_000 }, async () => {
+  test('mid claims and closes: no bead held by two agents, no answered outcome lost, counters equal their rows', {
+    timeout: 240_000,
+  }, async () => {
     const random = seededRandom(SEED);
     const townId = newTownId('crash-work');
     // Failed attempts would open the rigs' breakers (5 by default): out of the way, up to 100.
     await api.town.setSettings.mutate({ townId, breakerFailures: 100 });
-    const rigs = [];
+    const rigs: { id: string }[] = [];
     for (let i = 0; i < RIGS; i++) rigs.push(await api.rig.register.mutate({ townId, name: `rig-${i}` }));
     const rigOf = (i: number) => rigs[i % RIGS]?.id ?? '';
     const plans: BeadPlan[] = Array.from({ length: BEADS }, (_, i) => {
@@ -167,9 +169,83 @@ describe('kill -9 of the runtime', () => {
       skippedBeads: count('skipped', rigId),
     });
     assert.deepEqual(counters(settled), rowsSay());
-    assert.deepEqual(settled.rigs.map((r) => [r.rigId, counters(r)]), [...rigs.map((r) => r.id)].sort().map((id) => [id, rowsSay(id)]));
+    assert.deepEqual(
+      settled.rigs.map((r) => [r.rigId, counters(r)]),
+      [...rigs.map((r) => r.id)].sort().map((id) => [id, rowsSay(id)]),
+    );
     assert.ok(count('failed') > 0, 'the seed fails some beads for good');
     assert.equal(settled.status, 'failed');
     assert.ok(settled.failedAt !== null && settled.landedAt === null);
   });
+
+  /** Polls the event log until the watcher's delivery of `convoy.landed` is recorded as delivered. */
+  async function landingDelivered(townId: string, convoyId: string, watcherId: string) {
+    for (;;) {
+      const page = await api.event.list.query({ townId, convoyId, types: ['notification.delivered', 'notification.failed'], limit: 200 });
+      const settled = page.items.filter((e) => (e.data as { watcherId?: string }).watcherId === watcherId);
+      if (settled.length > 0) return settled;
+      await delay(250);
+    }
+  }
+
+  const killPoints = [
+    { name: 'while the delivery waits for its answer', holdFirst: true },
+    { name: 'right after the last close is sent', holdFirst: false },
+  ];
+  for (const [index, killPoint] of killPoints.entries()) {
+    test(`a watcher is told of the landing once per webhook-id, signed with its own secret: kill ${killPoint.name}`, {
+      timeout: 180_000,
+    }, async () => {
+      const receiver = await startReceiver({ holdFirst: killPoint.holdFirst });
+      try {
+        const townId = newTownId('crash-watch');
+        const rig = await api.rig.register.mutate({ townId, name: 'rig-w' });
+        const convoy = await api.convoy.create.mutate({
+          townId,
+          title: 'crash: a watched landing',
+          beads: [1, 2, 3].map((n) => ({ rigId: rig.id, title: `bead ${n}` })),
+          watchers: [{ webhookUrl: receiver.url }],
+        });
+        const watcher = convoy.newWatchers[0];
+        assert.ok(watcher?.signingSecret, 'a webhook watcher gets its own secret');
+        const [last, ...others] = [...convoy.beadIds].reverse();
+        for (const beadId of others) await api.rig.closeBead.mutate({ townId, rigId: rig.id, beadId });
+        const closeLast = () => api.rig.closeBead.mutate({ townId, rigId: rig.id, beadId: last ?? '' });
+        if (killPoint.holdFirst) {
+          await closeLast();
+          await receiver.firstArrived;
+          await dev.killAndRestart();
+          receiver.release();
+        } else {
+          // Sent, not awaited: the close, its report to the town, the landing and the delivery race the kill.
+          const lost = closeLast().catch(() => null);
+          await delay(Math.floor(seededRandom(SEED + index)() * 30));
+          await dev.killAndRestart();
+          await lost;
+          // A repeated close is idempotent: it lands the convoy if the kill came first, else changes nothing.
+          await closeLast();
+        }
+        const settled = await landingDelivered(townId, convoy.id, watcher.watcherId);
+        assert.deepEqual(
+          settled.map((e) => e.type),
+          ['notification.delivered'],
+        );
+        assert.equal((await api.convoy.get.query({ townId, convoyId: convoy.id })).status, 'landed');
+
+        const landings = receiver.deliveries.filter((d: Delivery) => JSON.parse(d.body).type === 'convoy.landed');
+        assert.ok(landings.length >= 1);
+        if (killPoint.holdFirst) assert.ok(landings.length >= 2, 'the delivery killed in flight was sent again');
+        assert.equal(new Set(landings.map((d) => d.headers['webhook-id'])).size, 1, 'one webhook-id for the one landing');
+        const verifier = new Webhook(watcher.signingSecret);
+        for (const delivery of receiver.deliveries) assert.doesNotThrow(() => verifier.verify(delivery.body, delivery.headers));
+        assert.deepEqual(
+          receiver.deliveries.map((d) => JSON.parse(d.body).type),
+          landings.map(() => 'convoy.landed'),
+          'the watcher is told of nothing else',
+        );
+      } finally {
+        await receiver.close();
+      }
+    });
+  }
 });

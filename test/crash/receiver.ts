@@ -55,8 +55,7 @@ export async function startReceiver(options: { holdFirst: boolean }): Promise<Re
     url: `http://127.0.0.1:${port}/hook`,
     deliveries,
     firstArrived,
-    arrivals: (count) =>
-      deliveries.length >= count ? Promise.resolve() : new Promise((done) => waiters.push({ count, done })),
+    arrivals: (count) => (deliveries.length >= count ? Promise.resolve() : new Promise((done) => waiters.push({ count, done }))),
     release: () => release(),
     close: async () => {
       release();
