@@ -58,6 +58,11 @@ export interface DevServer {
   stop(): Promise<void>;
   /** Stops it and starts it again on the same port with the same state: open streams drop. */
   restart(): Promise<void>;
+  /**
+   * SIGKILL to its whole process group (wrangler and workerd die mid-work, no clean shutdown), then
+   * starts it again on the same port and the same `--persist-to` state, and waits for `/health`.
+   */
+  killAndRestart(): Promise<void>;
 }
 
 export interface DevServerOptions {
@@ -117,13 +122,13 @@ export async function startDevServer(name: string, options: DevServerOptions = {
     }
   }
 
-  async function stop() {
+  async function stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM') {
     const running = child;
     child = null;
     if (!running || running.exitCode !== null || running.pid === undefined) return;
     const exited = new Promise((done) => running.once('exit', done));
     try {
-      process.kill(-running.pid, 'SIGTERM');
+      process.kill(-running.pid, signal);
     } catch {
       return;
     }
@@ -140,6 +145,19 @@ export async function startDevServer(name: string, options: DevServerOptions = {
     },
     restart: async () => {
       await stop();
+      await start();
+    },
+    killAndRestart: async () => {
+      log.write(`\n--- SIGKILL of the process group (${new Date().toISOString()}) ---\n`);
+      await stop('SIGKILL');
+      // workerd got the same signal; start again once nothing answers on the port any more.
+      while (
+        await fetch(`${url}/health`).then(
+          () => true,
+          () => false,
+        )
+      )
+        await delay(100);
       await start();
     },
   };
