@@ -1,7 +1,8 @@
 import type { TownCall } from '../auth/access';
 import * as tokens from '../auth/tokens';
 import { type ConvoyBeadsInput, listConvoyBeads } from '../convoys/beads-page';
-import { addCost, type CostInput, reviewTownBudget, setBudget, todaysSpend } from '../convoys/budgets';
+import { createBudgetedConvoy, setConvoyBudget } from '../convoys/budget-calls';
+import { addCost, type CostInput, reviewTownBudget, todaysSpend } from '../convoys/budgets';
 import * as convoys from '../convoys/convoys';
 import { setDue } from '../convoys/due-dates';
 import { convoyGraph } from '../convoys/graph';
@@ -68,13 +69,7 @@ export class TownDO extends TownRuntime {
   }
 
   createConvoy(call: TownCall, input: convoys.CreateConvoyInput & { budget?: number }) {
-    const { budget, ...create } = input;
-    return this.convoy(call, async (c) => {
-      const created = await convoys.createConvoy(c, create);
-      if (budget === undefined) return created;
-      await setBudget(c, { convoyId: created.id, budget });
-      return { ...created, budget };
-    });
+    return this.convoy(call, (c) => createBudgetedConvoy(c, input));
   }
 
   addConvoyBeads(call: TownCall, input: { convoyId: string; beads: convoys.NewBead[]; idempotencyKey?: string }) {
@@ -142,10 +137,7 @@ export class TownDO extends TownRuntime {
   }
 
   setConvoyBudget(call: TownCall, input: { convoyId: string; budget: number | null }) {
-    return this.convoy(call, async (c) => {
-      await setBudget(c, input);
-      return convoys.getConvoy(c, input.convoyId);
-    });
+    return this.convoy(call, (c) => setConvoyBudget(c, input));
   }
 
   setConvoyDue(call: TownCall, input: { convoyId: string; dueAt: string | null }) {
