@@ -1,35 +1,25 @@
-import { and, desc, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { convoys, rigs } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
 import { appendEvent } from '../core/event-log';
 import { logEvent } from '../core/log';
 import { orderedId } from '../core/ordered-id';
-import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
-import { takesPartIn, visibleTo } from '../core/rig-membership';
 import { resolveForConvoy } from '../escalations/lifecycle';
 import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
 import { firstBeadIds } from './beads-page';
+import { getConvoy } from './convoy-reads';
 import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './delivery';
 import { earlierLookup, insertEdges } from './dependencies';
 import { planDependencies } from './dependency-plan';
 import { evaluateDue } from './due-dates';
-import { activePauses, pausesOf } from './pauses';
 import { scheduleStrandedCheck, stopStrandedCheck } from './progress';
 import { addToRigProgress, initialRigProgress } from './rig-progress';
 import { convoyFailedKey, resolveTownEscalation } from './town-escalations';
-import {
-  type Convoy,
-  type ConvoyStatus,
-  type ConvoySummary,
-  type ConvoyWithBeadIds,
-  type CreatedConvoy,
-  toConvoy,
-  toConvoyBead,
-  toSummary,
-} from './views';
+import { type ConvoySummary, type ConvoyWithBeadIds, type CreatedConvoy, toConvoy, toConvoyBead, toSummary } from './views';
 import { addWatchers, notifyWatchers, type WatcherInput } from './watchers';
 
+export { getConvoy, listConvoys } from './convoy-reads';
 export { beadClosed } from './settle';
 
 // Convoys: titled batches of beads spread over rigs, settling when every bead is closed (settle.ts). Multi-row
@@ -263,49 +253,4 @@ export async function cancelConvoy(ctx: ConvoyContext, convoyId: string): Promis
   });
   await deliverNow(ctx, taskIds);
   return toSummary(convoy);
-}
-
-/**
- * The summary and per-rig progress: one row, whatever the number of beads (those page through
- * `convoy.beads`). `narrowTo` (a rig token's rig): a convoy it takes no part in is NOT_FOUND for it.
- */
-export function getConvoy(ctx: TownContext, convoyId: string, narrowTo: string | null = null): Convoy {
-  const row = requireConvoy(ctx, convoyId);
-  if (!visibleTo(row, narrowTo)) throw notFound('convoy', convoyId);
-  return toConvoy(row, ctx.now(), row.pauseCauses > 0 ? activePauses(ctx, convoyId) : []);
-}
-
-/** Newest first; the cursor is the last item's (createdAt, id), so pages stay stable as convoys are added. */
-export function listConvoys(
-  ctx: TownContext,
-  input: { status?: ConvoyStatus; limit?: number; cursor?: string },
-  narrowTo: string | null = null,
-): Page<Convoy> {
-  const limit = input.limit ?? DEFAULT_PAGE_SIZE;
-  const rows = ctx.db
-    .select()
-    .from(convoys)
-    .where(
-      and(
-        input.status ? eq(convoys.status, input.status) : undefined,
-        olderThanCursor(convoys.createdAt, convoys.id, input.cursor),
-        narrowTo === null ? undefined : takesPartIn(narrowTo),
-      ),
-    )
-    .orderBy(desc(convoys.createdAt), desc(convoys.id))
-    .limit(limit + 1)
-    .all();
-  // Each item carries its per-rig progress: it is on the row already read, so it costs no read.
-  const now = ctx.now();
-  // The page's pauses in one read (at most one row per cause of each convoy).
-  const paused = pausesOf(
-    ctx,
-    rows.filter((r) => r.pauseCauses > 0).map((r) => r.id),
-  );
-  return toPage(
-    rows,
-    limit,
-    (row) => ({ at: row.createdAt, id: row.id }),
-    (row) => toConvoy(row, now, paused.get(row.id)),
-  );
 }
