@@ -25,6 +25,7 @@ export const townSettings = sqliteTable(
     breakerWindowMinutes: integer('breaker_window_minutes'),
     breakerCooldownMinutes: integer('breaker_cooldown_minutes'),
     strandedAfterMinutes: integer('stranded_after_minutes'),
+    agingMinutes: integer('aging_minutes'),
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [check('town_settings_singleton', sql`${t.id} = 1`)],

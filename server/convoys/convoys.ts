@@ -8,6 +8,7 @@ import { orderedId } from '../core/ordered-id';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
 import { takesPartIn, visibleTo } from '../core/rig-membership';
 import { resolveForConvoy } from '../escalations/lifecycle';
+import { PRIORITY_DEFAULT } from '../rigs/claim-queue';
 import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
 import { firstBeadIds } from './beads-page';
 import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './delivery';
@@ -56,6 +57,8 @@ export interface CreateConvoyInput {
   maxAttempts?: number;
   /** A `done` close must carry a `ref` (default false). */
   requireRef?: boolean;
+  /** 0 (most urgent) to 4, default 2: claims prefer its beads, aged by their waiting (server/rigs/claim-queue.ts). */
+  priority?: number;
 }
 
 export const MAX_ATTEMPTS_DEFAULT = 3;
@@ -150,6 +153,7 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
         idempotencyKey: input.idempotencyKey ?? null,
         maxAttempts: input.maxAttempts ?? MAX_ATTEMPTS_DEFAULT,
         requireRef: input.requireRef ?? false,
+        priority: input.priority ?? PRIORITY_DEFAULT,
         rigProgress: initialRigProgress(input.beads.map((b) => b.rigId)),
         dueAt: input.dueAt === undefined ? null : iso(new Date(input.dueAt)),
       })

@@ -23,6 +23,8 @@ export const DEFAULT_SETTINGS = {
   breakerCooldownMinutes: 15,
   /** An active convoy with open beads and no progress for this long raises a `convoy-stranded` escalation. */
   strandedAfterMinutes: 60,
+  /** A claimable bead's priority improves by one level per this many minutes it waits (priority with aging). */
+  agingMinutes: 60,
 } as const;
 
 export type TownSettings = { [K in keyof typeof DEFAULT_SETTINGS]: number };

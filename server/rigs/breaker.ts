@@ -9,14 +9,21 @@ import type { RigContext } from './rig-context';
 // doubled (at most 4 h). Failures older than the window no longer count (they decay), so a breaker never
 // opens from old failures. Kept on the rig's one `rig` row: a claim reads one row for it.
 
-/** The town's settings the breaker uses (town.setSettings), passed by each call. */
+/** The town's settings the work loop uses (town.setSettings), passed by each call. */
 export interface LoopSettings {
   breakerFailures: number;
   breakerWindowMinutes: number;
   breakerCooldownMinutes: number;
+  /** A claimable bead's priority improves by one per this many minutes it waits (claim-queue.ts). */
+  agingMinutes: number;
 }
 
-export const DEFAULT_LOOP_SETTINGS: LoopSettings = { breakerFailures: 5, breakerWindowMinutes: 30, breakerCooldownMinutes: 15 };
+export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
+  breakerFailures: 5,
+  breakerWindowMinutes: 30,
+  breakerCooldownMinutes: 15,
+  agingMinutes: 60,
+};
 export const BREAKER_MAX_COOLDOWN_MS = 4 * HOUR_MS;
 
 export type BreakerState = 'closed' | 'open' | 'half_open';

@@ -4,16 +4,16 @@ import { DomainError, notFound } from '../core/errors';
 import { cancelTask, scheduleTask } from '../core/scheduler';
 import { SECOND_MS } from '../core/time';
 import { type Bead, beadColumns } from './beads';
-import { breakerGate, type LoopSettings, markProbe, probeReleased, rememberSettings } from './breaker';
+import { breakerGate, type LoopSettings, markProbe, probeReleased, rememberSettings, storedSettings } from './breaker';
+import { nextClaimable } from './claim-queue';
 import { expireLeaseIfDue, leaseTaskId } from './outcomes';
 import { report } from './reports';
 import type { RigContext } from './rig-context';
 
 // Claims and leases: an agent takes the next claimable bead of the rig and holds it until its lease
 // runs out. The claim and the state change are one statement in one transaction, and a DO runs one
-// transaction at a time, so two claims never get one bead. The claimable beads are a partial index
-// (`beads_claimable_idx`), so the next one is its first entry: a claim reads a handful of rows
-// whatever the rig holds.
+// transaction at a time, so two claims never get one bead. Which bead comes next (priority with aging)
+// is claim-queue.ts: a claim reads a handful of rows whatever the rig holds.
 
 export const LEASE_SECONDS_DEFAULT = 600;
 export const LEASE_SECONDS_MIN = 30;
@@ -48,31 +48,6 @@ function leaseEnd(ctx: RigContext, leaseSeconds = LEASE_SECONDS_DEFAULT) {
   return { ms, iso: new Date(ms).toISOString() };
 }
 
-interface Candidate {
-  id: string;
-  createdAt: string;
-  rowid: number;
-  retryAt?: string | null;
-}
-
-/**
- * The bead to claim next: the oldest claimable one, or a bead whose backoff has ended, whichever arrived
- * first; else when the earliest backoff ends. Two index probes of one row each.
- */
-function nextClaimable(ctx: RigContext): { candidate: Candidate | null; nextClaimAt: string | null } {
-  const now = ctx.now().toISOString();
-  const ready = ctx.db.get<Candidate | undefined>(sql`select id, created_at as createdAt, rowid from beads indexed by beads_claimable_idx
-    where status = 'open' and retry_at is null and blocked = 0 order by created_at, rowid limit 1`);
-  const waiting = ctx.db.get<
-    Candidate | undefined
-  >(sql`select id, created_at as createdAt, rowid, retry_at as retryAt from beads indexed by beads_retry_idx
-    where status = 'open' and retry_at is not null order by retry_at limit 1`);
-  const due = waiting && (waiting.retryAt ?? '') <= now ? waiting : undefined;
-  const older = (a: Candidate, b: Candidate) => (a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.rowid < b.rowid) ? a : b);
-  const candidate = ready && due ? older(ready, due) : (ready ?? due ?? null);
-  return { candidate, nextClaimAt: candidate ? null : (waiting?.retryAt ?? null) };
-}
-
 /** `rig.claimBead`: the agent's held bead again (lease renewed), else the next claimable one, else why not. */
 export function claimBead(ctx: RigContext, input: ClaimInput): ClaimAnswer {
   const { db } = ctx;
@@ -88,7 +63,8 @@ export function claimBead(ctx: RigContext, input: ClaimInput): ClaimAnswer {
     }
     const { gate, reopensAt } = breakerGate(ctx);
     if (gate === 'open') return { bead: null, reason: 'breaker_open', nextClaimAt: reopensAt };
-    const { candidate, nextClaimAt } = nextClaimable(ctx);
+    const { agingMinutes } = input.settings ?? storedSettings(ctx);
+    const { candidate, nextClaimAt } = nextClaimable(ctx, agingMinutes);
     if (!candidate) return { bead: null, reason: 'no_work', nextClaimAt };
     const bead = db
       .update(beads)
@@ -171,7 +147,14 @@ export function releaseBead(ctx: RigContext, input: { beadId: string; agentId: s
     heldBead(ctx, input.beadId, input.agentId);
     const released = db
       .update(beads)
-      .set({ status: 'open', heldBy: null, leaseExpiresAt: null, attempt: sql`max(${beads.attempt} - 1, 0)`, lastResult: 'released' })
+      .set({
+        status: 'open',
+        heldBy: null,
+        leaseExpiresAt: null,
+        attempt: sql`max(${beads.attempt} - 1, 0)`,
+        lastResult: 'released',
+        claimableSince: ctx.now().toISOString(),
+      })
       .where(eq(beads.id, bead.id))
       .returning(beadColumns)
       .get();

@@ -17,12 +17,13 @@ function held(ctx: RigContext, chunk: string): number {
 
 /** Releases the beads: claimable from now (those still open). Idempotent. */
 export function unblockBeads(ctx: RigContext, convoyId: string, beadIds: readonly string[]): { missing: number } {
+  const at = ctx.now().toISOString();
   return ctx.db.transaction(() => {
     let found = 0;
     for (const chunk of jsonChunks(beadIds)) {
       found += held(ctx, chunk);
       ctx.db.run(
-        sql`update beads set blocked = 0 where convoy_id = ${convoyId} and blocked = 1 and id in (select value from json_each(${chunk}))`,
+        sql`update beads set blocked = 0, claimable_since = ${at} where convoy_id = ${convoyId} and blocked = 1 and id in (select value from json_each(${chunk}))`,
       );
     }
     logEvent('info', 'rig.beads_released', { rigId: ctx.rigId, convoyId, released: beadIds.length, missing: beadIds.length - found });

@@ -202,7 +202,16 @@ export function retryFailedBeads(ctx: RigContext, convoyId: string, beadIds?: re
   return ctx.db.transaction(() => {
     const reopened = ctx.db
       .update(beads)
-      .set({ status: 'open', outcome: null, closeReason: null, closedAt: null, attempt: 0, retryAt: null, lastResult: null })
+      .set({
+        status: 'open',
+        outcome: null,
+        closeReason: null,
+        closedAt: null,
+        attempt: 0,
+        retryAt: null,
+        lastResult: null,
+        claimableSince: ctx.now().toISOString(),
+      })
       .where(and(eq(beads.convoyId, convoyId), eq(beads.outcome, 'failed'), beadIds ? inArray(beads.id, [...beadIds]) : undefined))
       .returning({ id: beads.id })
       .all();

@@ -71,8 +71,8 @@ export function getRig({ db }: TownContext, rigId: string): Rig {
 /** A registered rig and the town's settings its work loop needs (one read of each), for the claim path. */
 export function rigForWork(ctx: TownContext, rigId: string): { rig: Rig; settings: LoopSettings } {
   const rig = getRig(ctx, rigId);
-  const { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes } = getSettings(ctx);
-  return { rig, settings: { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes } };
+  const { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes, agingMinutes } = getSettings(ctx);
+  return { rig, settings: { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes, agingMinutes } };
 }
 
 /**

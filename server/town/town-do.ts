@@ -4,6 +4,7 @@ import { type ConvoyBeadsInput, listConvoyBeads } from '../convoys/beads-page';
 import * as convoys from '../convoys/convoys';
 import { setDue } from '../convoys/due-dates';
 import { convoyGraph } from '../convoys/graph';
+import { setPriority } from '../convoys/priority';
 import { retryFailed } from '../convoys/retry';
 import type { BeadClosedDetails } from '../convoys/settle';
 import { type ConvoyTimelineInput, convoyTimeline } from '../convoys/timeline';
@@ -115,6 +116,10 @@ export class TownDO extends TownRuntime {
 
   setConvoyDue(call: TownCall, input: { convoyId: string; dueAt: string | null }) {
     return this.run(call, (c) => toConvoy(setDue(c, input), c.now()));
+  }
+
+  setConvoyPriority(call: TownCall, input: { convoyId: string; priority: number }) {
+    return this.convoy(call, (c) => setPriority(c, input));
   }
 
   watchConvoy(call: TownCall, input: { convoyId: string } & watchers.WatcherInput) {
