@@ -1,60 +1,74 @@
 import { sql } from 'drizzle-orm';
 import { MINUTE_MS } from '../core/time';
+import type { Bead } from './beads';
 import type { RigContext } from './rig-context';
 
-// The claim queue with priorities that age. Claimable beads sit in `beads_claimable_priority_idx`, a
-// FIFO per priority level ordered by `claimable_since`, so each level's longest-waiting bead is its
-// first entry. A claim reads the five heads (one index row each) and takes the lowest effective
-// priority, priority − ⌊waiting minutes / agingMinutes⌋, oldest first among equals: within a level the
-// head ages most, so it is that level's best. A bead whose backoff has ended joins the queue at the
-// next claim (the backoff index's head, one per claim), waiting counted from its backoff's end.
+// The claim queue with priorities that age. Open unblocked beads sit in `beads_claimable_priority_idx`,
+// a FIFO per priority level ordered by `claimable_since` (when the bead became claimable; for a bead
+// waiting out a backoff, when the backoff ends), so each level's first entry is its longest-waiting
+// bead, or, if that lies ahead, the level has nothing claimable yet. A claim reads the five heads (one
+// index row each, none for a level that cannot win) and takes the lowest effective priority,
+// priority − ⌊waiting minutes / agingMinutes⌋, oldest first among equals: within a level the head has
+// waited longest, so it is that level's best.
 
 export const PRIORITY_MOST_URGENT = 0;
 export const PRIORITY_LEAST_URGENT = 4;
 export const PRIORITY_DEFAULT = 2;
-export const AGING_MINUTES_DEFAULT = 60;
 const PRIORITY_LEVELS = [0, 1, 2, 3, 4] as const;
 
+/** A level's head: the whole bead (the claim then writes it without reading it again) and its place. */
 export interface Candidate {
-  id: string;
+  bead: Bead;
   rowid: number;
   priority: number;
   claimableSince: string;
 }
 
-/** priority − ⌊waiting minutes / agingMinutes⌋ (may go below 0: a long wait outranks any fresh bead). */
+type HeadRow = Bead & { rowid: number; priority: number; claimableSince: string };
+
+/** priority − ⌊waiting minutes / agingMinutes⌋ (below 0 after a long wait: it outranks any fresh bead). */
 export function effectivePriority(priority: number, claimableSince: string, nowMs: number, agingMinutes: number): number {
   const waitedMs = Math.max(0, nowMs - Date.parse(claimableSince));
   return priority - Math.floor(waitedMs / (agingMinutes * MINUTE_MS));
 }
 
-function levelHead(ctx: RigContext, priority: number): Candidate | undefined {
-  return ctx.db.get<Candidate | undefined>(sql`select id, rowid, priority, coalesce(claimable_since, created_at) as claimableSince
+/** The level's head, only if it became claimable by `cutoff` (ISO; none: whenever, even ahead). */
+function levelHead(ctx: RigContext, priority: number, cutoff: string | null): Candidate | undefined {
+  const row = ctx.db.get<HeadRow | undefined>(sql`select rowid, priority, coalesce(claimable_since, created_at) as claimableSince,
+      id, title, body, status, convoy_id as convoyId, close_reason as closeReason, created_at as createdAt, closed_at as closedAt,
+      outcome, attempt, held_by as heldBy, lease_expires_at as leaseExpiresAt, retry_at as retryAt, reason, ref
     from beads indexed by beads_claimable_priority_idx
-    where status = 'open' and retry_at is null and blocked = 0 and priority = ${priority}
+    where status = 'open' and blocked = 0 and priority = ${priority} ${cutoff === null ? sql`` : sql`and claimable_since <= ${cutoff}`}
     order by claimable_since, rowid limit 1`);
-}
-
-/**
- * The bead to claim next, or null and when the earliest backoff ends. At most 8 rows read: the backoff
- * head, its move into the queue, and the five level heads.
- */
-export function nextClaimable(ctx: RigContext, agingMinutes: number): { candidate: Candidate | null; nextClaimAt: string | null } {
-  const nowMs = ctx.now().getTime();
-  const waiting = ctx.db.get<{ rowid: number; retryAt: string } | undefined>(sql`select rowid, retry_at as retryAt
-    from beads indexed by beads_retry_idx where status = 'open' and retry_at is not null order by retry_at limit 1`);
-  const due = waiting && Date.parse(waiting.retryAt) <= nowMs;
-  if (waiting && due) ctx.db.run(sql`update beads set claimable_since = retry_at, retry_at = null where rowid = ${waiting.rowid}`);
-  let best: { candidate: Candidate; rank: number } | null = null;
-  for (const level of PRIORITY_LEVELS) {
-    const head = levelHead(ctx, level);
-    if (!head) continue;
-    const rank = effectivePriority(head.priority, head.claimableSince, nowMs, agingMinutes);
-    if (!best || rank < best.rank || (rank === best.rank && before(head, best.candidate))) best = { candidate: head, rank };
-  }
-  if (best) return { candidate: best.candidate, nextClaimAt: null };
-  return { candidate: null, nextClaimAt: waiting && !due ? waiting.retryAt : null };
+  if (!row) return undefined;
+  const { rowid, priority: level, claimableSince, ...bead } = row;
+  return { bead, rowid, priority: level, claimableSince };
 }
 
 const before = (a: Candidate, b: Candidate) =>
   a.claimableSince < b.claimableSince || (a.claimableSince === b.claimableSince && a.rowid < b.rowid);
+
+/**
+ * The bead to claim next, or null and when the earliest backoff ends. Levels are read most urgent
+ * first; once a bead is found, a later level p is read only up to the time its head must have waited
+ * since to tie it (p − rank aging periods), so a level that cannot win reads no row at all.
+ */
+export function nextClaimable(ctx: RigContext, agingMinutes: number): { candidate: Candidate | null; nextClaimAt: string | null } {
+  const nowMs = ctx.now().getTime();
+  const agingMs = agingMinutes * MINUTE_MS;
+  let best: { candidate: Candidate; rank: number } | null = null;
+  let nextClaimAt: string | null = null;
+  for (const level of PRIORITY_LEVELS) {
+    const cutoff = best ? new Date(nowMs - Math.max(0, level - best.rank) * agingMs).toISOString() : null;
+    const head = levelHead(ctx, level, cutoff);
+    if (!head) continue;
+    if (Date.parse(head.claimableSince) > nowMs) {
+      // Every bead of this level is still in its backoff.
+      if (nextClaimAt === null || head.claimableSince < nextClaimAt) nextClaimAt = head.claimableSince;
+      continue;
+    }
+    const rank = effectivePriority(head.priority, head.claimableSince, nowMs, agingMinutes);
+    if (!best || rank < best.rank || (rank === best.rank && before(head, best.candidate))) best = { candidate: head, rank };
+  }
+  return best ? { candidate: best.candidate, nextClaimAt: null } : { candidate: null, nextClaimAt };
+}

@@ -4,7 +4,7 @@ import { logEvent } from '../core/log';
 import type { RigContext } from './rig-context';
 
 // A convoy's dependencies as the rig sees them: a bead waiting on one is stored `blocked` (out of the
-// claim queue, `beads_claimable_idx`); the town tells the rig when to release it, or to skip it because
+// claim queue, `beads_claimable_priority_idx`); the town tells the rig when to release it, or to skip it because
 // a dependency failed for good. The town already counted those skips: the rig does not report them.
 // Both answer how many named beads it does not hold yet, so the town retries until they arrived.
 

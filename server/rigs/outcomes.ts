@@ -71,6 +71,8 @@ function failAttempt(ctx: RigContext, bead: BeadRow, result: 'failed' | 'lease_e
     heldBy: null,
     leaseExpiresAt: null,
     retryAt,
+    // Back in its priority level's queue from the backoff's end (server/rigs/claim-queue.ts).
+    ...(retryAt ? { claimableSince: retryAt } : {}),
     reason,
     lastAgentId: agentId,
     lastResult: result,

@@ -22,7 +22,7 @@ export function seedRig(key: string, open: number, waiting = 0, convoyId: string
     sql.exec(
       `with recursive n(i) as (select 1 union all select i + 1 from n where i < ?)
        insert into beads (id, title, convoy_id, created_at, status, retry_at, claimable_since, priority)
-       select 'b' || i, 't', ?, ?, 'open', case when i > ? then ? end, case when i <= ? then ? end, case when ? > 0 then (i - 1) % ? else 2 end from n`,
+       select 'b' || i, 't', ?, ?, 'open', case when i > ? then ? end, case when i <= ? then ? else ? end, case when ? > 0 then (i - 1) % ? else 2 end from n`,
       open + waiting,
       convoyId,
       new Date(0).toISOString(),
@@ -30,6 +30,7 @@ export function seedRig(key: string, open: number, waiting = 0, convoyId: string
       retryAt,
       open,
       new Date(0).toISOString(),
+      retryAt,
       levels,
       levels,
     );
