@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { beads } from '../../schema/rig';
 import { DomainError, notFound } from '../core/errors';
 import { cancelTask, scheduleTask } from '../core/scheduler';
