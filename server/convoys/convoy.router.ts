@@ -3,7 +3,7 @@ import { access, narrowedToRig } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { EVENT_TYPES } from '../core/event-shape';
 import { pageInput } from '../core/pagination';
-import { PRIORITY_LEAST_URGENT, PRIORITY_MOST_URGENT } from '../rigs/claim-queue';
+import { PRIORITY_LEAST_URGENT, PRIORITY_MOST_URGENT } from '../rigs/priority';
 import { BEAD_KEY_MAX_CHARS, DEPENDS_ON_MAX } from './dependency-plan';
 import { CONVOY_WATCHERS_MAX } from './watchers';
 

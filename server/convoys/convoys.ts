@@ -8,7 +8,7 @@ import { orderedId } from '../core/ordered-id';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
 import { takesPartIn, visibleTo } from '../core/rig-membership';
 import { resolveForConvoy } from '../escalations/lifecycle';
-import { PRIORITY_DEFAULT } from '../rigs/claim-queue';
+import { PRIORITY_DEFAULT } from '../rigs/priority';
 import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
 import { firstBeadIds } from './beads-page';
 import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './delivery';

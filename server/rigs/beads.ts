@@ -3,7 +3,7 @@ import { type BeadOutcome, beads, cancelledConvoys, rig } from '../../schema/rig
 import { jsonChunks } from '../core/bulk-json';
 import { logEvent } from '../core/log';
 import { afterRowidCursor, DEFAULT_PAGE_SIZE, type Page, toRowidPage } from '../core/pagination';
-import { PRIORITY_DEFAULT } from './claim-queue';
+import { PRIORITY_DEFAULT } from './priority';
 import type { RigContext } from './rig-context';
 
 // Beads of one rig. Writes that touch several rows (or a row and a task) run in one transaction; inside

@@ -11,9 +11,6 @@ import type { RigContext } from './rig-context';
 // priority − ⌊waiting minutes / agingMinutes⌋, oldest first among equals: within a level the head has
 // waited longest, so it is that level's best.
 
-export const PRIORITY_MOST_URGENT = 0;
-export const PRIORITY_LEAST_URGENT = 4;
-export const PRIORITY_DEFAULT = 2;
 const PRIORITY_LEVELS = [0, 1, 2, 3, 4] as const;
 
 /** A level's head: the whole bead (the claim then writes it without reading it again) and its place. */
