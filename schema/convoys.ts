@@ -23,6 +23,8 @@ export const convoys = sqliteTable(
     // The retry policy its beads carry to the rigs (convoy.create).
     maxAttempts: integer('max_attempts').notNull().default(3),
     requireRef: integer('require_ref', { mode: 'boolean' }).notNull().default(false),
+    // 0 (most urgent) to 4 (convoy.create, convoy.setPriority); its beads carry it to the rigs.
+    priority: integer('priority').notNull().default(2),
     failedAt: text('failed_at'),
     // The last claim, renewal, attempt or close of any of its beads (stranded detection).
     lastProgressAt: text('last_progress_at'),

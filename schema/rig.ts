@@ -34,7 +34,7 @@ export const beads = sqliteTable(
     requireRef: integer('require_ref', { mode: 'boolean' }).notNull().default(false),
     heldBy: text('held_by'),
     leaseExpiresAt: text('lease_expires_at'),
-    // Open but waiting out a failed attempt's backoff until then.
+    // Open but waiting out a failed attempt's backoff until then (claimable_since is the same time).
     retryAt: text('retry_at'),
     reason: text('reason'),
     ref: text('ref'),
@@ -44,16 +44,23 @@ export const beads = sqliteTable(
     // Waiting on a dependency in its convoy (possibly in another rig): stored, not claimable, until the
     // town says its last dependency closed done or skipped (server/rigs/dependencies.ts).
     blocked: integer('blocked', { mode: 'boolean' }).notNull().default(false),
+    // ── priority with aging (server/rigs/claims.ts) ──
+    // The convoy's priority, 0 (most urgent) to 4, delivered with the bead and changed by convoy.setPriority.
+    priority: integer('priority').notNull().default(2),
+    // When the bead last became claimable (arrival unblocked, release, backoff end, unblock by a
+    // dependency): its waiting time, which ages its priority, counts from here. During a backoff it is
+    // the backoff's end, still ahead.
+    claimableSince: text('claimable_since'),
   },
   (t) => [
     check('beads_status_check', sql`${t.status} in ('open', 'in_progress', 'closed')`),
     check('beads_close_reason_check', sql`${t.closeReason} is null or ${t.closeReason} in ('done', 'cancelled')`),
     index('beads_status_created_idx').on(t.status, t.createdAt, t.id),
     index('beads_convoy_idx').on(t.convoyId, t.status),
-    // The claim queue: only beads claimable now, oldest first, so the next one is the index's first entry.
-    index('beads_claimable_idx').on(t.createdAt).where(sql`${t.status} = 'open' and ${t.retryAt} is null and ${t.blocked} = 0`),
-    // Beads waiting out a backoff, earliest end first (the next due retry, and `nextClaimAt`).
-    index('beads_retry_idx').on(t.retryAt).where(sql`${t.status} = 'open' and ${t.retryAt} is not null`),
+    // The claim queue: open unblocked beads, a FIFO per priority level by when each is (or, after a
+    // failed attempt, will be) claimable, so each level's longest-waiting bead is its first entry and a
+    // claim compares the five heads (server/rigs/claim-queue.ts).
+    index('beads_claimable_priority_idx').on(t.priority, t.claimableSince).where(sql`${t.status} = 'open' and ${t.blocked} = 0`),
     // An agent holds at most one bead of a rig: its claim is idempotent.
     uniqueIndex('beads_held_by_unique').on(t.heldBy).where(sql`${t.heldBy} is not null`),
   ],

@@ -27,6 +27,7 @@ export const townSettings = sqliteTable(
     strandedAfterMinutes: integer('stranded_after_minutes'),
     // The town's budget per UTC day (its cost unit), null: none.
     dailyBudget: real('daily_budget'),
+    agingMinutes: integer('aging_minutes'),
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [check('town_settings_singleton', sql`${t.id} = 1`)],

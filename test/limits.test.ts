@@ -215,6 +215,9 @@ const LIMITS: Row[] = [
   settings('breakerWindowMinutes', 1, 1_440),
   settings('breakerCooldownMinutes', 1, 240),
   settings('strandedAfterMinutes', 1, 10_080),
+  settings('agingMinutes', 1, 10_080),
+  range('convoy `priority` 0–4', 'convoy.create', 'priority', (f, v) => ({ ...create(f), priority: v }), 0, 4),
+  range('convoy `priority` 0–4', 'convoy.setPriority', 'priority', (f, v) => ({ ...T(f), convoyId: f.convoyId, priority: v }), 0, 4),
   range('`watchdog.history` `limit` 1–500', 'watchdog.history', 'limit', (f, v) => ({ ...T(f), limit: v }), 1, 500),
   {
     limit: 'routing `webhookUrl` ≤ 2,048 chars',

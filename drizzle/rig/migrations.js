@@ -3,6 +3,8 @@ import m0001 from './0001_work_loop.sql';
 import m0002 from './0002_backfill_done_outcome.sql';
 import m0003 from './0003_blocked_beads.sql';
 import m0004 from './0004_pauses.sql';
+import m0005 from './0005_bead_priority.sql';
+import m0006 from './0006_backfill_claimable_since.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -13,5 +15,7 @@ export default {
     m0002,
     m0003,
     m0004,
+    m0005,
+    m0006,
   },
 };

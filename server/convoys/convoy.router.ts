@@ -3,6 +3,7 @@ import { access, callerName, narrowedToRig } from '../auth/access';
 import { entityId, procedure, router, townInput } from '../auth/trpc';
 import { EVENT_TYPES } from '../core/event-shape';
 import { pageInput } from '../core/pagination';
+import { PRIORITY_LEAST_URGENT, PRIORITY_MOST_URGENT } from '../rigs/priority';
 import { BEAD_KEY_MAX_CHARS, DEPENDS_ON_MAX } from './dependency-plan';
 import { PAUSE_REASON_MAX_CHARS } from './pauses';
 import { CONVOY_WATCHERS_MAX } from './watchers';
@@ -25,6 +26,8 @@ const newBead = z.strictObject({
   dependsOn: z.array(z.string().min(1).max(BEAD_KEY_MAX_CHARS)).max(DEPENDS_ON_MAX).optional(),
 });
 const newBeads = z.array(newBead).min(1).max(CONVOY_BEADS_PER_CALL_MAX);
+// 0 the most urgent, 4 the least (default 2); a claim ages it by the bead's waiting (docs/rigs.md).
+const priority = z.number().int().min(PRIORITY_MOST_URGENT).max(PRIORITY_LEAST_URGENT);
 const convoyRef = townInput.extend({ convoyId: entityId });
 const idempotencyKey = z.string().min(1).max(128);
 const dueAt = z.iso.datetime({ offset: true });
@@ -50,6 +53,7 @@ export const convoyRouter = router({
         maxAttempts: z.number().int().min(MAX_ATTEMPTS_MIN).max(MAX_ATTEMPTS_MAX).optional(),
         requireRef: z.boolean().optional(),
         budget: budget.optional(),
+        priority: priority.optional(),
       }),
     )
     .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).createConvoy(input)),
@@ -59,6 +63,11 @@ export const convoyRouter = router({
     .input(convoyRef.extend({ dueAt: dueAt.nullable() }))
     .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).setConvoyDue(input)),
   // Someone told of the convoy's landing, failure, cancel, pause and due-date risk; answers a webhook watcher's own secret once.
+  // A new priority for the convoy's beads, at every rig holding them (told durably), and for beads added later.
+  setPriority: procedure
+    .meta(access.town)
+    .input(convoyRef.extend({ priority }))
+    .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).setConvoyPriority(input)),
   watch: procedure
     .meta(access.town)
     .input(convoyRef.extend(watcherFields).refine(oneTarget, ONE_TARGET))

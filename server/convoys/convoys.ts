@@ -6,6 +6,7 @@ import { appendEvent } from '../core/event-log';
 import { logEvent } from '../core/log';
 import { orderedId } from '../core/ordered-id';
 import { resolveForConvoy } from '../escalations/lifecycle';
+import { PRIORITY_DEFAULT } from '../rigs/priority';
 import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
 import { firstBeadIds } from './beads-page';
 import { getConvoy } from './convoy-reads';
@@ -47,6 +48,8 @@ export interface CreateConvoyInput {
   maxAttempts?: number;
   /** A `done` close must carry a `ref` (default false). */
   requireRef?: boolean;
+  /** 0 (most urgent) to 4, default 2: claims prefer its beads, aged by their waiting (server/rigs/claim-queue.ts). */
+  priority?: number;
 }
 
 export const MAX_ATTEMPTS_DEFAULT = 3;
@@ -141,6 +144,7 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
         idempotencyKey: input.idempotencyKey ?? null,
         maxAttempts: input.maxAttempts ?? MAX_ATTEMPTS_DEFAULT,
         requireRef: input.requireRef ?? false,
+        priority: input.priority ?? PRIORITY_DEFAULT,
         rigProgress: initialRigProgress(input.beads.map((b) => b.rigId)),
         dueAt: input.dueAt === undefined ? null : iso(new Date(input.dueAt)),
       })

@@ -29,6 +29,8 @@ export const DELIVER_BEADS_TASK_KIND = 'convoy.deliverBeads';
 export const DELIVER_CANCEL_TASK_KIND = 'convoy.deliverCancel';
 /** convoy.retryFailed telling a rig to reopen the convoy's failed beads (retry.ts schedules it). */
 export const RETRY_FAILED_TASK_KIND = 'convoy.retryFailed';
+/** convoy.setPriority telling a rig the convoy's priority (priority.ts schedules it). */
+export const SET_PRIORITY_TASK_KIND = 'convoy.setPriority';
 
 /** The most beads one delivery RPC carries; a rig with more pending gets them over several attempts. */
 export const DELIVERY_MAX_BEADS = 10_000;
@@ -100,7 +102,7 @@ async function deliverBeads(ctx: TownContext, { convoyId, rigId }: RigDelivery):
   const beads = batch.map(({ id, title, body, waitingOn }) => ({ id, title, body, ...(waitingOn > 0 ? { blocked: true } : {}) }));
   // The convoy's retry policy travels with its beads (one row read).
   const policy = ctx.db
-    .select({ maxAttempts: convoys.maxAttempts, requireRef: convoys.requireRef })
+    .select({ maxAttempts: convoys.maxAttempts, requireRef: convoys.requireRef, priority: convoys.priority })
     .from(convoys)
     .where(eq(convoys.id, convoyId))
     .get();
@@ -164,6 +166,19 @@ async function deliverRetry(ctx: TownContext, { convoyId, rigId }: RigDelivery):
   return undefined;
 }
 
+/** Sends a rig the convoy's priority as the town holds it now (a later change's task sends the later one). */
+async function deliverPriority(ctx: TownContext, { convoyId, rigId }: RigDelivery): Promise<TaskResult> {
+  const row = ctx.db.select({ priority: convoys.priority }).from(convoys).where(eq(convoys.id, convoyId)).get();
+  if (!row) return undefined;
+  const { updated } = await withTimeout(
+    rigStub(ctx.env, ctx.townId, rigId).setConvoyPriority(convoyId, row.priority),
+    PEER_CALL_TIMEOUT_MS,
+    `rig ${rigId} setConvoyPriority`,
+  );
+  logEvent('info', 'convoy.priority_delivered', { townId: ctx.townId, convoyId, rigId, priority: row.priority, updated });
+  return undefined;
+}
+
 /**
  * Tells a rig that beads of a convoy were released (their last dependency closed) or skipped (one failed
  * for good). A bead the rig does not hold yet (its delivery still pending) makes the task retry, so the
@@ -217,6 +232,7 @@ export function convoyTaskHandlers(ctx: TownContext): Record<string, TaskHandler
     [DELIVER_BEADS_TASK_KIND]: attempt(ctx, 'beads_delivery', deliverBeads),
     [DELIVER_CANCEL_TASK_KIND]: attempt(ctx, 'cancel_delivery', deliverCancel),
     [RETRY_FAILED_TASK_KIND]: attempt(ctx, 'retry_delivery', deliverRetry),
+    [SET_PRIORITY_TASK_KIND]: attempt(ctx, 'priority_delivery', deliverPriority),
     [UNBLOCK_TASK_KIND]: (task) => deliverDependencyChange(ctx, task.payload as RigBeadsTask, 'unblock'),
     [SKIP_TASK_KIND]: (task) => deliverDependencyChange(ctx, task.payload as RigBeadsTask, 'skip'),
   };

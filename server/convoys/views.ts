@@ -20,6 +20,8 @@ export interface ConvoySummary {
   skippedBeads: number;
   maxAttempts: number;
   requireRef: boolean;
+  /** 0 (most urgent) to 4 (convoy.create, convoy.setPriority). */
+  priority: number;
   createdBy: string | null;
   createdAt: string;
   landedAt: string | null;
@@ -125,9 +127,9 @@ export const toConvoy = (row: typeof convoys.$inferSelect, now: Date, pauses: re
 
 export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {
   const { id, title, status, totalBeads, closedBeads, doneBeads, failedBeads, skippedBeads, maxAttempts, requireRef } = row;
-  const { createdBy, createdAt, landedAt, failedAt, lastProgressAt, compactedAt } = row;
+  const { priority, createdBy, createdAt, landedAt, failedAt, lastProgressAt, compactedAt } = row;
   return {
-    ...{ id, title, status, totalBeads, closedBeads, doneBeads, failedBeads, skippedBeads, maxAttempts, requireRef },
+    ...{ id, title, status, totalBeads, closedBeads, doneBeads, failedBeads, skippedBeads, maxAttempts, requireRef, priority },
     ...{ createdBy, createdAt, landedAt, failedAt, lastProgressAt, compactedAt },
   };
 }

@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
   'convoy.reopened',
   'convoy.cancelled',
   'convoy.due_set',
+  'convoy.priority_set',
   'convoy.at_risk',
   'convoy.watched',
   'convoy.unwatched',

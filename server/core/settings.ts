@@ -25,6 +25,8 @@ export const DEFAULT_SETTINGS = {
   strandedAfterMinutes: 60,
   /** The town's spend per UTC day (its cost unit) past which it pauses itself; null: no budget. */
   dailyBudget: null,
+  /** A claimable bead's priority improves by one level per this many minutes it waits (priority with aging). */
+  agingMinutes: 60,
 } as const;
 
 export type TownSettings = { [K in keyof typeof DEFAULT_SETTINGS]: (typeof DEFAULT_SETTINGS)[K] extends null ? number | null : number };

@@ -4,6 +4,7 @@ import { jsonChunks } from '../core/bulk-json';
 import { notFound } from '../core/errors';
 import { logEvent } from '../core/log';
 import { afterRowidCursor, DEFAULT_PAGE_SIZE, type Page, toRowidPage } from '../core/pagination';
+import { PRIORITY_DEFAULT } from './priority';
 import type { RigContext } from './rig-context';
 
 // Beads of one rig. Writes that touch several rows (or a row and a task) run in one transaction; inside
@@ -33,9 +34,11 @@ export interface Bead {
 export interface BeadPolicy {
   maxAttempts: number;
   requireRef: boolean;
+  /** The convoy's priority, 0 (most urgent) to 4; absent from a town older than priorities: 2. */
+  priority?: number;
 }
 
-export const DEFAULT_BEAD_POLICY: BeadPolicy = { maxAttempts: 3, requireRef: false };
+export const DEFAULT_BEAD_POLICY: BeadPolicy = { maxAttempts: 3, requireRef: false, priority: PRIORITY_DEFAULT };
 
 /** A bead as the TownDO delivers it: its id is the town's, so a retried delivery is recognised. */
 export interface IncomingBead {
@@ -105,8 +108,9 @@ export function receiveBeads(
     let created = 0;
     for (const chunk of jsonChunks(incoming.map((b) => (b.blocked ? [b.id, b.title, b.body, 1] : [b.id, b.title, b.body])))) {
       created +=
-        db.all(sql`insert into beads (id, title, body, convoy_id, created_at, status, close_reason, closed_at, max_attempts, require_ref, blocked)
-        select value ->> 0, value ->> 1, value ->> 2, ${convoyId}, ${at}, ${status}, ${closeReason}, ${closedAt}, ${policy.maxAttempts}, ${policy.requireRef ? 1 : 0}, coalesce(value ->> 3, 0)
+        db.all(sql`insert into beads (id, title, body, convoy_id, created_at, status, close_reason, closed_at, max_attempts, require_ref, blocked, priority, claimable_since)
+        select value ->> 0, value ->> 1, value ->> 2, ${convoyId}, ${at}, ${status}, ${closeReason}, ${closedAt}, ${policy.maxAttempts}, ${policy.requireRef ? 1 : 0}, coalesce(value ->> 3, 0),
+          ${policy.priority ?? PRIORITY_DEFAULT}, ${at}
         from json_each(${chunk}) where true
         on conflict do nothing returning id`).length;
     }
@@ -139,6 +143,18 @@ export function cancelConvoy(ctx: RigContext, townId: string, convoyId: string):
 }
 
 /** Beads in the order they arrived, a page at a time, optionally of one status and/or one convoy. */
+/**
+ * convoy.setPriority, on the rig's side: the convoy's beads here take the new priority (their waiting
+ * time is kept). Idempotent; answers how many beads of the convoy are not closed.
+ */
+export function setConvoyPriority(ctx: RigContext, convoyId: string, priority: number): { updated: number } {
+  const updated = ctx.db.all(
+    sql`update beads set priority = ${priority} where convoy_id = ${convoyId} and status != 'closed' returning id`,
+  ).length;
+  logEvent('info', 'rig.convoy_priority_set', { rigId: ctx.rigId, convoyId, priority, updated });
+  return { updated };
+}
+
 export function listBeads({ db }: RigContext, filter: BeadFilter & { limit?: number; cursor?: string }): Page<Bead> {
   const limit = filter.limit ?? DEFAULT_PAGE_SIZE;
   const conditions: SQL[] = [sql`rowid > ${afterRowidCursor(filter.cursor)}`];

@@ -9,14 +9,21 @@ import type { RigContext } from './rig-context';
 // doubled (at most 4 h). Failures older than the window no longer count (they decay), so a breaker never
 // opens from old failures. Kept on the rig's one `rig` row: a claim reads one row for it.
 
-/** The town's settings the breaker uses (town.setSettings), passed by each call. */
+/** The town's settings the work loop uses (town.setSettings), passed by each call. */
 export interface LoopSettings {
   breakerFailures: number;
   breakerWindowMinutes: number;
   breakerCooldownMinutes: number;
+  /** A claimable bead's priority improves by one per this many minutes it waits (claim-queue.ts). */
+  agingMinutes: number;
 }
 
-export const DEFAULT_LOOP_SETTINGS: LoopSettings = { breakerFailures: 5, breakerWindowMinutes: 30, breakerCooldownMinutes: 15 };
+export const DEFAULT_LOOP_SETTINGS: LoopSettings = {
+  breakerFailures: 5,
+  breakerWindowMinutes: 30,
+  breakerCooldownMinutes: 15,
+  agingMinutes: 60,
+};
 export const BREAKER_MAX_COOLDOWN_MS = 4 * HOUR_MS;
 
 export type BreakerState = 'closed' | 'open' | 'half_open';
@@ -36,15 +43,19 @@ export function storedSettings(ctx: RigContext): LoopSettings {
   return { ...DEFAULT_LOOP_SETTINGS, ...(rigRow(ctx)?.loopSettings ?? {}) };
 }
 
-/** Keeps the town's settings for the alarm; writes only when they changed. */
-export function rememberSettings(ctx: RigContext, settings: LoopSettings | undefined): void {
-  if (!settings) return;
+/**
+ * Keeps the town's settings for the alarm (writes only when they changed); answers the rig row it read
+ * and the settings in effect (the given ones, else the stored ones), so a claim reads the row once.
+ */
+export function rememberSettings(ctx: RigContext, settings: LoopSettings | undefined): { row: RigRow | undefined; settings: LoopSettings } {
   const row = rigRow(ctx);
-  if (!row || JSON.stringify(row.loopSettings) === JSON.stringify(settings)) return;
-  ctx.db
-    .update(rig)
-    .set({ loopSettings: { ...settings } })
-    .run();
+  if (!settings) return { row, settings: { ...DEFAULT_LOOP_SETTINGS, ...(row?.loopSettings ?? {}) } };
+  if (row && JSON.stringify(row.loopSettings) !== JSON.stringify(settings))
+    ctx.db
+      .update(rig)
+      .set({ loopSettings: { ...settings } })
+      .run();
+  return { row, settings };
 }
 
 export function breakerOf(row: RigRow | undefined): Breaker {
@@ -57,8 +68,7 @@ export function breaker(ctx: RigContext): Breaker {
 }
 
 /** Whether a claim may go on: `closed`, `probe` (the one half-open claim), or `open` (refused). */
-export function breakerGate(ctx: RigContext): { gate: 'closed' | 'probe' | 'open'; reopensAt: string | null } {
-  const row = rigRow(ctx);
+export function breakerGate(ctx: RigContext, row = rigRow(ctx)): { gate: 'closed' | 'probe' | 'open'; reopensAt: string | null } {
   if (!row || row.breakerState === 'closed') return { gate: 'closed', reopensAt: null };
   // Half-open: the probe is out; the others wait for its result.
   if (row.breakerState === 'half_open') return { gate: 'open', reopensAt: row.breakerReopensAt };

@@ -1,20 +1,20 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { beads } from '../../schema/rig';
 import { DomainError, notFound } from '../core/errors';
 import { cancelTask, scheduleTask } from '../core/scheduler';
 import { SECOND_MS } from '../core/time';
 import { type Bead, beadColumns } from './beads';
 import { breakerGate, type LoopSettings, markProbe, probeReleased, rememberSettings } from './breaker';
+import { nextClaimable } from './claim-queue';
 import { expireLeaseIfDue, leaseTaskId } from './outcomes';
-import { claimsPaused, notPausedBead } from './pauses';
+import { claimsPaused } from './pauses';
 import { report } from './reports';
 import type { RigContext } from './rig-context';
 
 // Claims and leases: an agent takes the next claimable bead of the rig and holds it until its lease
 // runs out. The claim and the state change are one statement in one transaction, and a DO runs one
-// transaction at a time, so two claims never get one bead. The claimable beads are a partial index
-// (`beads_claimable_idx`), so the next one is its first entry: a claim reads a handful of rows
-// whatever the rig holds.
+// transaction at a time, so two claims never get one bead. Which bead comes next (priority with aging)
+// is claim-queue.ts: a claim reads a handful of rows whatever the rig holds.
 
 export const LEASE_SECONDS_DEFAULT = 600;
 export const LEASE_SECONDS_MIN = 30;
@@ -51,37 +51,12 @@ function leaseEnd(ctx: RigContext, leaseSeconds = LEASE_SECONDS_DEFAULT) {
   return { ms, iso: new Date(ms).toISOString() };
 }
 
-interface Candidate {
-  id: string;
-  createdAt: string;
-  rowid: number;
-  retryAt?: string | null;
-}
-
-/**
- * The bead to claim next: the oldest claimable one, or a bead whose backoff has ended, whichever arrived
- * first; else when the earliest backoff ends. Two index probes of one row each.
- */
-function nextClaimable(ctx: RigContext): { candidate: Candidate | null; nextClaimAt: string | null } {
-  const now = ctx.now().toISOString();
-  const ready = ctx.db.get<Candidate | undefined>(sql`select id, created_at as createdAt, rowid from beads indexed by beads_claimable_idx
-    where status = 'open' and retry_at is null and blocked = 0 and ${notPausedBead} order by created_at, rowid limit 1`);
-  const waiting = ctx.db.get<
-    Candidate | undefined
-  >(sql`select id, created_at as createdAt, rowid, retry_at as retryAt from beads indexed by beads_retry_idx
-    where status = 'open' and retry_at is not null and ${notPausedBead} order by retry_at limit 1`);
-  const due = waiting && (waiting.retryAt ?? '') <= now ? waiting : undefined;
-  const older = (a: Candidate, b: Candidate) => (a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.rowid < b.rowid) ? a : b);
-  const candidate = ready && due ? older(ready, due) : (ready ?? due ?? null);
-  return { candidate, nextClaimAt: candidate ? null : (waiting?.retryAt ?? null) };
-}
-
 /** `rig.claimBead`: the agent's held bead again (lease renewed), else the next claimable one, else why not. */
 export function claimBead(ctx: RigContext, input: ClaimInput): ClaimAnswer {
   const { db } = ctx;
   const lease = leaseEnd(ctx, input.leaseSeconds);
   return db.transaction((): ClaimAnswer => {
-    rememberSettings(ctx, input.settings);
+    const { row, settings } = rememberSettings(ctx, input.settings);
     // The emergency stop wins over everything: no claim answers a bead, not even the one held.
     if (claimsPaused(ctx, input.townPaused)) return { bead: null, reason: 'town_paused', nextClaimAt: null };
     const held = db.select(beadColumns).from(beads).where(eq(beads.heldBy, input.agentId)).get();
@@ -91,25 +66,17 @@ export function claimBead(ctx: RigContext, input: ClaimInput): ClaimAnswer {
       scheduleLease(ctx, held, lease.ms);
       return { bead: { ...held, leaseExpiresAt: lease.iso }, reason: null, nextClaimAt: null };
     }
-    const { gate, reopensAt } = breakerGate(ctx);
+    const { gate, reopensAt } = breakerGate(ctx, row);
     if (gate === 'open') return { bead: null, reason: 'breaker_open', nextClaimAt: reopensAt };
-    const { candidate, nextClaimAt } = nextClaimable(ctx);
+    const { candidate, nextClaimAt } = nextClaimable(ctx, settings.agingMinutes);
     if (!candidate) return { bead: null, reason: 'no_work', nextClaimAt };
-    const bead = db
-      .update(beads)
-      .set({
-        status: 'in_progress',
-        heldBy: input.agentId,
-        leaseExpiresAt: lease.iso,
-        attempt: sql`${beads.attempt} + 1`,
-        retryAt: null,
-        lastAgentId: input.agentId,
-        lastResult: null,
-      })
-      .where(and(eq(beads.id, candidate.id), eq(beads.status, 'open')))
-      .returning(beadColumns)
-      .get();
-    if (!bead) throw new Error(`claimable bead ${candidate.id} was not open`);
+    // The head read the whole bead: written without RETURNING (one row read less per claim).
+    const claimed = { status: 'in_progress', heldBy: input.agentId, leaseExpiresAt: lease.iso, retryAt: null } as const;
+    db.update(beads)
+      .set({ ...claimed, attempt: sql`${beads.attempt} + 1`, lastAgentId: input.agentId, lastResult: null })
+      .where(sql`rowid = ${candidate.rowid}`)
+      .run();
+    const bead: Bead = { ...candidate.bead, ...claimed, attempt: candidate.bead.attempt + 1 };
     scheduleLease(ctx, bead, lease.ms);
     if (gate === 'probe') markProbe(ctx, bead.id);
     if (bead.convoyId) {
@@ -176,7 +143,14 @@ export function releaseBead(ctx: RigContext, input: { beadId: string; agentId: s
     heldBead(ctx, input.beadId, input.agentId);
     const released = db
       .update(beads)
-      .set({ status: 'open', heldBy: null, leaseExpiresAt: null, attempt: sql`max(${beads.attempt} - 1, 0)`, lastResult: 'released' })
+      .set({
+        status: 'open',
+        heldBy: null,
+        leaseExpiresAt: null,
+        attempt: sql`max(${beads.attempt} - 1, 0)`,
+        lastResult: 'released',
+        claimableSince: ctx.now().toISOString(),
+      })
       .where(eq(beads.id, bead.id))
       .returning(beadColumns)
       .get();

@@ -4,7 +4,7 @@ import { logEvent } from '../core/log';
 import type { RigContext } from './rig-context';
 
 // A convoy's dependencies as the rig sees them: a bead waiting on one is stored `blocked` (out of the
-// claim queue, `beads_claimable_idx`); the town tells the rig when to release it, or to skip it because
+// claim queue, `beads_claimable_priority_idx`); the town tells the rig when to release it, or to skip it because
 // a dependency failed for good. The town already counted those skips: the rig does not report them.
 // Both answer how many named beads it does not hold yet, so the town retries until they arrived.
 
@@ -17,12 +17,13 @@ function held(ctx: RigContext, chunk: string): number {
 
 /** Releases the beads: claimable from now (those still open). Idempotent. */
 export function unblockBeads(ctx: RigContext, convoyId: string, beadIds: readonly string[]): { missing: number } {
+  const at = ctx.now().toISOString();
   return ctx.db.transaction(() => {
     let found = 0;
     for (const chunk of jsonChunks(beadIds)) {
       found += held(ctx, chunk);
       ctx.db.run(
-        sql`update beads set blocked = 0 where convoy_id = ${convoyId} and blocked = 1 and id in (select value from json_each(${chunk}))`,
+        sql`update beads set blocked = 0, claimable_since = ${at} where convoy_id = ${convoyId} and blocked = 1 and id in (select value from json_each(${chunk}))`,
       );
     }
     logEvent('info', 'rig.beads_released', { rigId: ctx.rigId, convoyId, released: beadIds.length, missing: beadIds.length - found });

@@ -73,6 +73,8 @@ function failAttempt(ctx: RigContext, bead: BeadRow, result: 'failed' | 'lease_e
     heldBy: null,
     leaseExpiresAt: null,
     retryAt,
+    // Back in its priority level's queue from the backoff's end (server/rigs/claim-queue.ts).
+    ...(retryAt ? { claimableSince: retryAt } : {}),
     reason,
     lastAgentId: agentId,
     lastResult: result,
@@ -238,7 +240,16 @@ export function retryFailedBeads(ctx: RigContext, convoyId: string, beadIds?: re
   return ctx.db.transaction(() => {
     const reopened = ctx.db
       .update(beads)
-      .set({ status: 'open', outcome: null, closeReason: null, closedAt: null, attempt: 0, retryAt: null, lastResult: null })
+      .set({
+        status: 'open',
+        outcome: null,
+        closeReason: null,
+        closedAt: null,
+        attempt: 0,
+        retryAt: null,
+        lastResult: null,
+        claimableSince: ctx.now().toISOString(),
+      })
       .where(and(eq(beads.convoyId, convoyId), eq(beads.outcome, 'failed'), beadIds ? inArray(beads.id, [...beadIds]) : undefined))
       .returning({ id: beads.id })
       .all();

@@ -71,10 +71,10 @@ export function getRig({ db }: TownContext, rigId: string): Rig {
 /** A registered rig and the town's settings its work loop needs (one read of each), for the claim path. */
 export function rigForWork(ctx: TownContext, rigId: string): { rig: Rig; settings: LoopSettings; townPaused: boolean } {
   const rig = getRig(ctx, rigId);
-  const { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes } = getSettings(ctx);
+  const { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes, agingMinutes } = getSettings(ctx);
   // The town's pause (server/convoys/pause-switches.ts), also for a rig registered after it was told.
   const townPaused = ctx.db.select({ cause: pauses.cause }).from(pauses).where(eq(pauses.scope, 'town')).limit(1).get() !== undefined;
-  return { rig, settings: { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes }, townPaused };
+  return { rig, settings: { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes, agingMinutes }, townPaused };
 }
 
 /**

@@ -71,6 +71,10 @@ export class RigDO extends DurableObject<Env> {
     return this.run((c) => dependencies.skipBeads(c, convoyId, beadIds, reason));
   }
 
+  setConvoyPriority(convoyId: string, priority: number) {
+    return this.run((c) => beads.setConvoyPriority(c, convoyId, priority));
+  }
+
   claimBead(input: claims.ClaimInput) {
     return this.run((c) => outcome(() => claims.claimBead(c, input)));
   }

@@ -7,6 +7,7 @@ import * as convoys from '../convoys/convoys';
 import { setDue } from '../convoys/due-dates';
 import { convoyGraph } from '../convoys/graph';
 import { type PauseChange, switchConvoy, switchTown, townStatus } from '../convoys/pause-switches';
+import { setPriority } from '../convoys/priority';
 import { retryFailed } from '../convoys/retry';
 import type { BeadClosedDetails } from '../convoys/settle';
 import { type ConvoyTimelineInput, convoyTimeline } from '../convoys/timeline';
@@ -142,6 +143,10 @@ export class TownDO extends TownRuntime {
 
   setConvoyDue(call: TownCall, input: { convoyId: string; dueAt: string | null }) {
     return this.run(call, (c) => toConvoy(setDue(c, input), c.now()));
+  }
+
+  setConvoyPriority(call: TownCall, input: { convoyId: string; priority: number }) {
+    return this.convoy(call, (c) => setPriority(c, input));
   }
 
   watchConvoy(call: TownCall, input: { convoyId: string } & watchers.WatcherInput) {

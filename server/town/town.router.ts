@@ -12,6 +12,7 @@ export const BREAKER_FAILURES_MAX = 100;
 export const BREAKER_WINDOW_MINUTES_MAX = 1440;
 export const BREAKER_COOLDOWN_MINUTES_MAX = 240;
 export const STRANDED_AFTER_MINUTES_MAX = 10_080;
+export const AGING_MINUTES_MAX = 10_080;
 
 const retentionDays = z.number().int().min(1).max(MAX_RETENTION_DAYS).nullable().optional();
 const minutes = (max: number) => z.number().int().min(1).max(max).nullable().optional();
@@ -34,6 +35,7 @@ export const townRouter = router({
         breakerCooldownMinutes: minutes(BREAKER_COOLDOWN_MINUTES_MAX),
         strandedAfterMinutes: minutes(STRANDED_AFTER_MINUTES_MAX),
         dailyBudget: z.number().positive().max(1e12).nullable().optional(),
+        agingMinutes: minutes(AGING_MINUTES_MAX),
       }),
     )
     .mutation(({ ctx, input: { townId, ...update } }) => ctx.town(townId).setSettings(update)),

@@ -37,6 +37,7 @@ describe('convoy.list', () => {
       skippedBeads: 0,
       maxAttempts: 3,
       requireRef: false,
+      priority: 2,
       failedAt: null,
       lastProgressAt: null,
       createdBy: null,

@@ -52,6 +52,7 @@ describe('convoy.get', () => {
       skippedBeads: 0,
       maxAttempts: 3,
       requireRef: false,
+      priority: 2,
       failedAt: null,
       lastProgressAt: expect.any(String),
       createdBy: null,

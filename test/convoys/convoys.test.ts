@@ -29,6 +29,7 @@ describe('convoy lifecycle', () => {
       skippedBeads: 0,
       maxAttempts: 3,
       requireRef: false,
+      priority: 2,
       failedAt: null,
       lastProgressAt: null,
       createdBy: 'mayor',

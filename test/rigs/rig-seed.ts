@@ -10,20 +10,29 @@ import type { RigContext } from '../../server/rigs/rig-context';
 
 export const rigStubOf = (key: string) => env.RIG.get(env.RIG.idFromName(`${key}/rig`));
 
-/** `open` claimable beads and `waiting` beads in backoff (retry in an hour), all of convoy `convoyId`. */
-export function seedRig(key: string, open: number, waiting = 0, convoyId: string | null = 'c') {
+/**
+ * `open` claimable beads and `waiting` beads in backoff (retry in an hour), all of convoy `convoyId`;
+ * the claimable ones spread over the priority levels (bead i at level (i − 1) mod `levels`, default all 2).
+ */
+export function seedRig(key: string, open: number, waiting = 0, convoyId: string | null = 'c', levels = 0) {
   return runInDurableObject(rigStubOf(key), (_i, state) => {
     const sql = state.storage.sql;
     sql.exec("insert or ignore into rig (town_id, created_at) values ('seed-town', '2026-01-01T00:00:00.000Z')");
     const retryAt = new Date(Date.now() + 3_600_000).toISOString();
     sql.exec(
       `with recursive n(i) as (select 1 union all select i + 1 from n where i < ?)
-       insert into beads (id, title, convoy_id, created_at, status, retry_at) select 'b' || i, 't', ?, ?, 'open', case when i > ? then ? end from n`,
+       insert into beads (id, title, convoy_id, created_at, status, retry_at, claimable_since, priority)
+       select 'b' || i, 't', ?, ?, 'open', case when i > ? then ? end, case when i <= ? then ? else ? end, case when ? > 0 then (i - 1) % ? else 2 end from n`,
       open + waiting,
       convoyId,
       new Date(0).toISOString(),
       open,
       retryAt,
+      open,
+      new Date(0).toISOString(),
+      retryAt,
+      levels,
+      levels,
     );
   });
 }

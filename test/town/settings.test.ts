@@ -12,6 +12,7 @@ const DEFAULTS = {
   breakerCooldownMinutes: 15,
   strandedAfterMinutes: 60,
   dailyBudget: null,
+  agingMinutes: 60,
 };
 
 describe('town.settings', () => {

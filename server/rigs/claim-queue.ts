@@ -1,0 +1,72 @@
+import { sql } from 'drizzle-orm';
+import { MINUTE_MS } from '../core/time';
+import type { Bead } from './beads';
+import { notPausedBead } from './pauses';
+import type { RigContext } from './rig-context';
+
+// The claim queue with priorities that age. Open unblocked beads sit in `beads_claimable_priority_idx`,
+// a FIFO per priority level ordered by `claimable_since` (when the bead became claimable; for a bead
+// waiting out a backoff, when the backoff ends), so each level's first entry is its longest-waiting
+// bead, or, if that lies ahead, the level has nothing claimable yet. A claim reads the five heads (one
+// index row each, none for a level that cannot win) and takes the lowest effective priority,
+// priority − ⌊waiting minutes / agingMinutes⌋, oldest first among equals: within a level the head has
+// waited longest, so it is that level's best.
+
+const PRIORITY_LEVELS = [0, 1, 2, 3, 4] as const;
+
+/** A level's head: the whole bead (the claim then writes it without reading it again) and its place. */
+export interface Candidate {
+  bead: Bead;
+  rowid: number;
+  priority: number;
+  claimableSince: string;
+}
+
+type HeadRow = Bead & { rowid: number; priority: number; claimableSince: string };
+
+/** priority − ⌊waiting minutes / agingMinutes⌋ (below 0 after a long wait: it outranks any fresh bead). */
+export function effectivePriority(priority: number, claimableSince: string, nowMs: number, agingMinutes: number): number {
+  const waitedMs = Math.max(0, nowMs - Date.parse(claimableSince));
+  return priority - Math.floor(waitedMs / (agingMinutes * MINUTE_MS));
+}
+
+/** The level's head, only if it became claimable by `cutoff` (ISO; none: whenever, even ahead). */
+function levelHead(ctx: RigContext, priority: number, cutoff: string | null): Candidate | undefined {
+  const row = ctx.db.get<HeadRow | undefined>(sql`select rowid, priority, coalesce(claimable_since, created_at) as claimableSince,
+      id, title, body, status, convoy_id as convoyId, close_reason as closeReason, created_at as createdAt, closed_at as closedAt,
+      outcome, attempt, held_by as heldBy, lease_expires_at as leaseExpiresAt, retry_at as retryAt, reason, ref
+    from beads indexed by beads_claimable_priority_idx
+    where status = 'open' and blocked = 0 and priority = ${priority} and ${notPausedBead} ${cutoff === null ? sql`` : sql`and claimable_since <= ${cutoff}`}
+    order by claimable_since, rowid limit 1`);
+  if (!row) return undefined;
+  const { rowid, priority: level, claimableSince, ...bead } = row;
+  return { bead, rowid, priority: level, claimableSince };
+}
+
+const before = (a: Candidate, b: Candidate) =>
+  a.claimableSince < b.claimableSince || (a.claimableSince === b.claimableSince && a.rowid < b.rowid);
+
+/**
+ * The bead to claim next, or null and when the earliest backoff ends. Levels are read most urgent
+ * first; once a bead is found, a later level p is read only up to the time its head must have waited
+ * since to tie it (p − rank aging periods), so a level that cannot win reads no row at all.
+ */
+export function nextClaimable(ctx: RigContext, agingMinutes: number): { candidate: Candidate | null; nextClaimAt: string | null } {
+  const nowMs = ctx.now().getTime();
+  const agingMs = agingMinutes * MINUTE_MS;
+  let best: { candidate: Candidate; rank: number } | null = null;
+  let nextClaimAt: string | null = null;
+  for (const level of PRIORITY_LEVELS) {
+    const cutoff = best ? new Date(nowMs - Math.max(0, level - best.rank) * agingMs).toISOString() : null;
+    const head = levelHead(ctx, level, cutoff);
+    if (!head) continue;
+    if (Date.parse(head.claimableSince) > nowMs) {
+      // Every bead of this level is still in its backoff.
+      if (nextClaimAt === null || head.claimableSince < nextClaimAt) nextClaimAt = head.claimableSince;
+      continue;
+    }
+    const rank = effectivePriority(head.priority, head.claimableSince, nowMs, agingMinutes);
+    if (!best || rank < best.rank || (rank === best.rank && before(head, best.candidate))) best = { candidate: head, rank };
+  }
+  return best ? { candidate: best.candidate, nextClaimAt: null } : { candidate: null, nextClaimAt };
+}
