@@ -37,6 +37,9 @@ assert<
       attempt: number;
       heldBy: string | null;
       ref: string | null;
+      key: string | null;
+      dependsOn: string[];
+      blocked: boolean;
     }
   >
 >();
