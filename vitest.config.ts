@@ -18,9 +18,9 @@ export default defineConfig({
           name: 'workers',
           ...timeouts,
           include: ['test/**/*.test.ts'],
-          // test/browser/ and test/containers/ run in Node (`npm run test:browser`, `test:containers`): a real
+          // test/browser/, test/crash/ and test/containers/ run in Node (`npm run test:browser`, `test:containers`): a real
           // browser, a real container, against a `wrangler dev`.
-          exclude: ['test/watchdog/container/**', 'test/browser/**', 'test/containers/**'],
+          exclude: ['test/watchdog/container/**', 'test/browser/**', 'test/containers/**', 'test/crash/**'],
           // A real HTTP webhook receiver (Node) that the Worker posts to; see test/webhook-receiver.mjs.
           globalSetup: ['./test/webhook-receiver.mjs'],
           // Fails a test when an error escapes a Durable Object method and no test injected it.
