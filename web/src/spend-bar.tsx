@@ -1,6 +1,5 @@
 // Spend against a budget (issue 28): a native <meter> (not counted among the progress bars; its colour
-// turns at 80 % and 100 %)
-// and the same figures in words; without a budget, the spend in words only.
+// turns at 80 % and 100 %) and the same figures in words; without a budget, the spend in words only.
 
 /** The town's cost unit (`town.setSettings({costUnit})` is not answered yet: the default). */
 const COST_UNIT = 'usd';
