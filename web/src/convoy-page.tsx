@@ -4,11 +4,14 @@ import type { TownClient, TownEvent } from './api';
 import { BeadsTable } from './beads-table';
 import { type TownBus, useTownSignals } from './bus';
 import { DueLine } from './convoy-due';
+import { ConvoyGraph } from './convoy-graph';
 import { PerRig, ProgressBar } from './convoys';
 import { EventFeed, type Names } from './events';
 import { useLoad } from './load';
+import { PauseSwitch } from './pause-switch';
 import { Section, Show, Time } from './sections';
-import type { Session } from './session';
+import { canHandleEscalations, type Session } from './session';
+import { SpendBar } from './spend-bar';
 import { type ClosePoint, TimelineChart } from './timeline-chart';
 
 const HISTORY_PAGE = 200;
@@ -90,6 +93,19 @@ export function ConvoyPage({
     history.reload();
     setBeadsVersion((v) => v + 1);
   });
+  const mayPause = canHandleEscalations(session.role);
+  const pause = mayPause
+    ? async (reason: string) => {
+        await client.convoy.pause.mutate({ townId, convoyId, reason });
+        convoy.reload();
+      }
+    : null;
+  const resume = mayPause
+    ? async () => {
+        await client.convoy.resume.mutate({ townId, convoyId });
+        convoy.reload();
+      }
+    : null;
   return (
     <div class="convoy-page">
       <p>
@@ -115,8 +131,13 @@ export function ConvoyPage({
               )}
             </p>
             <DueLine convoy={c} />
+            <PauseSwitch what={c.title} state={c} pause={c.status === 'active' ? pause : null} resume={resume} />
+            <SpendBar label="Spent" spent={c.spent} budget={c.budget} testId="convoy-spend" />
             <ProgressBar labelledBy="convoy-page-title" total={c.totalBeads} outcomes={c} />
             <PerRig rigs={c.rigs} rigNames={names.rigs} />
+            <Section id="graph" title="Dependencies">
+              <ConvoyGraph client={client} townId={townId} convoyId={convoyId} version={beadsVersion} rigNames={names.rigs} />
+            </Section>
             <div class="town-grid">
               <Section id="timeline" title="Closes over time">
                 <Show loaded={history.loaded}>

@@ -7,12 +7,14 @@ import { type StreamState, useTownStream } from './live';
 import { clearSession, loadSession, type Session, saveSession } from './session';
 import { SignIn } from './sign-in';
 import { namesOf, useTownData } from './town-data';
+import { TownStatusBar, useTownStatus } from './town-status';
 import { TownView } from './town-view';
 import './style.css';
 import './panels.css';
 import './convoy-page.css';
 import './town-scale.css';
 import './work-loop.css';
+import './plans.css';
 
 const STREAM_LABELS: Record<StreamState, string> = {
   connecting: 'connecting…',
@@ -72,6 +74,7 @@ function Dashboard({ session, onSignOut, onRefused }: { session: Session; onSign
   const client: TownClient = useMemo(() => clientFor(session), [session]);
   const bus = useMemo(() => new TownBus(), []);
   const data = useTownData(client, session, bus);
+  const townStatus = useTownStatus(client, session, bus);
   const route = useRoute();
   // A token that stops working (expired, revoked) ends the session: back to the sign-in form.
   const refused = [data.rigs, data.convoys, data.escalations].some((d) => d.loaded.state === 'error' && d.loaded.code === 'UNAUTHORIZED');
@@ -104,6 +107,7 @@ function Dashboard({ session, onSignOut, onRefused }: { session: Session; onSign
         </button>
       </header>
       <main>
+        <TownStatusBar client={client} session={session} status={townStatus} onTownPage={route.page !== 'convoy'} />
         {route.page === 'convoy' ? (
           <ConvoyPage client={client} session={session} bus={bus} convoyId={route.convoyId} names={namesOf(data)} />
         ) : (
