@@ -7,8 +7,8 @@
 // anything is off.
 import { Webhook } from 'standardwebhooks';
 import { createTownClient } from '../client/index.ts';
-import { bar, check, POLL_TIMEOUT_MS, problemCount, refusal, say, startWebhookReceiver, town, townId, until, url } from './demo/common.ts';
 import { budget } from './demo/budget.ts';
+import { bar, check, POLL_TIMEOUT_MS, problemCount, refusal, say, startWebhookReceiver, town, townId, until, url } from './demo/common.ts';
 import { storm } from './demo/storm.ts';
 import { workLoop } from './demo/work-loop.ts';
 
