@@ -28,6 +28,8 @@ export const townSettings = sqliteTable(
     // The town's budget per UTC day (its cost unit), null: none.
     dailyBudget: real('daily_budget'),
     agingMinutes: integer('aging_minutes'),
+    // The label of the town's cost figures (e.g. "usd", "credits"), null: "usd".
+    costUnit: text('cost_unit'),
     updatedAt: text('updated_at').notNull(),
   },
   (t) => [check('town_settings_singleton', sql`${t.id} = 1`)],

@@ -2,10 +2,12 @@
 // Registers rigs, runs a convoy until it lands (its progress printed from the live event stream, not by
 // polling), raises an escalation of each severity and shows where each went, prints the watchdog
 // status and the Mayor's briefing, gives an agent a rig token and shows it refused outside its rig,
-// then raises a storm of repeated escalations that ends as one digest per channel. Exits non-zero if
+// then raises a storm of repeated escalations that ends as one digest per channel, runs the work loop,
+// and lets a convoy spend its budget, pause, and land once the budget is raised. Exits non-zero if
 // anything is off.
 import { Webhook } from 'standardwebhooks';
 import { createTownClient } from '../client/index.ts';
+import { budget } from './demo/budget.ts';
 import { bar, check, POLL_TIMEOUT_MS, problemCount, refusal, say, startWebhookReceiver, town, townId, until, url } from './demo/common.ts';
 import { storm } from './demo/storm.ts';
 import { workLoop } from './demo/work-loop.ts';
@@ -205,6 +207,8 @@ async function main() {
   check(afterRevoke === 'UNAUTHORIZED', `revoked, the next call is refused → ${afterRevoke}`);
   await storm(rigs[0]?.id ?? '');
   await workLoop(rigs);
+  if (!rigs[2]) throw new Error('the docs rig is missing');
+  await budget(rigs[2]);
 
   const problems = problemCount();
   say(problems === 0 ? '\nAll good.' : `\n${problems} problem(s).`);

@@ -24,6 +24,7 @@ import m0022 from './0022_backfill_convoy_outcomes.sql';
 import m0023 from './0023_convoy_dependencies.sql';
 import m0024 from './0024_pauses_and_budgets.sql';
 import m0025 from './0025_convoy_priority.sql';
+import m0026 from './0026_cost_unit.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -55,5 +56,6 @@ export default {
     m0023,
     m0024,
     m0025,
+    m0026,
   },
 };

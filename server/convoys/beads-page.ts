@@ -27,7 +27,19 @@ export interface ConvoyBeadsInput {
 
 type BeadRow = Pick<
   typeof convoyBeads.$inferSelect,
-  'beadId' | 'rigId' | 'title' | 'status' | 'outcome' | 'attempt' | 'heldBy' | 'ref' | 'position' | 'key' | 'dependsOn' | 'waitingOn'
+  | 'beadId'
+  | 'rigId'
+  | 'title'
+  | 'status'
+  | 'outcome'
+  | 'attempt'
+  | 'heldBy'
+  | 'ref'
+  | 'position'
+  | 'key'
+  | 'dependsOn'
+  | 'waitingOn'
+  | 'spent'
 >;
 
 /**
@@ -65,6 +77,7 @@ function beadsAfter({ db }: TownContext, convoyId: string, afterPosition: number
       key: convoyBeads.key,
       dependsOn: convoyBeads.dependsOn,
       waitingOn: convoyBeads.waitingOn,
+      spent: convoyBeads.spent,
     })
     .from(convoyBeads)
     .where(and(eq(convoyBeads.convoyId, convoyId), gt(convoyBeads.position, afterPosition)))

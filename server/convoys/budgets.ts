@@ -183,12 +183,13 @@ export async function reviewTownBudget(ctx: ConvoyContext): Promise<void> {
   await tellRigsNow(ctx, tasks);
 }
 
-/** `town.status`'s spend: today's row and the setting (two rows). */
-export function todaysSpend(ctx: TownContext): { spentToday: number; dailyBudget: number | null } {
+/** `town.status`'s spend: today's row and the settings (two rows). */
+export function todaysSpend(ctx: TownContext): { spentToday: number; dailyBudget: number | null; costUnit: string } {
   const row = ctx.db
     .select()
     .from(spendDays)
     .where(eq(spendDays.day, utcDay(ctx.now())))
     .get();
-  return { spentToday: row?.spent ?? 0, dailyBudget: getSettings(ctx).dailyBudget };
+  const { dailyBudget, costUnit } = getSettings(ctx);
+  return { spentToday: row?.spent ?? 0, dailyBudget, costUnit };
 }

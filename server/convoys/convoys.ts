@@ -109,6 +109,7 @@ function insertBeads(ctx: TownContext, convoyId: string, first: number, beads: r
       key: row.planned?.key ?? null,
       dependsOn: row.planned?.dependsOn ?? null,
       waitingOn: row.planned?.waitingOn ?? 0,
+      spent: 0,
     }),
   );
   return {

@@ -48,6 +48,8 @@ export interface ConvoyBead {
   dependsOn: string[];
   /** Open and waiting on a dependency not yet done or skipped: not claimable. */
   blocked: boolean;
+  /** The cost reported against it so far, in the town's cost unit. */
+  spent: number;
 }
 
 /** One rig's share of a convoy. */
@@ -137,10 +139,10 @@ export function toSummary(row: typeof convoys.$inferSelect): ConvoySummary {
 export function toConvoyBead(
   row: Pick<
     typeof convoyBeads.$inferSelect,
-    'beadId' | 'rigId' | 'title' | 'status' | 'outcome' | 'attempt' | 'heldBy' | 'ref' | 'key' | 'dependsOn' | 'waitingOn'
+    'beadId' | 'rigId' | 'title' | 'status' | 'outcome' | 'attempt' | 'heldBy' | 'ref' | 'key' | 'dependsOn' | 'waitingOn' | 'spent'
   >,
 ): ConvoyBead {
-  const { beadId: id, rigId, title, status, outcome, attempt, heldBy, ref, key, dependsOn, waitingOn } = row;
+  const { beadId: id, rigId, title, status, outcome, attempt, heldBy, ref, key, dependsOn, waitingOn, spent } = row;
   return {
     id,
     rigId,
@@ -153,5 +155,6 @@ export function toConvoyBead(
     key,
     dependsOn: dependsOn ?? [],
     blocked: status === 'open' && waitingOn > 0,
+    spent,
   };
 }

@@ -27,11 +27,14 @@ export const DEFAULT_SETTINGS = {
   dailyBudget: null,
   /** A claimable bead's priority improves by one level per this many minutes it waits (priority with aging). */
   agingMinutes: 60,
+  /** The unit every cost, budget and spend of the town is counted in (a label: nothing converts). */
+  costUnit: 'usd',
 } as const;
 
-export type TownSettings = { [K in keyof typeof DEFAULT_SETTINGS]: (typeof DEFAULT_SETTINGS)[K] extends null ? number | null : number };
+type SettingValue<V> = V extends null ? number | null : V extends string ? string : number;
+export type TownSettings = { [K in keyof typeof DEFAULT_SETTINGS]: SettingValue<(typeof DEFAULT_SETTINGS)[K]> };
 /** Each field omitted = unchanged; `null` = back to the default. */
-export type TownSettingsUpdate = { [K in keyof TownSettings]?: number | null };
+export type TownSettingsUpdate = { [K in keyof TownSettings]?: TownSettings[K] | null };
 
 const SETTINGS_ROW_ID = 1;
 const FIELDS = Object.keys(DEFAULT_SETTINGS) as (keyof TownSettings)[];

@@ -13,6 +13,9 @@ export const BREAKER_WINDOW_MINUTES_MAX = 1440;
 export const BREAKER_COOLDOWN_MINUTES_MAX = 240;
 export const STRANDED_AFTER_MINUTES_MAX = 10_080;
 export const AGING_MINUTES_MAX = 10_080;
+/** A cost unit is a short label (`usd`, `eur`, `credits`, `tokens_k`): lowercase letters, digits, `_` and `-`. */
+export const COST_UNIT_MAX_CHARS = 16;
+const COST_UNIT_PATTERN = /^[a-z0-9_-]+$/;
 
 const retentionDays = z.number().int().min(1).max(MAX_RETENTION_DAYS).nullable().optional();
 const minutes = (max: number) => z.number().int().min(1).max(max).nullable().optional();
@@ -36,6 +39,7 @@ export const townRouter = router({
         strandedAfterMinutes: minutes(STRANDED_AFTER_MINUTES_MAX),
         dailyBudget: z.number().positive().max(1e12).nullable().optional(),
         agingMinutes: minutes(AGING_MINUTES_MAX),
+        costUnit: z.string().min(1).max(COST_UNIT_MAX_CHARS).regex(COST_UNIT_PATTERN).nullable().optional(),
       }),
     )
     .mutation(({ ctx, input: { townId, ...update } }) => ctx.town(townId).setSettings(update)),

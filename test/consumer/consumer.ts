@@ -40,6 +40,7 @@ assert<
       key: string | null;
       dependsOn: string[];
       blocked: boolean;
+      spent: number;
     }
   >
 >();

@@ -39,6 +39,16 @@ describe('convoy budgets', () => {
     expect((await api.town.status.query({ townId })).spentToday).toBe(5);
   });
 
+  it("convoy.beads answers each bead's spent", async () => {
+    const { ref, convoy, townId } = await rigWithBeads(3);
+    const [first, second] = convoy.beadIds as [string, string];
+    await api.rig.reportCost.mutate({ ...ref, beadId: first, agentId: 'a', cost: 1.25 });
+    await api.rig.closeBead.mutate({ ...ref, beadId: first, cost: 0.5 });
+    await api.rig.reportCost.mutate({ ...ref, beadId: second, agentId: 'a', cost: 4 });
+    const { items } = await api.convoy.beads.query({ townId, convoyId: convoy.id });
+    expect(items.map((b) => b.spent)).toEqual([1.75, 4, 0]);
+  });
+
   it('a raised budget lifts only the budget pause and resolves the escalation; a pause by hand stays', async () => {
     const { ref, convoy, townId } = await rigWithBeads(2);
     await api.convoy.setBudget.mutate({ townId, convoyId: convoy.id, budget: 1 });

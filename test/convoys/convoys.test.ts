@@ -70,6 +70,7 @@ describe('convoy lifecycle', () => {
         key: null,
         dependsOn: [],
         blocked: false,
+        spent: 0,
       },
       {
         id: beadIds[1],
@@ -83,6 +84,7 @@ describe('convoy lifecycle', () => {
         key: null,
         dependsOn: [],
         blocked: false,
+        spent: 0,
       },
       {
         id: beadIds[2],
@@ -96,6 +98,7 @@ describe('convoy lifecycle', () => {
         key: null,
         dependsOn: [],
         blocked: false,
+        spent: 0,
       },
     ]);
 
@@ -179,6 +182,7 @@ describe('convoy lifecycle', () => {
         key: null,
         dependsOn: [],
         blocked: false,
+        spent: 0,
       },
     ]);
     await evictDurableObject(rigDo(townId, beta));

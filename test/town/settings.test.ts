@@ -13,6 +13,7 @@ const DEFAULTS = {
   strandedAfterMinutes: 60,
   dailyBudget: null,
   agingMinutes: 60,
+  costUnit: 'usd',
 };
 
 describe('town.settings', () => {
@@ -39,6 +40,19 @@ describe('town.settings', () => {
     await expectTrpcError(api.town.setSettings.mutate({ townId, eventRetentionDays: 3651 }), 'BAD_REQUEST', /eventRetentionDays/);
     await expectTrpcError(api.town.setSettings.mutate({ townId, storageBudgetBytes: 1024 }), 'BAD_REQUEST', /storageBudgetBytes/);
     expect(await api.town.settings.query({ townId })).toEqual({ ...DEFAULTS, outboxRetentionDays: 10 });
+  });
+
+  it('costUnit: a label set, answered by town.status, and null back to "usd"', async () => {
+    const townId = newTownId();
+    expect((await api.town.status.query({ townId })).costUnit).toBe('usd');
+    expect(await api.town.setSettings.mutate({ townId, costUnit: 'credits' })).toEqual({ ...DEFAULTS, costUnit: 'credits' });
+    await api.town.setSettings.mutate({ townId, breakerFailures: 7 });
+    expect((await api.town.status.query({ townId })).costUnit).toBe('credits');
+    await expectTrpcError(api.town.setSettings.mutate({ townId, costUnit: 'US Dollars' }), 'BAD_REQUEST', /costUnit/);
+    expect((await api.town.settings.query({ townId })).costUnit).toBe('credits');
+    await api.town.setSettings.mutate({ townId, costUnit: null });
+    expect(await api.town.settings.query({ townId })).toEqual({ ...DEFAULTS, breakerFailures: 7 });
+    expect((await api.town.status.query({ townId })).costUnit).toBe('usd');
   });
 
   it('keeps towns apart', async () => {

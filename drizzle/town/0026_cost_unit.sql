@@ -1,0 +1,1 @@
+ALTER TABLE `town_settings` ADD `cost_unit` text;
