@@ -69,7 +69,7 @@ export function effectiveRouting(ctx: TownContext): EffectiveRouting {
   const { env } = ctx;
   const stored = storedRoutingRow(ctx);
   return {
-    ...notifyTargets(ctx),
+    ...notifyTargets(ctx, stored),
     routes: Object.fromEntries(SEVERITIES.map((s) => [s, [...(stored?.routes?.[s] ?? DEFAULT_ROUTES[s])]])) as Record<Severity, Channel[]>,
     staleAfterMinutes: stored?.staleAfterMinutes ?? envInteger(env.ESCALATION_STALE_AFTER_MINUTES, 1, DEFAULT_STALE_AFTER_MINUTES),
     maxReEscalations: stored?.maxReEscalations ?? envInteger(env.ESCALATION_MAX_RE_ESCALATIONS, 0, DEFAULT_MAX_RE_ESCALATIONS),

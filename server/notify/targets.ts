@@ -59,9 +59,9 @@ export function storedRoutingRow({ db }: TownContext) {
   return db.select().from(escalationRouting).where(eq(escalationRouting.id, ROUTING_ROW_ID)).get();
 }
 
-export function notifyTargets(ctx: TownContext): NotifyTargets {
+/** `stored`: the routing row when the caller has read it already (escalations/routing.ts), so it is read once. */
+export function notifyTargets(ctx: TownContext, stored = storedRoutingRow(ctx)): NotifyTargets {
   const { env } = ctx;
-  const stored = storedRoutingRow(ctx);
   const webhookUrl = stored?.webhookUrl ?? blankToNull(env.ESCALATION_WEBHOOK_URL);
   return {
     webhookUrl,
