@@ -41,6 +41,8 @@ export function applyRigReports(ctx: TownContext, rigId: string, reports: readon
       if (report.convoyId && report.type !== 'bead.released') progress.set(report.convoyId, report.at);
       if (report.beadId && report.convoyId && report.type !== 'bead.lease_renewed') beadReported(ctx, report);
       if (report.type === 'rig.breaker_opened') breakerOpened(ctx, rigId, report);
+      if (report.type === 'rig.breaker_half_open') breakerProbe(ctx, rigId, 'open', 'half_open');
+      if (report.type === 'rig.breaker_probe_returned') breakerProbe(ctx, rigId, 'half_open', 'open');
       if (report.type === 'rig.breaker_closed') breakerClosed(ctx, rigId, String(report.data.why ?? 'closed'));
     }
     // One progress write per convoy per batch, whatever the number of its reports.
@@ -81,6 +83,19 @@ function breakerOpened(ctx: TownContext, rigId: string, report: RigReport): void
     escalationId: raised.escalation.id,
     data: { openedAt, reopensAt, reopened: before.breaker.state !== 'closed' },
   });
+}
+
+/**
+ * The probe claim went out (`open` → `half_open`) or came back untouched (`half_open` → `open`, the same
+ * `reopensAt`, now past: the next claim probes). The state only: no event, the escalation stays open.
+ * Conditional, so a report applied after a later reset or reopen changes nothing.
+ */
+function breakerProbe(ctx: TownContext, rigId: string, from: 'open' | 'half_open', to: 'open' | 'half_open'): void {
+  ctx.db
+    .update(rigs)
+    .set({ breakerState: to })
+    .where(and(eq(rigs.id, rigId), eq(rigs.breakerState, from)))
+    .run();
 }
 
 /** The breaker closed (a probe succeeded, or a reset): the town's copy, its event and escalation, once. */

@@ -76,9 +76,10 @@ export function breakerGate(ctx: RigContext, row = rigRow(ctx)): { gate: 'closed
   return { gate: due ? 'probe' : 'open', reopensAt: row.breakerReopensAt };
 }
 
-/** The half-open claim took `beadId`. */
+/** The half-open claim took `beadId`; the town's copy says `half_open` once it hears (reports.ts). */
 export function markProbe(ctx: RigContext, beadId: string): void {
   ctx.db.update(rig).set({ breakerState: 'half_open', breakerProbeBeadId: beadId }).run();
+  report(ctx, { type: 'rig.breaker_half_open', beadId: null, convoyId: null, data: { probeBeadId: beadId } });
 }
 
 /** The probe was given back untouched: the next claim probes instead. */
@@ -86,6 +87,7 @@ export function probeReleased(ctx: RigContext, beadId: string): void {
   const row = rigRow(ctx);
   if (row?.breakerState !== 'half_open' || row.breakerProbeBeadId !== beadId) return;
   ctx.db.update(rig).set({ breakerState: 'open', breakerProbeBeadId: null }).run();
+  report(ctx, { type: 'rig.breaker_probe_returned', beadId: null, convoyId: null, data: { probeBeadId: beadId } });
 }
 
 function open(ctx: RigContext, row: RigRow, cooldownMs: number, failures: number[]): void {

@@ -25,6 +25,8 @@ export type RigReportType =
   | 'bead.lease_expired'
   | 'bead.attempt_failed'
   | 'rig.breaker_opened'
+  | 'rig.breaker_half_open'
+  | 'rig.breaker_probe_returned'
   | 'rig.breaker_closed';
 
 export interface RigReport {

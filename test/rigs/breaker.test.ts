@@ -66,6 +66,48 @@ describe('rig breaker', () => {
     expect((await api.escalation.get.query({ townId: ref.townId, escalationId: escalation?.id ?? '' })).resolvedAt).not.toBeNull();
   });
 
+  it("the town's copy says half_open while the probe is out, open again (doubled) on its failure or release, closed on its success", async () => {
+    const t0 = await fakeClockAt('2032-03-01T00:00:00Z');
+    const { ref } = await rigWithBeads(10);
+    await api.town.setSettings.mutate({ townId: ref.townId, breakerFailures: 1, breakerWindowMinutes: 10, breakerCooldownMinutes: 5 });
+    await failOne(ref, 'a1');
+    const townCopy = async (at: number) => {
+      vi.setSystemTime(at + 2_000); // past the reports' batching delay
+      await drainRigAlarm(ref.townId, ref.rigId);
+      await settle(ref.townId);
+      vi.setSystemTime(at);
+      return (await api.rig.get.query(ref)).breaker;
+    };
+    const openedAt = new Date(t0).toISOString();
+    expect(await townCopy(t0)).toEqual({ state: 'open', openedAt, reopensAt: new Date(t0 + 5 * MIN).toISOString() });
+
+    // The probe is out: half_open, the same openedAt and reopensAt.
+    expect((await api.rig.claimBead.mutate({ ...ref, agentId: 'p1' })).reason).toBe('breaker_open'); // the cooldown has not passed
+    vi.setSystemTime(t0 + 5 * MIN);
+    const first = await api.rig.claimBead.mutate({ ...ref, agentId: 'p1' });
+    expect(first.bead).not.toBeNull();
+    expect(await townCopy(t0 + 5 * MIN)).toEqual({ state: 'half_open', openedAt, reopensAt: new Date(t0 + 5 * MIN).toISOString() });
+    expect((await api.mayor.briefing.query({ townId: ref.townId })).openBreakers).toMatchObject([{ rigId: ref.rigId, state: 'half_open' }]);
+
+    // Given back untouched: open again (reopensAt past, the next claim probes).
+    await api.rig.releaseBead.mutate({ ...ref, beadId: first.bead?.id ?? '', agentId: 'p1' });
+    expect((await townCopy(t0 + 5 * MIN)).state).toBe('open');
+
+    // The next probe fails: open with the cooldown doubled (10 min from the failure).
+    const second = await api.rig.claimBead.mutate({ ...ref, agentId: 'p2' });
+    expect((await townCopy(t0 + 5 * MIN)).state).toBe('half_open');
+    vi.setSystemTime(t0 + 6 * MIN);
+    await api.rig.closeBead.mutate({ ...ref, beadId: second.bead?.id ?? '', agentId: 'p2', outcome: 'failed' });
+    expect(await townCopy(t0 + 6 * MIN)).toEqual({ state: 'open', openedAt, reopensAt: new Date(t0 + 16 * MIN).toISOString() });
+
+    // The third probe succeeds: closed.
+    vi.setSystemTime(t0 + 16 * MIN);
+    const third = await api.rig.claimBead.mutate({ ...ref, agentId: 'p3' });
+    expect((await townCopy(t0 + 16 * MIN)).state).toBe('half_open');
+    await api.rig.closeBead.mutate({ ...ref, beadId: third.bead?.id ?? '', agentId: 'p3' });
+    expect(await townCopy(t0 + 16 * MIN)).toEqual({ state: 'closed', openedAt: null, reopensAt: null });
+  });
+
   it('forgets failures older than the window (decay), and rig.resetBreaker closes it at once', async () => {
     const t0 = await fakeClockAt('2032-02-01T00:00:00Z');
     const { ref } = await rigWithBeads(10);
