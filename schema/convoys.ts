@@ -109,6 +109,9 @@ export const convoyBeads = sqliteTable(
     wave: integer('wave').notNull().default(1),
     // Skipped because this dependency failed for good (convoy.retryFailed reopens it).
     skippedBy: text('skipped_by'),
+    // How many times convoy.retryFailed reopened it; the rig counts the same and its close notice carries
+    // it, so a late copy of a close from before a retry does not count against the reopened bead.
+    generation: integer('generation').notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.convoyId, t.beadId] }),

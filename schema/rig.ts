@@ -51,6 +51,9 @@ export const beads = sqliteTable(
     // dependency): its waiting time, which ages its priority, counts from here. During a backoff it is
     // the backoff's end, still ahead.
     claimableSince: text('claimable_since'),
+    // How many times convoy.retryFailed reopened it (the town counts the same): its close notice carries
+    // it, so the town ignores a late copy of a close from before the retry (server/convoys/settle.ts).
+    generation: integer('generation').notNull().default(0),
   },
   (t) => [
     check('beads_status_check', sql`${t.status} in ('open', 'in_progress', 'closed')`),

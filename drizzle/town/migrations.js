@@ -25,6 +25,7 @@ import m0023 from './0023_convoy_dependencies.sql';
 import m0024 from './0024_pauses_and_budgets.sql';
 import m0025 from './0025_convoy_priority.sql';
 import m0026 from './0026_cost_unit.sql';
+import m0027 from './0027_bead_generation.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -57,5 +58,6 @@ export default {
     m0024,
     m0025,
     m0026,
+    m0027,
   },
 };

@@ -1,0 +1,1 @@
+ALTER TABLE `convoy_beads` ADD `generation` integer DEFAULT 0 NOT NULL;
