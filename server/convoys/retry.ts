@@ -26,7 +26,8 @@ export async function retryFailed(ctx: ConvoyContext, convoyId: string): Promise
     // O(failed beads): the convoy's rows are read along its primary key, the failed ones reopened.
     const reopened = db
       .update(convoyBeads)
-      .set({ status: 'open', outcome: null, attempt: 0, heldBy: null })
+      // One generation on, as the rig counts them: a late copy of the old close notice no longer counts.
+      .set({ status: 'open', outcome: null, attempt: 0, heldBy: null, generation: sql`${convoyBeads.generation} + 1` })
       .where(and(eq(convoyBeads.convoyId, convoyId), eq(convoyBeads.outcome, 'failed')))
       .returning({ rigId: convoyBeads.rigId })
       .all();

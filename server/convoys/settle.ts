@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq, lte, sql } from 'drizzle-orm';
 import { convoyBeads, convoys } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
@@ -22,6 +22,12 @@ export interface BeadClosedDetails {
   attempt: number | null;
   reason: string | null;
   ref: string | null;
+  /**
+   * The bead's generation as the rig knew it at the close (convoy.retryFailed moves it on, on both sides):
+   * a notice from an older generation than the town's row is a late copy from before a retry and counts
+   * nothing. Absent (a close by convoy.beadClosed): not checked.
+   */
+  generation?: number;
 }
 
 const OUTCOME_COUNTER = { done: convoys.doneBeads, failed: convoys.failedBeads, skipped: convoys.skippedBeads } as const;
@@ -44,19 +50,34 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
         ref: input.ref ?? null,
         ...(input.attempt === undefined || input.attempt === null ? {} : { attempt: input.attempt }),
       })
-      .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId), eq(convoyBeads.status, 'open')))
+      .where(
+        and(
+          eq(convoyBeads.convoyId, input.convoyId),
+          eq(convoyBeads.beadId, input.beadId),
+          eq(convoyBeads.status, 'open'),
+          input.generation === undefined ? undefined : lte(convoyBeads.generation, input.generation),
+        ),
+      )
       .returning({ rigId: convoyBeads.rigId, waitingOn: convoyBeads.waitingOn })
       .get();
     if (!closed) {
       const convoy = db.select().from(convoys).where(eq(convoys.id, input.convoyId)).get();
       if (!convoy) throw notFound('convoy', input.convoyId);
       const bead = db
-        .select({ id: convoyBeads.beadId })
+        .select({ status: convoyBeads.status, generation: convoyBeads.generation })
         .from(convoyBeads)
         .where(and(eq(convoyBeads.convoyId, input.convoyId), eq(convoyBeads.beadId, input.beadId)))
         .get();
       if (!bead) throw new DomainError('NOT_FOUND', `bead ${input.beadId} not found in convoy ${input.convoyId}`);
-      return toSummary(convoy); // already closed: a repeat counts nothing
+      if (input.generation !== undefined && bead.generation > input.generation)
+        logEvent('info', 'convoy.stale_close_ignored', {
+          townId: ctx.townId,
+          convoyId: input.convoyId,
+          beadId: input.beadId,
+          generation: input.generation,
+          current: bead.generation,
+        });
+      return toSummary(convoy); // already closed, or a close from before a retry: counts nothing
     }
     const counter = OUTCOME_COUNTER[outcome];
     const bump =

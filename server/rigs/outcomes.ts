@@ -1,4 +1,4 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import { type AttemptResult, type BeadOutcome, beads } from '../../schema/rig';
 import { DomainError, notFound } from '../core/errors';
 import { logEvent } from '../core/log';
@@ -36,13 +36,23 @@ const withLast = {
   requireRef: beads.requireRef,
   lastAgentId: beads.lastAgentId,
   lastResult: beads.lastResult,
+  generation: beads.generation,
 };
-type BeadRow = Bead & { maxAttempts: number; requireRef: boolean; lastAgentId: string | null; lastResult: AttemptResult | null };
+type BeadRow = Bead & {
+  maxAttempts: number;
+  requireRef: boolean;
+  lastAgentId: string | null;
+  lastResult: AttemptResult | null;
+  generation: number;
+};
 
-const toBead = ({ maxAttempts: _m, requireRef: _r, lastAgentId: _a, lastResult: _l, ...bead }: BeadRow): Bead => bead;
+const toBead = ({ maxAttempts: _m, requireRef: _r, lastAgentId: _a, lastResult: _l, generation: _g, ...bead }: BeadRow): Bead => bead;
 
-/** Schedules telling the town of a convoy bead's final outcome; returns the task id to try at once. */
-function owedToTown(ctx: RigContext, bead: Bead): string | null {
+/**
+ * Schedules telling the town of a convoy bead's final outcome; returns the task id to try at once. The
+ * notice carries the bead's `generation`, so a copy delivered after convoy.retryFailed is ignored.
+ */
+function owedToTown(ctx: RigContext, bead: Bead, generation: number): string | null {
   if (!bead.convoyId || !bead.outcome) return null;
   const notice: BeadClosedNotice = {
     townId: recordedTownId(ctx),
@@ -52,6 +62,7 @@ function owedToTown(ctx: RigContext, bead: Bead): string | null {
     attempt: bead.attempt,
     reason: bead.reason,
     ref: bead.ref,
+    generation,
   };
   logEvent('info', 'rig.bead_closed', { ...notice, rigId: ctx.rigId });
   const id = beadClosedTaskId(bead.id);
@@ -103,7 +114,7 @@ function failAttempt(ctx: RigContext, bead: BeadRow, result: 'failed' | 'lease_e
     attempt: bead.attempt,
     final,
   });
-  return { bead: updated, taskId: final ? owedToTown(ctx, updated) : null };
+  return { bead: updated, taskId: final ? owedToTown(ctx, updated, bead.generation) : null };
 }
 
 /**
@@ -226,7 +237,7 @@ export async function closeBead(ctx: RigContext, input: CloseInput): Promise<Bea
     cancelTask(db, leaseTaskId(row.id));
     recordSuccess(ctx);
     if (!closed.convoyId) logEvent('info', 'rig.bead_closed', { rigId: ctx.rigId, beadId: closed.id, convoyId: null, outcome });
-    return { bead: closed, taskId: owedToTown(ctx, closed) };
+    return { bead: closed, taskId: owedToTown(ctx, closed, row.generation) };
   });
   if (taskId) await tellTownNow(ctx, taskId);
   return bead;
@@ -234,7 +245,8 @@ export async function closeBead(ctx: RigContext, input: CloseInput): Promise<Bea
 
 /**
  * `convoy.retryFailed`, on the rig's side: the convoy's failed beads here (or the ones named) are open
- * again with a fresh attempt budget. Idempotent: a bead not failed is left alone.
+ * again with a fresh attempt budget, one generation on (as the town counts them). Idempotent: a bead
+ * not failed is left alone.
  */
 export function retryFailedBeads(ctx: RigContext, convoyId: string, beadIds?: readonly string[]): { reopened: number } {
   return ctx.db.transaction(() => {
@@ -249,6 +261,7 @@ export function retryFailedBeads(ctx: RigContext, convoyId: string, beadIds?: re
         retryAt: null,
         lastResult: null,
         claimableSince: ctx.now().toISOString(),
+        generation: sql`${beads.generation} + 1`,
       })
       .where(and(eq(beads.convoyId, convoyId), eq(beads.outcome, 'failed'), beadIds ? inArray(beads.id, [...beadIds]) : undefined))
       .returning({ id: beads.id })

@@ -17,6 +17,8 @@ export interface BeadClosedNotice {
   attempt?: number;
   reason?: string | null;
   ref?: string | null;
+  /** How many times convoy.retryFailed had reopened the bead (absent in notices from before: 0). */
+  generation?: number;
 }
 
 type TownAnswer = Awaited<ReturnType<ReturnType<typeof townStub>['onBeadClosed']>>;
@@ -40,6 +42,7 @@ async function notifyBeadClosed({ env, rigId }: RigContext, notice: BeadClosedNo
         attempt: notice.attempt ?? null,
         reason: notice.reason ?? null,
         ref: notice.ref ?? null,
+        generation: notice.generation ?? 0,
       }),
       PEER_CALL_TIMEOUT_MS,
       `town ${notice.townId} onBeadClosed`,

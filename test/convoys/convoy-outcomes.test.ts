@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allEvents, expectTrpcError } from '../helpers';
+import { allEvents, expectTrpcError, townStub } from '../helpers';
 import { drainRigAlarm, rigWithBeads } from '../rigs/work-loop-helpers';
 import { settle } from '../town-helpers';
 import { api } from './convoy-helpers';
@@ -65,6 +65,38 @@ describe('failed convoys', () => {
       'convoy.retried',
       'convoy.landed',
     ]);
+    const closes = (await allEvents({ townId, convoyId: convoy.id, types: ['convoy.bead_closed'] })).map((e) => e.data.outcome);
+    expect(closes).toEqual(['failed', 'done', 'done']);
+  });
+
+  it('ignores a late copy of a close notice from before convoy.retryFailed (its generation is behind)', async () => {
+    const { ref, beadIds, convoy } = await rigWithBeads(2, { maxAttempts: 1 });
+    const { townId } = ref;
+    const [b0, b1] = beadIds as [string, string];
+    await failBead(ref, b0);
+    await api.rig.closeBead.mutate({ ...ref, beadId: b1 });
+    expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toMatchObject({ status: 'failed', failedBeads: 1 });
+    await api.convoy.retryFailed.mutate({ townId, convoyId: convoy.id });
+    // The rig's notice of the failure, as it sent it before the retry, delivered again (a retried
+    // delivery whose first answer was lost, or one that was in flight during the retry).
+    const oldNotice = { outcome: 'failed', attempt: 1, reason: 'broken', ref: null, generation: 0 } as const;
+    const replayed = await townStub(townId).onBeadClosed(townId, convoy.id, b0, oldNotice);
+    expect(replayed).toMatchObject({ ok: true, value: { status: 'active' } });
+    expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toMatchObject({
+      status: 'active',
+      failedBeads: 0,
+      closedBeads: 1,
+    });
+    expect((await api.convoy.beads.query({ townId, convoyId: convoy.id })).items[0]).toMatchObject({
+      id: b0,
+      status: 'open',
+      outcome: null,
+    });
+    // The reopened bead's own close (the rig's next generation) counts, and the convoy lands.
+    const again = await api.rig.claimBead.mutate({ ...ref, agentId: 'second' });
+    expect(again.bead?.id).toBe(b0);
+    await api.rig.closeBead.mutate({ ...ref, beadId: b0, agentId: 'second' });
+    expect(await api.convoy.get.query({ townId, convoyId: convoy.id })).toMatchObject({ status: 'landed', doneBeads: 2, failedBeads: 0 });
     const closes = (await allEvents({ townId, convoyId: convoy.id, types: ['convoy.bead_closed'] })).map((e) => e.data.outcome);
     expect(closes).toEqual(['failed', 'done', 'done']);
   });
