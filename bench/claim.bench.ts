@@ -74,6 +74,7 @@ it(SCENARIO, { timeout: 600_000 }, async () => {
               db: drizzle(state.storage, { schema: rigSchema }),
               env,
               now: () => new Date(),
+              townId: 'town',
               rigId: 'rig',
               armAlarm: async () => {},
             };

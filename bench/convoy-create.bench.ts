@@ -4,6 +4,7 @@ import { drizzle } from 'drizzle-orm/durable-sqlite';
 import { it } from 'vitest';
 import * as schema from '../schema/town';
 import * as convoys from '../server/convoys/convoys';
+import { rigStub } from '../server/rigs/stub';
 import { client } from '../test/helpers';
 import { compareMs, fmt, report } from './report';
 import { countingStorage } from './sql-counter';
@@ -71,7 +72,7 @@ it(SCENARIO, async () => {
     });
     await Promise.all(
       rigs.map((rig) =>
-        env.RIG.get(env.RIG.idFromString(rig.rigDoId)).receiveBeads(
+        rigStub(env, townId, rig.id).receiveBeads(
           townId,
           convoyId,
           rows.filter((r) => r.rigId === rig.id).map((r) => ({ id: r.id, title: r.title, body: null })),

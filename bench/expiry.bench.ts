@@ -44,6 +44,7 @@ function expireRound(key: string) {
       db: drizzle(counter.storage, { schema: rigSchema }),
       env,
       now: () => new Date(now),
+      townId: key,
       rigId: 'rig',
       armAlarm: async () => {},
     };

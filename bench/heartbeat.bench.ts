@@ -2,6 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { it } from 'vitest';
 import { withTimeout } from '../server/core/timeout';
+import { rigStub } from '../server/rigs/stub';
 import { setRigHealth, tuneWatchdog } from '../test/watchdog/watchdog-helpers';
 import { compareMs, fmt, median, report } from './report';
 import { benchTown, quietLogs, townStub, value } from './town';
@@ -39,9 +40,7 @@ it(SCENARIO, async () => {
   const raw = (town: typeof hung, expectTimeouts: number) =>
     runInDurableObject(townStub(town.townId), async () => {
       const answers = await Promise.allSettled(
-        town.rigs.map((rig) =>
-          withTimeout(Promise.resolve(env.RIG.get(env.RIG.idFromString(rig.rigDoId)).health()), RIG_TIMEOUT_MS, 'health'),
-        ),
+        town.rigs.map((rig) => withTimeout(Promise.resolve(rigStub(env, town.townId, rig.id).health()), RIG_TIMEOUT_MS, 'health')),
       );
       if (answers.filter((a) => a.status === 'rejected').length !== expectTimeouts) throw new Error('raw baseline: unexpected timeouts');
     });

@@ -3,6 +3,7 @@ import { vi } from 'vitest';
 import type { NewBead } from '../server/convoys/convoys';
 import type { Outcome } from '../server/core/errors';
 import { townStub as serverTownStub } from '../server/core/town-stub';
+import { rigStub } from '../server/rigs/stub';
 
 // What the scenarios share: a fresh town reached through its TownDO stub, rigs registered on it, beads.
 
@@ -21,7 +22,7 @@ export async function benchTown(label: string, rigCount: number) {
   const stub = townStub(townId);
   const rigs = [];
   for (let i = 0; i < rigCount; i++) rigs.push(value(await stub.registerRig(townId, { name: `rig-${i}` })));
-  await Promise.all(rigs.map((rig) => env.RIG.get(env.RIG.idFromString(rig.rigDoId)).health()));
+  await Promise.all(rigs.map((rig) => rigStub(env, townId, rig.id).health()));
   return { townId, stub, rigs };
 }
 

@@ -3,6 +3,12 @@ import type { JsonObject } from './json';
 
 // Tables of one MayorDO's SQLite database (one Mayor per town). Timestamps are ISO-8601 text.
 
+/** One row: the town this Mayor serves, learnt from the DO's name and kept (core/identity.ts). */
+export const mayor = sqliteTable('mayor', {
+  townId: text('town_id').primaryKey(),
+  createdAt: text('created_at').notNull(),
+});
+
 /** The Mayor's mailbox: one row per mail, keyed by the sender's id (the outbox event id) so redelivery is a no-op. */
 export const mail = sqliteTable(
   'mail',

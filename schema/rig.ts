@@ -69,10 +69,12 @@ export const beads = sqliteTable(
   ],
 );
 
-// One row: the town this rig belongs to, stored by the first delivery so alarms know whom to tell,
-// and the rig's breaker (server/rigs/breaker.ts).
+// One row: whom this rig serves, learnt from the DO's name (core/identity.ts) and kept because an
+// alarm may wake it without one, and the rig's breaker (server/rigs/breaker.ts).
 export const rig = sqliteTable('rig', {
   townId: text('town_id').primaryKey(),
+  // Null in rows written before the rig remembered its own id (filled in on the next named wake).
+  rigId: text('rig_id'),
   createdAt: text('created_at').notNull(),
   breakerState: text('breaker_state').$type<'closed' | 'open' | 'half_open'>().notNull().default('closed'),
   breakerOpenedAt: text('breaker_opened_at'),

@@ -3,7 +3,8 @@ import { check, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core
 
 // Tables of one TownDO's SQLite database, one file per concept. Timestamps are ISO-8601 text.
 
-// One row: the town id this DO serves, stored on first use so alarms (which get no request) know it.
+// One row: the town this DO serves, learnt from the DO's name and kept, because an alarm may wake it
+// without one (core/identity.ts).
 export const town = sqliteTable('town', {
   id: text('id').primaryKey(),
   createdAt: text('created_at').notNull(),

@@ -2,6 +2,7 @@ import { and, eq, ne, type SQL, sql } from 'drizzle-orm';
 import { type BeadOutcome, beads, cancelledConvoys, rig } from '../../schema/rig';
 import { jsonChunks } from '../core/bulk-json';
 import { notFound } from '../core/errors';
+import { assertServes, type IdentityRow } from '../core/identity';
 import { logEvent } from '../core/log';
 import { afterRowidCursor, DEFAULT_PAGE_SIZE, type Page, toRowidPage } from '../core/pagination';
 import { PRIORITY_DEFAULT } from './priority';
@@ -73,18 +74,20 @@ export interface BeadFilter {
   convoyId?: string;
 }
 
-/** Records the town on first delivery (alarms need it to call back); a rig belongs to one town for life. */
-function recordTown({ db }: RigContext, townId: string, at: string): void {
-  const stored = db.select({ townId: rig.townId }).from(rig).get()?.townId;
-  if (stored === undefined) db.insert(rig).values({ townId, createdAt: at }).run();
-  else if (stored !== townId) throw new Error(`RigDO of town ${stored} was called by town ${townId}`);
+/** Where a RigDO keeps whom it serves: the one `rig` row (which also holds its breaker). */
+export function rigIdentityRow({ db }: Pick<RigContext, 'db'>): IdentityRow {
+  return {
+    kind: 'rig',
+    read: () => db.select({ townId: rig.townId, rigId: rig.rigId }).from(rig).get(),
+    write: ({ townId, rigId }, at) =>
+      void db.insert(rig).values({ townId, rigId, createdAt: at }).onConflictDoUpdate({ target: rig.townId, set: { rigId } }).run(),
+  };
 }
 
-/** The town this rig recorded on its first delivery. */
-export function recordedTownId({ db }: RigContext): string {
-  const stored = db.select({ townId: rig.townId }).from(rig).get()?.townId;
-  if (!stored) throw new Error('a convoy bead exists but the rig has no town');
-  return stored;
+/** The town this rig serves, for work it starts itself (an alarm telling the town). */
+export function servedTownId(ctx: RigContext): string {
+  if (!ctx.townId) throw new Error('a convoy bead exists but the rig does not know its town');
+  return ctx.townId;
 }
 
 /**
@@ -101,7 +104,7 @@ export function receiveBeads(
   const { db } = ctx;
   const at = ctx.now().toISOString();
   return db.transaction(() => {
-    recordTown(ctx, townId, at);
+    assertServes(ctx.townId, townId);
     const cancelled = db.select().from(cancelledConvoys).where(eq(cancelledConvoys.convoyId, convoyId)).get() !== undefined;
     // One statement per chunk of beads (bulk-json.ts), not one per bead.
     const [status, closeReason, closedAt] = cancelled ? ['closed', 'cancelled', at] : ['open', null, null];
@@ -128,7 +131,7 @@ export function cancelConvoy(ctx: RigContext, townId: string, convoyId: string):
   const { db } = ctx;
   const at = ctx.now().toISOString();
   return db.transaction(() => {
-    recordTown(ctx, townId, at);
+    assertServes(ctx.townId, townId);
     db.insert(cancelledConvoys).values({ convoyId, cancelledAt: at }).onConflictDoNothing().run();
     const closed = db
       .update(beads)

@@ -4,7 +4,7 @@ import { DomainError, notFound } from '../core/errors';
 import { logEvent } from '../core/log';
 import { cancelTask, runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskResult } from '../core/scheduler';
 import { retryBackoffMs } from './backoff';
-import { type Bead, beadColumns, recordedTownId } from './beads';
+import { type Bead, beadColumns, servedTownId } from './beads';
 import { type LoopSettings, probeReleased, recordFailure, recordSuccess, rememberSettings, storedSettings } from './breaker';
 import { reopenSkippedDependents } from './dependencies';
 import { leaseForgiven } from './pauses';
@@ -55,7 +55,7 @@ const toBead = ({ maxAttempts: _m, requireRef: _r, lastAgentId: _a, lastResult: 
 function owedToTown(ctx: RigContext, bead: Bead, generation: number): string | null {
   if (!bead.convoyId || !bead.outcome) return null;
   const notice: BeadClosedNotice = {
-    townId: recordedTownId(ctx),
+    townId: servedTownId(ctx),
     convoyId: bead.convoyId,
     beadId: bead.id,
     outcome: bead.outcome,

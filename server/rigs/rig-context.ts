@@ -5,7 +5,9 @@ export interface RigContext {
   db: RigDb;
   env: Env;
   now: () => Date;
-  /** This rig's id (from the DO's name `${townId}/${rigId}`), for log lines; null if the id has no name. */
+  /** The town this rig serves (core/identity.ts); null only for a DO never reached by name. */
+  townId: string | null;
+  /** This rig's id (from the DO's name `${townId}/${rigId}`), for log lines; null as for `townId`. */
   rigId: string | null;
   /** Points the DO's alarm at its earliest due task; call after committing a task, before trying it inline. */
   armAlarm: () => Promise<void>;

@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { outcome } from '../core/errors';
-import { identityOf } from '../core/identity';
+import { type DoIdentity, learnIdentity } from '../core/identity';
 import { forgetArmedAlarm, rearm, runDueTasks } from '../core/scheduler';
 import * as beads from './beads';
 import { breaker, type LoopSettings, resetBreaker } from './breaker';
@@ -15,11 +15,13 @@ import { allRigTaskHandlers } from './rig-tasks';
 /** One per rig (`RIG.idFromName(`${townId}/${rigId}`)`): holds the rig's beads; a thin RPC surface over them. */
 export class RigDO extends DurableObject<Env> {
   private db!: RigDb;
+  private identity: DoIdentity | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       this.db = await openRigDb(ctx.storage);
+      this.identity = learnIdentity(ctx.id, beads.rigIdentityRow({ db: this.db }), new Date());
     });
   }
 
@@ -28,7 +30,8 @@ export class RigDO extends DurableObject<Env> {
       db: this.db,
       env: this.env,
       now: () => new Date(),
-      rigId: identityOf(this.ctx.id).rigId,
+      townId: this.identity?.townId ?? null,
+      rigId: this.identity?.rigId ?? null,
       armAlarm: () => rearm(this.ctx.storage, this.db),
     };
   }

@@ -1,5 +1,5 @@
 import type { TaskHandler } from '../core/scheduler';
-import { recordedTownId } from './beads';
+import { servedTownId } from './beads';
 import { LEASE_TASK_KIND } from './claims';
 import { leaseTask } from './outcomes';
 import { sendReports, TOWN_REPORTS_TASK_KIND } from './reports';
@@ -11,6 +11,6 @@ export function allRigTaskHandlers(ctx: RigContext): Record<string, TaskHandler>
   return {
     ...rigTaskHandlers(ctx),
     [LEASE_TASK_KIND]: (task) => leaseTask(ctx, task.payload as { beadId: string }),
-    [TOWN_REPORTS_TASK_KIND]: () => sendReports(ctx, recordedTownId(ctx)),
+    [TOWN_REPORTS_TASK_KIND]: () => sendReports(ctx, servedTownId(ctx)),
   };
 }

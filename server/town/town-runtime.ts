@@ -1,4 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
+import { town } from '../../schema/town';
 import { type TownCall, UNAUTHORIZED_MESSAGE } from '../auth/access';
 import * as tokens from '../auth/tokens';
 import { NEW_DAY_TASK_KIND, reviewTownBudget } from '../convoys/budgets';
@@ -8,7 +9,7 @@ import { pauseTaskHandlers } from '../convoys/pauses';
 import { STRANDED_TASK_KIND, strandedTask } from '../convoys/progress';
 import type { TownContext } from '../core/context';
 import { type Outcome, outcome } from '../core/errors';
-import { recordedTownId, recordTown } from '../core/identity';
+import { assertServes, type IdentityRow, learnIdentity } from '../core/identity';
 import { forgetArmedAlarm, rearm, runDueTasks, type TaskHandler } from '../core/scheduler';
 import { openTownDb, type TownDb } from '../core/town-db';
 import { flushGroupTask, GROUP_FLUSH_TASK_KIND } from '../escalations/grouping';
@@ -28,9 +29,21 @@ import { TEST_HOOKS, type TownTestHooks } from './test-hooks';
 
 /**
  * What every TownDO call stands on: the database opened under blockConcurrencyWhile, the town it
- * serves, the context handed to the logic modules, `run` (revocation check, first-use binding, re-arm),
+ * serves, the context handed to the logic modules, `run` (revocation check, its own town only, re-arm),
  * the alarm over the scheduled tasks, and the test hooks. The RPC surface is TownDO's (town-do.ts).
  */
+/** Where a TownDO keeps whom it serves: the one `town` row. */
+function townRow(db: TownDb): IdentityRow {
+  return {
+    kind: 'town',
+    read: () => {
+      const row = db.select({ id: town.id }).from(town).get();
+      return row && { townId: row.id, rigId: null };
+    },
+    write: ({ townId }, at) => void db.insert(town).values({ id: townId, createdAt: at }).run(),
+  };
+}
+
 export abstract class TownRuntime extends DurableObject<Env> {
   protected db!: TownDb;
   protected townId: string | null = null;
@@ -44,7 +57,7 @@ export abstract class TownRuntime extends DurableObject<Env> {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       this.db = await openTownDb(ctx.storage);
-      this.townId = recordedTownId(this.db);
+      this.townId = learnIdentity(ctx.id, townRow(this.db), new Date())?.townId ?? null;
       // A wake-up makes sure the event log's pruning is scheduled (a town that stopped its heartbeat too).
       if (this.townId) {
         ensurePruneScheduled(this.context(this.townId));
@@ -69,8 +82,8 @@ export abstract class TownRuntime extends DurableObject<Env> {
   }
 
   /**
-   * Checks the caller's token against its revocations (a call made with a scoped token), binds the DO
-   * to its town on first use, runs `fn`, and re-arms the alarm for whatever it scheduled.
+   * Checks the caller's token against its revocations (a call made with a scoped token), refuses a
+   * call for another town (the DO learnt its own from its name), runs `fn`, and re-arms the alarm for whatever it scheduled.
    */
   protected async run<T>(call: TownCall, fn: (ctx: TownContext) => T | Promise<T>): Promise<Outcome<T>> {
     const townId = typeof call === 'string' ? call : call.townId;
@@ -78,13 +91,11 @@ export abstract class TownRuntime extends DurableObject<Env> {
     if (typeof call !== 'string' && !tokens.tokenIsLive(this.db, this.townId, call)) {
       return { ok: false, code: 'UNAUTHORIZED', message: UNAUTHORIZED_MESSAGE };
     }
-    if (this.townId !== townId) {
-      recordTown(this.db, townId, new Date());
-      this.townId = townId;
-      ensurePruneScheduled(this.context(townId));
-    }
     try {
-      return await outcome(() => fn(this.context(townId)));
+      return await outcome(() => {
+        assertServes(this.townId, townId);
+        return fn(this.context(townId));
+      });
     } finally {
       await rearm(this.ctx.storage, this.db);
     }

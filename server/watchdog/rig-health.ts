@@ -1,4 +1,5 @@
 import { withTimeout } from '../core/timeout';
+import { rigDoIdFor } from '../rigs/registry';
 import { type CheckResult, timedCheck } from './health-check';
 
 export interface RigRef {
@@ -7,11 +8,16 @@ export interface RigRef {
   rigDoId: string;
 }
 
-/** Asks one Rig DO for its health. A throw, a timeout or an `ok: false` answer is `unhealthy`. */
-export function checkRig(env: Env, rig: RigRef, timeoutMs: number): Promise<CheckResult> {
+/**
+ * Asks one Rig DO for its health. A throw, a timeout or an `ok: false` answer is `unhealthy`. The DO is
+ * reached by its name, as every call reaches it (that is how it learns its town, core/identity.ts);
+ * a registry row whose stored `rigDoId` no longer names that DO is corrupt, and only its check fails.
+ */
+export function checkRig(env: Env, townId: string, rig: RigRef, timeoutMs: number): Promise<CheckResult> {
   return timedCheck(async () => {
-    // A corrupt `rig_do_id` throws here, and only this rig's check fails.
-    const stub = env.RIG.get(env.RIG.idFromString(rig.rigDoId));
+    const id = rigDoIdFor(env, townId, rig.id);
+    if (id.toString() !== rig.rigDoId) throw new Error(`rig ${rig.name}: its stored rigDoId does not name its Durable Object`);
+    const stub = env.RIG.get(id);
     const answer: unknown = await withTimeout(Promise.resolve(stub.health()), timeoutMs, `rig ${rig.name} health()`);
     if (typeof answer === 'object' && answer !== null && (answer as { ok?: unknown }).ok === false) {
       return { status: 'unhealthy', error: `rig ${rig.name} reported unhealthy: ${JSON.stringify(answer).slice(0, 300)}` };
@@ -21,6 +27,6 @@ export function checkRig(env: Env, rig: RigRef, timeoutMs: number): Promise<Chec
 }
 
 /** Checks every rig at once: the slowest rig bounds the wait, so a hung rig costs one timeout, not the sum. */
-export function checkRigs(env: Env, rigs: readonly RigRef[], timeoutMs: number): Promise<CheckResult[]> {
-  return Promise.all(rigs.map((rig) => checkRig(env, rig, timeoutMs)));
+export function checkRigs(env: Env, townId: string, rigs: readonly RigRef[], timeoutMs: number): Promise<CheckResult[]> {
+  return Promise.all(rigs.map((rig) => checkRig(env, townId, rig, timeoutMs)));
 }

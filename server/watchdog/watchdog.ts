@@ -93,7 +93,7 @@ async function beat(ctx: TownContext, options: WatchdogOptions): Promise<Heartbe
       { target: CONTAINER_TARGET, kind: 'container', name: CONTAINER_NAME },
     ];
     const [rigResults, containerResult] = await Promise.all([
-      checkRigs(ctx.env, rigs ?? [], options.rigTimeoutMs),
+      checkRigs(ctx.env, ctx.townId, rigs ?? [], options.rigTimeoutMs),
       checkContainer(ctx.env, ctx.townId, options.containerTimeoutMs),
     ]);
     const results = [...rigResults, containerResult];

@@ -45,6 +45,7 @@ export function countedInRig<R>(key: string, fn: (ctx: RigContext) => R | Promis
       db: drizzle(counter.storage, { schema: rigSchema }),
       env,
       now: () => new Date(),
+      townId: key,
       rigId: 'rig',
       armAlarm: async () => {},
     };

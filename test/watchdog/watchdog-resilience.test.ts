@@ -31,7 +31,7 @@ describe('watchdog resilience: a step that throws stops nothing else', () => {
     expect(byTarget['corrupt-rig']).toMatchObject({
       status: 'unhealthy',
       consecutiveFailures: 1,
-      error: 'Invalid Durable Object ID: must be 64 hex digits',
+      error: 'rig corrupt: its stored rigDoId does not name its Durable Object',
     });
     expect(byTarget[good.id]).toMatchObject({ status: 'healthy' });
     expect(byTarget['town-container']).toMatchObject({ status: 'unavailable' });

@@ -1,0 +1,1 @@
+ALTER TABLE `rig` ADD `rig_id` text;
