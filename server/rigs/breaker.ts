@@ -34,7 +34,7 @@ export interface Breaker {
   reopensAt: string | null;
 }
 
-type RigRow = typeof rig.$inferSelect;
+export type RigRow = typeof rig.$inferSelect;
 
 const rigRow = ({ db }: RigContext): RigRow | undefined => db.select().from(rig).get();
 
@@ -131,9 +131,11 @@ export function recordFailure(ctx: RigContext, settings: LoopSettings): void {
   else ctx.db.update(rig).set({ breakerFailures: failures }).run();
 }
 
-/** A successful attempt (done or skipped): a half-open breaker closes. */
-export function recordSuccess(ctx: RigContext): void {
-  const row = rigRow(ctx);
+/**
+ * A successful attempt (done or skipped): a half-open breaker closes. `row`: the rig row its caller
+ * already read in this transaction (a close reads it once).
+ */
+export function recordSuccess(ctx: RigContext, row: RigRow | undefined = rigRow(ctx)): void {
   if (row?.breakerState === 'half_open') close(ctx, 'probe succeeded');
 }
 

@@ -5,7 +5,7 @@ import { logEvent } from '../core/log';
 import { cancelTask, runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskResult } from '../core/scheduler';
 import { retryBackoffMs } from './backoff';
 import { type Bead, beadColumns, servedTownId } from './beads';
-import { type LoopSettings, probeReleased, recordFailure, recordSuccess, rememberSettings, storedSettings } from './breaker';
+import { type LoopSettings, probeReleased, type RigRow, recordFailure, recordSuccess, rememberSettings, storedSettings } from './breaker';
 import { reopenSkippedDependents } from './dependencies';
 import { leaseForgiven } from './pauses';
 import { report } from './reports';
@@ -196,11 +196,12 @@ export async function closeBead(ctx: RigContext, input: CloseInput): Promise<Bea
   const reason = input.reason ?? null;
   const ref = input.ref ?? null;
   const { bead, taskId } = db.transaction((): { bead: Bead; taskId: string | null } => {
-    rememberSettings(ctx, input.settings);
+    const { row: rigRow } = rememberSettings(ctx, input.settings);
     const found = db.select(withLast).from(beads).where(eq(beads.id, input.beadId)).get() as BeadRow | undefined;
     if (!found) throw notFound('bead', input.beadId);
     // A lease that ran out is expired first: its former holder then gets CONFLICT, like any non-holder.
-    const row = expireLeaseIfDue(ctx, found) ? (db.select(withLast).from(beads).where(eq(beads.id, input.beadId)).get() as BeadRow) : found;
+    const expired = expireLeaseIfDue(ctx, found);
+    const row = expired ? (db.select(withLast).from(beads).where(eq(beads.id, input.beadId)).get() as BeadRow) : found;
     if (row.status === 'closed') return { bead: repeatedClose(row, input, outcome), taskId: null };
     if (input.agentId !== undefined && row.heldBy !== input.agentId) {
       // A repeated `failed` close of an attempt that went back to the queue.
@@ -235,7 +236,7 @@ export async function closeBead(ctx: RigContext, input: CloseInput): Promise<Bea
       .get();
     if (!closed) throw new Error(`bead ${row.id} vanished while closing`);
     cancelTask(db, leaseTaskId(row.id));
-    recordSuccess(ctx);
+    recordSuccess(ctx, expired ? undefined : rigRow);
     if (!closed.convoyId) logEvent('info', 'rig.bead_closed', { rigId: ctx.rigId, beadId: closed.id, convoyId: null, outcome });
     return { bead: closed, taskId: owedToTown(ctx, closed, row.generation) };
   });
