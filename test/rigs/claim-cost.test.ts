@@ -30,6 +30,19 @@ describe('claim cost', () => {
     expect(repeat.rowsRead).toBeLessThanOrEqual(CLAIM_ROWS_READ_MAX);
   });
 
+  it('reads at most 10 rows in the worst case: the reports task pending and all five priority levels holding beads', async () => {
+    const key = `claim-cost-worst-${crypto.randomUUID()}`;
+    // Beads of a convoy (each claim writes a report to the town) over the five levels, all long waiting:
+    // every level's head is a candidate.
+    await seedRig(key, 50, 0, 'c', 5);
+    const first = await countedInRig(key, (ctx) => claimBead(ctx, { agentId: 'a' }));
+    expect(first.result.bead?.id).toBe('b1');
+    // The first claim scheduled the reports task; this one finds it pending.
+    const worst = await countedInRig(key, (ctx) => claimBead(ctx, { agentId: 'b' }));
+    expect(worst.result.bead?.id).toBe('b6');
+    expect(worst.rowsRead).toBeLessThanOrEqual(CLAIM_ROWS_READ_MAX);
+  });
+
   it('answers no_work with nextClaimAt from the backoff index, reading a few rows', async () => {
     const key = `claim-cost-waiting-${crypto.randomUUID()}`;
     await seedRig(key, 0, 5_000);
