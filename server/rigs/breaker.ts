@@ -129,9 +129,8 @@ export function recordFailure(ctx: RigContext, settings: LoopSettings): void {
   else ctx.db.update(rig).set({ breakerFailures: failures }).run();
 }
 
-/** A successful attempt (done or skipped): a half-open breaker closes. */
-export function recordSuccess(ctx: RigContext): void {
-  const row = rigRow(ctx);
+/** A successful attempt (done or skipped): a half-open breaker closes. `row`: the rig row, if read in this transaction. */
+export function recordSuccess(ctx: RigContext, row = rigRow(ctx)): void {
   if (row?.breakerState === 'half_open') close(ctx, 'probe succeeded');
 }
 

@@ -42,10 +42,10 @@ type BeadRow = Bead & { maxAttempts: number; requireRef: boolean; lastAgentId: s
 const toBead = ({ maxAttempts: _m, requireRef: _r, lastAgentId: _a, lastResult: _l, ...bead }: BeadRow): Bead => bead;
 
 /** Schedules telling the town of a convoy bead's final outcome; returns the task id to try at once. */
-function owedToTown(ctx: RigContext, bead: Bead): string | null {
+function owedToTown(ctx: RigContext, bead: Bead, townId?: string): string | null {
   if (!bead.convoyId || !bead.outcome) return null;
   const notice: BeadClosedNotice = {
-    townId: recordedTownId(ctx),
+    townId: townId ?? recordedTownId(ctx),
     convoyId: bead.convoyId,
     beadId: bead.id,
     outcome: bead.outcome,
@@ -185,11 +185,12 @@ export async function closeBead(ctx: RigContext, input: CloseInput): Promise<Bea
   const reason = input.reason ?? null;
   const ref = input.ref ?? null;
   const { bead, taskId } = db.transaction((): { bead: Bead; taskId: string | null } => {
-    rememberSettings(ctx, input.settings);
+    const { row: rigRow } = rememberSettings(ctx, input.settings);
     const found = db.select(withLast).from(beads).where(eq(beads.id, input.beadId)).get() as BeadRow | undefined;
     if (!found) throw notFound('bead', input.beadId);
     // A lease that ran out is expired first: its former holder then gets CONFLICT, like any non-holder.
-    const row = expireLeaseIfDue(ctx, found) ? (db.select(withLast).from(beads).where(eq(beads.id, input.beadId)).get() as BeadRow) : found;
+    const expired = expireLeaseIfDue(ctx, found);
+    const row = expired ? (db.select(withLast).from(beads).where(eq(beads.id, input.beadId)).get() as BeadRow) : found;
     if (row.status === 'closed') return { bead: repeatedClose(row, input, outcome), taskId: null };
     if (input.agentId !== undefined && row.heldBy !== input.agentId) {
       // A repeated `failed` close of an attempt that went back to the queue.
@@ -204,29 +205,28 @@ export async function closeBead(ctx: RigContext, input: CloseInput): Promise<Bea
     // A close of an unclaimed bead is its attempt.
     const attempt = row.heldBy === null && outcome === 'failed' ? row.attempt + 1 : row.attempt;
     if (outcome === 'failed') return failAttempt(ctx, { ...row, attempt }, 'failed', input.agentId ?? null, reason);
-    const closed = db
-      .update(beads)
-      .set({
-        status: 'closed',
-        outcome,
-        closeReason: 'done',
-        closedAt: ctx.now().toISOString(),
-        heldBy: null,
-        leaseExpiresAt: null,
-        retryAt: null,
-        reason,
-        ref,
-        lastAgentId: input.agentId ?? null,
-        lastResult: outcome,
-      })
-      .where(and(eq(beads.id, row.id)))
-      .returning(beadColumns)
-      .get();
-    if (!closed) throw new Error(`bead ${row.id} vanished while closing`);
+    const change = {
+      status: 'closed',
+      outcome,
+      closeReason: 'done',
+      closedAt: ctx.now().toISOString(),
+      heldBy: null,
+      leaseExpiresAt: null,
+      retryAt: null,
+      reason,
+      ref,
+    } as const;
+    // The row was read above in this transaction: the closed bead is it with the change, no RETURNING.
+    db.update(beads)
+      .set({ ...change, lastAgentId: input.agentId ?? null, lastResult: outcome })
+      .where(eq(beads.id, row.id))
+      .run();
+    const closed: Bead = { ...toBead(row), ...change };
     cancelTask(db, leaseTaskId(row.id));
-    recordSuccess(ctx);
+    // The rig row read first still holds the breaker, unless an expiry above counted a failure on it.
+    recordSuccess(ctx, expired ? undefined : rigRow);
     if (!closed.convoyId) logEvent('info', 'rig.bead_closed', { rigId: ctx.rigId, beadId: closed.id, convoyId: null, outcome });
-    return { bead: closed, taskId: owedToTown(ctx, closed) };
+    return { bead: closed, taskId: owedToTown(ctx, closed, rigRow?.townId) };
   });
   if (taskId) await tellTownNow(ctx, taskId);
   return bead;
