@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { MINUTE_MS } from '../core/time';
-import type { Bead } from './beads';
+import { type Bead, beadSqlColumns } from './beads';
 import { notPausedBead } from './pauses';
 import type { RigContext } from './rig-context';
 
@@ -30,9 +30,7 @@ export function effectivePriority(priority: number, claimableSince: string, nowM
   return priority - Math.floor(waitedMs / (agingMinutes * MINUTE_MS));
 }
 
-const HEAD_COLUMNS = sql`rowid, priority, coalesce(claimable_since, created_at) as claimableSince,
-  id, title, body, status, convoy_id as convoyId, close_reason as closeReason, created_at as createdAt, closed_at as closedAt,
-  outcome, attempt, held_by as heldBy, lease_expires_at as leaseExpiresAt, retry_at as retryAt, reason, ref`;
+const HEAD_COLUMNS = sql`rowid, priority, coalesce(claimable_since, created_at) as claimableSince, ${beadSqlColumns}`;
 
 /**
  * Every level's head in one statement (one index entry each, none for an empty level): a statement
@@ -48,7 +46,9 @@ const LEVEL_HEADS = sql.join(
 );
 
 function levelHeads(ctx: RigContext): Candidate[] {
-  return ctx.db.all<HeadRow>(LEVEL_HEADS).map(({ rowid, priority, claimableSince, ...bead }) => ({ bead, rowid, priority, claimableSince }));
+  return ctx.db
+    .all<HeadRow>(LEVEL_HEADS)
+    .map(({ rowid, priority, claimableSince, ...bead }) => ({ bead, rowid, priority, claimableSince }));
 }
 
 const before = (a: Candidate, b: Candidate) =>
