@@ -1,4 +1,4 @@
-import { asc, eq, lte, min, sql } from 'drizzle-orm';
+import { asc, eq, lte, sql } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import { schedule } from '../../schema/schedule';
 import { logEvent } from './log';
@@ -68,13 +68,9 @@ export function cancelTask(db: SchedulerDb, id: string): void {
   db.delete(schedule).where(eq(schedule.id, id)).run();
 }
 
+/** The earliest due time; read after every DO call (`rearm`), so a template rather than a builder. */
 export function nextDueAt(db: SchedulerDb): number | null {
-  return (
-    db
-      .select({ at: min(schedule.dueAt) })
-      .from(schedule)
-      .get()?.at ?? null
-  );
+  return db.get<{ at: number | null }>(sql`select min(due_at) as at from schedule`).at;
 }
 
 export function scheduledTask(db: SchedulerDb, id: string) {
