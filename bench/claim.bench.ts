@@ -141,7 +141,7 @@ it(SCENARIO, { timeout: 600_000 }, async () => {
       value: `${fmt(r.module / r.raw)}×`,
       target: '≥ 0.5×',
       met: r.module / r.raw >= 0.5,
-      note: `median of ${ROUNDS} rounds (variants interleaved, a fresh rig each); per round: ${rates.module.map((m, i) => fmt(m / (rates.raw[i] as number))).join(', ')}`,
+      note: `medians of ${ROUNDS} rounds (variants interleaved, a fresh rig each); per round: ${rates.module.map((m, i) => fmt(m / (rates.raw[i] as number))).join(', ')}`,
     },
     {
       scenario: SCENARIO,
