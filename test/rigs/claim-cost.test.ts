@@ -1,6 +1,7 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { claimBead } from '../../server/rigs/claims';
-import { countedInRig, seedRig } from './rig-seed';
+import { countedInRig, rigStubOf, seedRig } from './rig-seed';
 
 // A claim reads a handful of rows whatever the rig holds: the next claimable bead is the first entry
 // of a partial index (beads in backoff, held or closed are not in it).
@@ -41,6 +42,13 @@ describe('claim cost', () => {
     const worst = await countedInRig(key, (ctx) => claimBead(ctx, { agentId: 'b' }));
     expect(worst.result.bead?.id).toBe('b6');
     expect(worst.rowsRead).toBeLessThanOrEqual(CLAIM_ROWS_READ_MAX);
+    // The town and the convoy paused once and resumed: their rows stay (for their versions) but cost no read.
+    await runInDurableObject(rigStubOf(key), (_i, state) => {
+      state.storage.sql.exec("insert into pauses (scope, paused, version) values ('town', 0, 2), ('c', 0, 2)");
+    });
+    const resumed = await countedInRig(key, (ctx) => claimBead(ctx, { agentId: 'c' }));
+    expect(resumed.result.bead?.id).toBe('b11');
+    expect(resumed.rowsRead).toBeLessThanOrEqual(CLAIM_ROWS_READ_MAX);
   });
 
   it('answers no_work with nextClaimAt from the backoff index, reading a few rows', async () => {
