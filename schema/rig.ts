@@ -111,8 +111,14 @@ export { schedule } from './schedule';
 
 // What the town told this rig of pauses (`town` or a convoy id): a claim skips a paused convoy's beads
 // and answers `town_paused` while the town is; `version` keeps a late, older message from undoing a newer one.
-export const rigPauses = sqliteTable('pauses', {
-  scope: text('scope').primaryKey(),
-  paused: integer('paused', { mode: 'boolean' }).notNull(),
-  version: integer('version').notNull(),
-});
+export const rigPauses = sqliteTable(
+  'pauses',
+  {
+    scope: text('scope').primaryKey(),
+    paused: integer('paused', { mode: 'boolean' }).notNull(),
+    version: integer('version').notNull(),
+  },
+  // The scopes paused now: a claim looks a scope up here, so a resumed scope's row (kept for its version)
+  // costs it no row read (server/rigs/pauses.ts).
+  (t) => [index('pauses_active_idx').on(t.scope).where(sql`${t.paused} = 1`)],
+);

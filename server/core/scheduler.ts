@@ -1,4 +1,4 @@
-import { asc, eq, lte, min, sql } from 'drizzle-orm';
+import { asc, eq, lte, sql } from 'drizzle-orm';
 import type { DrizzleSqliteDODatabase } from 'drizzle-orm/durable-sqlite';
 import { schedule } from '../../schema/schedule';
 import { logEvent } from './log';
@@ -55,28 +55,22 @@ export function scheduleTask(
   db: SchedulerDb,
   task: { id: string; kind: string; dueAt: number; payload?: unknown; replace?: boolean },
 ): void {
-  const dueAt = task.replace ? sql`excluded.due_at` : sql`min(${schedule.dueAt}, excluded.due_at)`;
-  db.insert(schedule)
-    .values({ id: task.id, kind: task.kind, payload: task.payload ?? null, dueAt: task.dueAt })
-    .onConflictDoUpdate({
-      target: schedule.id,
-      // Requested again: fresh work, so its retries start over.
-      set: { kind: task.kind, payload: sql`excluded.payload`, dueAt, version: sql`${schedule.version} + 1`, attempts: 0, lastError: null },
-    })
-    .run();
+  const dueAt = task.replace ? sql`excluded.due_at` : sql`min(due_at, excluded.due_at)`;
+  const payload = task.payload === undefined || task.payload === null ? null : JSON.stringify(task.payload);
+  // A template rather than Drizzle's insert builder: it runs on every claim and close, and building the
+  // upsert cost several times the statement. Requested again: fresh work, so its retries start over.
+  db.run(sql`insert into schedule (id, kind, payload, due_at) values (${task.id}, ${task.kind}, ${payload}, ${task.dueAt})
+    on conflict (id) do update set kind = excluded.kind, payload = excluded.payload, due_at = ${dueAt},
+      version = version + 1, attempts = 0, last_error = null`);
 }
 
 export function cancelTask(db: SchedulerDb, id: string): void {
   db.delete(schedule).where(eq(schedule.id, id)).run();
 }
 
+/** The earliest due time; read after every DO call (`rearm`), so a template rather than a builder. */
 export function nextDueAt(db: SchedulerDb): number | null {
-  return (
-    db
-      .select({ at: min(schedule.dueAt) })
-      .from(schedule)
-      .get()?.at ?? null
-  );
+  return db.get<{ at: number | null }>(sql`select min(due_at) as at from schedule`).at;
 }
 
 export function scheduledTask(db: SchedulerDb, id: string) {

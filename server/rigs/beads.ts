@@ -69,6 +69,10 @@ export const beadColumns = {
   ref: beads.ref,
 };
 
+/** The same columns for a `sql` template (the claim and close paths: a template costs less than a builder). */
+export const beadSqlColumns = sql`id, title, body, status, convoy_id as convoyId, close_reason as closeReason, created_at as createdAt,
+  closed_at as closedAt, outcome, attempt, held_by as heldBy, lease_expires_at as leaseExpiresAt, retry_at as retryAt, reason, ref`;
+
 export interface BeadFilter {
   status?: BeadStatus;
   convoyId?: string;

@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import { rig } from '../../schema/rig';
 import { HOUR_MS, MINUTE_MS } from '../core/time';
 import { report } from './reports';
@@ -36,7 +37,22 @@ export interface Breaker {
 
 export type RigRow = typeof rig.$inferSelect;
 
-const rigRow = ({ db }: RigContext): RigRow | undefined => db.select().from(rig).get();
+type StoredRigRow = Omit<RigRow, 'breakerFailures' | 'loopSettings'> & { breakerFailures: string; loopSettings: string | null };
+
+/** The rig's one row (read by every claim and close: a template, since Drizzle's builder cost more than the read). */
+function rigRow({ db }: RigContext): RigRow | undefined {
+  const row = db.get<
+    StoredRigRow | undefined
+  >(sql`select town_id as townId, rig_id as rigId, created_at as createdAt, breaker_state as breakerState,
+    breaker_opened_at as breakerOpenedAt, breaker_reopens_at as breakerReopensAt, breaker_cooldown_ms as breakerCooldownMs,
+    breaker_probe_bead_id as breakerProbeBeadId, breaker_failures as breakerFailures, loop_settings as loopSettings from rig`);
+  if (!row) return undefined;
+  return {
+    ...row,
+    breakerFailures: JSON.parse(row.breakerFailures),
+    loopSettings: row.loopSettings === null ? null : JSON.parse(row.loopSettings),
+  };
+}
 
 /** The settings passed by the latest call (the alarm has none of its own), else the defaults. */
 export function storedSettings(ctx: RigContext): LoopSettings {
@@ -131,11 +147,8 @@ export function recordFailure(ctx: RigContext, settings: LoopSettings): void {
   else ctx.db.update(rig).set({ breakerFailures: failures }).run();
 }
 
-/**
- * A successful attempt (done or skipped): a half-open breaker closes. `row`: the rig row its caller
- * already read in this transaction (a close reads it once).
- */
-export function recordSuccess(ctx: RigContext, row: RigRow | undefined = rigRow(ctx)): void {
+/** A successful attempt (done or skipped): a half-open breaker closes. `row`: the rig row, if read in this transaction. */
+export function recordSuccess(ctx: RigContext, row = rigRow(ctx)): void {
   if (row?.breakerState === 'half_open') close(ctx, 'probe succeeded');
 }
 

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { MINUTE_MS } from '../core/time';
-import type { Bead } from './beads';
+import { type Bead, beadSqlColumns } from './beads';
 import { notPausedBead } from './pauses';
 import type { RigContext } from './rig-context';
 
@@ -8,7 +8,7 @@ import type { RigContext } from './rig-context';
 // a FIFO per priority level ordered by `claimable_since` (when the bead became claimable; for a bead
 // waiting out a backoff, when the backoff ends), so each level's first entry is its longest-waiting
 // bead, or, if that lies ahead, the level has nothing claimable yet. A claim reads the five heads (one
-// index row each, none for a level that cannot win) and takes the lowest effective priority,
+// index row each, none for an empty level) in one statement and takes the lowest effective priority,
 // priority − ⌊waiting minutes / agingMinutes⌋, oldest first among equals: within a level the head has
 // waited longest, so it is that level's best.
 
@@ -30,36 +30,39 @@ export function effectivePriority(priority: number, claimableSince: string, nowM
   return priority - Math.floor(waitedMs / (agingMinutes * MINUTE_MS));
 }
 
-/** The level's head, only if it became claimable by `cutoff` (ISO; none: whenever, even ahead). */
-function levelHead(ctx: RigContext, priority: number, cutoff: string | null): Candidate | undefined {
-  const row = ctx.db.get<HeadRow | undefined>(sql`select rowid, priority, coalesce(claimable_since, created_at) as claimableSince,
-      id, title, body, status, convoy_id as convoyId, close_reason as closeReason, created_at as createdAt, closed_at as closedAt,
-      outcome, attempt, held_by as heldBy, lease_expires_at as leaseExpiresAt, retry_at as retryAt, reason, ref
-    from beads indexed by beads_claimable_priority_idx
-    where status = 'open' and blocked = 0 and priority = ${priority} and ${notPausedBead} ${cutoff === null ? sql`` : sql`and claimable_since <= ${cutoff}`}
-    order by claimable_since, rowid limit 1`);
-  if (!row) return undefined;
-  const { rowid, priority: level, claimableSince, ...bead } = row;
-  return { bead, rowid, priority: level, claimableSince };
+const HEAD_COLUMNS = sql`rowid, priority, coalesce(claimable_since, created_at) as claimableSince, ${beadSqlColumns}`;
+
+/**
+ * Every level's head in one statement (one index entry each, none for an empty level): a statement
+ * per level cost more CPU than the rows it could spare, since a head past a cutoff still reads its entry.
+ */
+const LEVEL_HEADS = sql.join(
+  PRIORITY_LEVELS.map(
+    (level) => sql`select * from (select ${HEAD_COLUMNS} from beads indexed by beads_claimable_priority_idx
+      where status = 'open' and blocked = 0 and priority = ${sql.raw(String(level))} and ${notPausedBead}
+      order by claimable_since, rowid limit 1)`,
+  ),
+  sql` union all `,
+);
+
+function levelHeads(ctx: RigContext): Candidate[] {
+  return ctx.db
+    .all<HeadRow>(LEVEL_HEADS)
+    .map(({ rowid, priority, claimableSince, ...bead }) => ({ bead, rowid, priority, claimableSince }));
 }
 
 const before = (a: Candidate, b: Candidate) =>
   a.claimableSince < b.claimableSince || (a.claimableSince === b.claimableSince && a.rowid < b.rowid);
 
 /**
- * The bead to claim next, or null and when the earliest backoff ends. Levels are read most urgent
- * first; once a bead is found, a later level p is read only up to the time its head must have waited
- * since to tie it (p − rank aging periods), so a level that cannot win reads no row at all.
+ * The bead to claim next, or null and when the earliest backoff ends: the head with the lowest
+ * effective priority, the longer waiting one among equals.
  */
 export function nextClaimable(ctx: RigContext, agingMinutes: number): { candidate: Candidate | null; nextClaimAt: string | null } {
   const nowMs = ctx.now().getTime();
-  const agingMs = agingMinutes * MINUTE_MS;
   let best: { candidate: Candidate; rank: number } | null = null;
   let nextClaimAt: string | null = null;
-  for (const level of PRIORITY_LEVELS) {
-    const cutoff = best ? new Date(nowMs - Math.max(0, level - best.rank) * agingMs).toISOString() : null;
-    const head = levelHead(ctx, level, cutoff);
-    if (!head) continue;
+  for (const head of levelHeads(ctx)) {
     if (Date.parse(head.claimableSince) > nowMs) {
       // Every bead of this level is still in its backoff.
       if (nextClaimAt === null || head.claimableSince < nextClaimAt) nextClaimAt = head.claimableSince;

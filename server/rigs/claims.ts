@@ -3,7 +3,7 @@ import { beads } from '../../schema/rig';
 import { DomainError, notFound } from '../core/errors';
 import { cancelTask, scheduleTask } from '../core/scheduler';
 import { SECOND_MS } from '../core/time';
-import { type Bead, beadColumns } from './beads';
+import { type Bead, beadColumns, beadSqlColumns } from './beads';
 import { breakerGate, type LoopSettings, markProbe, probeReleased, rememberSettings } from './breaker';
 import { nextClaimable } from './claim-queue';
 import { expireLeaseIfDue, leaseTaskId } from './outcomes';
@@ -59,7 +59,7 @@ export function claimBead(ctx: RigContext, input: ClaimInput): ClaimAnswer {
     const { row, settings } = rememberSettings(ctx, input.settings);
     // The emergency stop wins over everything: no claim answers a bead, not even the one held.
     if (claimsPaused(ctx, input.townPaused)) return { bead: null, reason: 'town_paused', nextClaimAt: null };
-    const held = db.select(beadColumns).from(beads).where(eq(beads.heldBy, input.agentId)).get();
+    const held = db.get<Bead | undefined>(sql`select ${beadSqlColumns} from beads where held_by = ${input.agentId}`);
     if (held && !expireLeaseIfDue(ctx, held)) {
       // A retried claim whose answer was lost: the same bead, not a second one.
       db.update(beads).set({ leaseExpiresAt: lease.iso }).where(eq(beads.id, held.id)).run();
@@ -72,10 +72,8 @@ export function claimBead(ctx: RigContext, input: ClaimInput): ClaimAnswer {
     if (!candidate) return { bead: null, reason: 'no_work', nextClaimAt };
     // The head read the whole bead: written without RETURNING (one row read less per claim).
     const claimed = { status: 'in_progress', heldBy: input.agentId, leaseExpiresAt: lease.iso, retryAt: null } as const;
-    db.update(beads)
-      .set({ ...claimed, attempt: sql`${beads.attempt} + 1`, lastAgentId: input.agentId, lastResult: null })
-      .where(sql`rowid = ${candidate.rowid}`)
-      .run();
+    db.run(sql`update beads set status = 'in_progress', held_by = ${input.agentId}, lease_expires_at = ${lease.iso}, retry_at = null,
+      attempt = attempt + 1, last_agent_id = ${input.agentId}, last_result = null where rowid = ${candidate.rowid}`);
     const bead: Bead = { ...candidate.bead, ...claimed, attempt: candidate.bead.attempt + 1 };
     scheduleLease(ctx, bead, lease.ms);
     if (gate === 'probe') markProbe(ctx, bead.id);

@@ -4,8 +4,8 @@ import { DomainError, notFound } from '../core/errors';
 import { logEvent } from '../core/log';
 import { cancelTask, runTasksNow, scheduleTask, TASK_RETRY_BACKOFF_MS, type TaskResult } from '../core/scheduler';
 import { retryBackoffMs } from './backoff';
-import { type Bead, beadColumns, servedTownId } from './beads';
-import { type LoopSettings, probeReleased, type RigRow, recordFailure, recordSuccess, rememberSettings, storedSettings } from './breaker';
+import { type Bead, beadColumns, beadSqlColumns, servedTownId } from './beads';
+import { type LoopSettings, probeReleased, recordFailure, recordSuccess, rememberSettings, storedSettings } from './breaker';
 import { reopenSkippedDependents } from './dependencies';
 import { leaseForgiven } from './pauses';
 import { report } from './reports';
@@ -30,14 +30,6 @@ export interface CloseInput {
 }
 
 export const leaseTaskId = (beadId: string) => `lease:${beadId}`;
-const withLast = {
-  ...beadColumns,
-  maxAttempts: beads.maxAttempts,
-  requireRef: beads.requireRef,
-  lastAgentId: beads.lastAgentId,
-  lastResult: beads.lastResult,
-  generation: beads.generation,
-};
 type BeadRow = Bead & {
   maxAttempts: number;
   requireRef: boolean;
@@ -45,6 +37,15 @@ type BeadRow = Bead & {
   lastResult: AttemptResult | null;
   generation: number;
 };
+
+/** The bead with its policy, last attempt and generation (every close reads it: a template, cheaper than a builder). */
+function beadRow({ db }: RigContext, beadId: string): BeadRow | undefined {
+  const row = db.get<(Omit<BeadRow, 'requireRef'> & { requireRef: number }) | undefined>(
+    sql`select ${beadSqlColumns}, max_attempts as maxAttempts, require_ref as requireRef, last_agent_id as lastAgentId,
+      last_result as lastResult, generation from beads where id = ${beadId}`,
+  );
+  return row && { ...row, requireRef: row.requireRef === 1 };
+}
 
 const toBead = ({ maxAttempts: _m, requireRef: _r, lastAgentId: _a, lastResult: _l, generation: _g, ...bead }: BeadRow): Bead => bead;
 
@@ -154,7 +155,7 @@ function forgiveLease(ctx: RigContext, bead: BeadRow): Bead {
 /** If `bead`'s lease has run out, counts it as a failed attempt now (the alarm may be late); inside a transaction. */
 export function expireLeaseIfDue(ctx: RigContext, bead: Bead): boolean {
   if (bead.status !== 'in_progress' || !bead.leaseExpiresAt || bead.leaseExpiresAt > ctx.now().toISOString()) return false;
-  const row = ctx.db.select(withLast).from(beads).where(eq(beads.id, bead.id)).get() as BeadRow | undefined;
+  const row = beadRow(ctx, bead.id);
   if (!row) return false;
   failAttempt(ctx, row, 'lease_expired', row.heldBy, 'lease expired');
   return true;
@@ -163,7 +164,7 @@ export function expireLeaseIfDue(ctx: RigContext, bead: Bead): boolean {
 /** The alarm's lease task: the bead's lease ran out unless it was renewed, released or closed since. */
 export async function leaseTask(ctx: RigContext, payload: { beadId: string }): Promise<TaskResult> {
   const taskId = ctx.db.transaction(() => {
-    const row = ctx.db.select(withLast).from(beads).where(eq(beads.id, payload.beadId)).get() as BeadRow | undefined;
+    const row = beadRow(ctx, payload.beadId);
     if (row?.status !== 'in_progress' || !row.leaseExpiresAt) return null;
     if (row.leaseExpiresAt > ctx.now().toISOString()) return { retryAt: Date.parse(row.leaseExpiresAt) };
     return failAttempt(ctx, row, 'lease_expired', row.heldBy, 'lease expired').taskId;
@@ -197,11 +198,11 @@ export async function closeBead(ctx: RigContext, input: CloseInput): Promise<Bea
   const ref = input.ref ?? null;
   const { bead, taskId } = db.transaction((): { bead: Bead; taskId: string | null } => {
     const { row: rigRow } = rememberSettings(ctx, input.settings);
-    const found = db.select(withLast).from(beads).where(eq(beads.id, input.beadId)).get() as BeadRow | undefined;
+    const found = beadRow(ctx, input.beadId);
     if (!found) throw notFound('bead', input.beadId);
     // A lease that ran out is expired first: its former holder then gets CONFLICT, like any non-holder.
     const expired = expireLeaseIfDue(ctx, found);
-    const row = expired ? (db.select(withLast).from(beads).where(eq(beads.id, input.beadId)).get() as BeadRow) : found;
+    const row = expired ? (beadRow(ctx, input.beadId) as BeadRow) : found;
     if (row.status === 'closed') return { bead: repeatedClose(row, input, outcome), taskId: null };
     if (input.agentId !== undefined && row.heldBy !== input.agentId) {
       // A repeated `failed` close of an attempt that went back to the queue.
@@ -216,26 +217,24 @@ export async function closeBead(ctx: RigContext, input: CloseInput): Promise<Bea
     // A close of an unclaimed bead is its attempt.
     const attempt = row.heldBy === null && outcome === 'failed' ? row.attempt + 1 : row.attempt;
     if (outcome === 'failed') return failAttempt(ctx, { ...row, attempt }, 'failed', input.agentId ?? null, reason);
-    const closed = db
-      .update(beads)
-      .set({
-        status: 'closed',
-        outcome,
-        closeReason: 'done',
-        closedAt: ctx.now().toISOString(),
-        heldBy: null,
-        leaseExpiresAt: null,
-        retryAt: null,
-        reason,
-        ref,
-        lastAgentId: input.agentId ?? null,
-        lastResult: outcome,
-      })
-      .where(and(eq(beads.id, row.id)))
-      .returning(beadColumns)
-      .get();
-    if (!closed) throw new Error(`bead ${row.id} vanished while closing`);
+    const change = {
+      status: 'closed',
+      outcome,
+      closeReason: 'done',
+      closedAt: ctx.now().toISOString(),
+      heldBy: null,
+      leaseExpiresAt: null,
+      retryAt: null,
+      reason,
+      ref,
+    } as const;
+    // The row was read above in this transaction: the closed bead is it with the change, no RETURNING.
+    db.run(sql`update beads set status = 'closed', outcome = ${outcome}, close_reason = 'done', closed_at = ${change.closedAt},
+      held_by = null, lease_expires_at = null, retry_at = null, reason = ${reason}, ref = ${ref},
+      last_agent_id = ${input.agentId ?? null}, last_result = ${outcome} where id = ${row.id}`);
+    const closed: Bead = { ...toBead(row), ...change };
     cancelTask(db, leaseTaskId(row.id));
+    // The rig row read first still holds the breaker, unless an expiry above counted a failure on it.
     recordSuccess(ctx, expired ? undefined : rigRow);
     if (!closed.convoyId) logEvent('info', 'rig.bead_closed', { rigId: ctx.rigId, beadId: closed.id, convoyId: null, outcome });
     return { bead: closed, taskId: owedToTown(ctx, closed, row.generation) };

@@ -22,8 +22,13 @@ export function setPaused(ctx: RigContext, scope: string, paused: boolean, versi
   return { paused: isPaused(ctx, scope) };
 }
 
+// Looked up in the index of the scopes paused now: a scope never paused, or resumed, reads no row.
 function isPaused({ db }: RigContext, scope: string): boolean {
-  return db.get<{ paused: number } | undefined>(sql`select paused from pauses where scope = ${scope}`)?.paused === 1;
+  return (
+    db.get<{ one: number } | undefined>(
+      sql`select 1 as one from pauses indexed by pauses_active_idx where scope = ${scope} and paused = 1`,
+    ) !== undefined
+  );
 }
 
 /** Claims answer `town_paused`: as the town told this rig, or as the claim's town call just read. */
@@ -33,5 +38,5 @@ export const claimsPaused = (ctx: RigContext, townPausedNow = false): boolean =>
 export const leaseForgiven = (ctx: RigContext, convoyId: string | null): boolean =>
   isPaused(ctx, TOWN_SCOPE) || (convoyId !== null && isPaused(ctx, convoyId));
 
-/** The claim queue's filter: no bead of a convoy the town paused (one primary-key probe per bead looked at). */
-export const notPausedBead = sql`not exists (select 1 from pauses p where p.scope = beads.convoy_id and p.paused = 1)`;
+/** The claim queue's filter: no bead of a convoy the town paused (one probe of the paused scopes per bead looked at). */
+export const notPausedBead = sql`not exists (select 1 from pauses p indexed by pauses_active_idx where p.scope = beads.convoy_id and p.paused = 1)`;

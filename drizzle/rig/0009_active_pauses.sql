@@ -1,0 +1,1 @@
+CREATE INDEX `pauses_active_idx` ON `pauses` (`scope`) WHERE "pauses"."paused" = 1;
