@@ -17,7 +17,7 @@ export const rigStubOf = (key: string) => env.RIG.get(env.RIG.idFromName(`${key}
 export function seedRig(key: string, open: number, waiting = 0, convoyId: string | null = 'c', levels = 0) {
   return runInDurableObject(rigStubOf(key), (_i, state) => {
     const sql = state.storage.sql;
-    sql.exec("insert or ignore into rig (town_id, created_at) values ('seed-town', '2026-01-01T00:00:00.000Z')");
+    // The rig row is there already: the RigDO kept its town and id on its first wake (core/identity.ts).
     const retryAt = new Date(Date.now() + 3_600_000).toISOString();
     sql.exec(
       `with recursive n(i) as (select 1 union all select i + 1 from n where i < ?)
