@@ -1,4 +1,4 @@
-import { and, asc, count, eq, gt, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
 import { schedule as scheduleTable } from '../../schema/schedule';
 import { convoyBeads, convoyRigDeliveries, convoys } from '../../schema/town';
 import type { TownContext } from '../core/context';
@@ -104,13 +104,12 @@ export function pendingDeliveries({ db }: TownContext, convoyId: string): number
   const prefix = beadsTaskId({ convoyId, rigId: '' });
   // ';' is the character after ':', so the range holds exactly the ids that start with the prefix.
   const end = `${prefix.slice(0, -1)};`;
-  return (
-    db
-      .select({ n: count() })
-      .from(scheduleTable)
-      .where(and(gt(scheduleTable.id, prefix), lt(scheduleTable.id, end)))
-      .get()?.n ?? 0
-  );
+  // The rows themselves rather than count(): none pending (the usual answer) reads no row at all.
+  return db
+    .select({ id: scheduleTable.id })
+    .from(scheduleTable)
+    .where(and(gt(scheduleTable.id, prefix), lt(scheduleTable.id, end)))
+    .all().length;
 }
 
 /**
