@@ -5,6 +5,7 @@ import m0003 from './0003_blocked_beads.sql';
 import m0004 from './0004_pauses.sql';
 import m0005 from './0005_bead_priority.sql';
 import m0006 from './0006_backfill_claimable_since.sql';
+import m0007 from './0007_narrow_status_index.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -17,5 +18,6 @@ export default {
     m0004,
     m0005,
     m0006,
+    m0007,
   },
 };
