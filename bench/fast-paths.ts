@@ -50,11 +50,13 @@ async function run(url: string) {
   const overTen = rigIds.map((rigId, i) => ({ rigId, title: `bead ${i}` }));
   const overOne = rigIds.map((_, i) => ({ rigId: rigIds[0] ?? '', title: `bead ${i}` }));
   // waitForRigs false: the answer after the town's commit, the rigs' deliveries right after (docs/convoys.md).
-  const msPerCreate = (beads: typeof overTen, waitForRigs = true) => async () => {
-    const started = performance.now();
-    for (let i = 0; i < CREATES_PER_ROUND; i++) await town.convoy.create.mutate({ townId, title: 'fast', beads, waitForRigs });
-    return (performance.now() - started) / CREATES_PER_ROUND;
-  };
+  const msPerCreate =
+    (beads: typeof overTen, waitForRigs = true) =>
+    async () => {
+      const started = performance.now();
+      for (let i = 0; i < CREATES_PER_ROUND; i++) await town.convoy.create.mutate({ townId, title: 'fast', beads, waitForRigs });
+      return (performance.now() - started) / CREATES_PER_ROUND;
+    };
   const creates = await interleaved(CREATE_ROUNDS, {
     one: msPerCreate(overOne),
     ten: msPerCreate(overTen),
