@@ -9,7 +9,8 @@ export const BATCH_MAX_QUERIES = 20;
 
 /** A 400 naming the limit for a batch past it, or null. */
 export function refuseOversizeBatch(req: Request, url: URL): Response | null {
-  if (url.searchParams.get('batch') !== '1') return null;
+  // Most calls (every mutation of the typed client) have no query string: no searchParams object for them.
+  if (!url.search || url.searchParams.get('batch') !== '1') return null;
   const calls = (trpcPath(url) ?? '').split(',').length;
   if (req.method === 'POST' && calls > 1) {
     return trpcErrorResponse('BAD_REQUEST', `a mutation travels alone: this batch has ${calls} calls (at most 1 per POST)`);

@@ -20,10 +20,10 @@ const SSE_RETRY_MS = 1_000;
  * sniffed as another type. (`/` and its assets get theirs from web/_headers.)
  */
 function withApiHeaders(res: Response): Response {
-  const out = new Response(res.body, res);
-  out.headers.set('cache-control', 'no-store');
-  out.headers.set('x-content-type-options', 'nosniff');
-  return out;
+  // tRPC's own Response has mutable headers: set them in place rather than copying the Response.
+  res.headers.set('cache-control', 'no-store');
+  res.headers.set('x-content-type-options', 'nosniff');
+  return res;
 }
 
 /** The same response with `retry: <ms>` as the stream's first line (an SSE field that sets the reconnect delay). */
@@ -44,7 +44,7 @@ export default {
     if (url.pathname === '/health' && req.method === 'GET') {
       return Response.json({ ok: true, service: 'town' });
     }
-    if (isTrpcUrl(url)) return withApiHeaders(await serveTrpc(req, env, appRouter));
+    if (isTrpcUrl(url)) return withApiHeaders(await serveTrpc(req, env, appRouter, url));
     return Response.json({ error: 'not found' }, { status: 404 });
   },
 } satisfies ExportedHandler<Env>;
@@ -54,15 +54,15 @@ export default {
  * A credential in the URL → 400; a subscription is authorized before it streams (auth/gate.ts: 401/403,
  * not a 200 stream carrying an error); bodies over MAX_REQUEST_BODY_BYTES (4 MiB) → 413.
  */
-export async function serveTrpc(received: Request, env: Env, router: AnyRouter): Promise<Response> {
-  const url = new URL(received.url);
+export async function serveTrpc(received: Request, env: Env, router: AnyRouter, receivedUrl?: URL): Promise<Response> {
+  const url = receivedUrl ?? new URL(received.url);
   // tRPC reads the path the gate read: however it was spelled (`/`, `%2E`, `/TRPC`), it is made canonical once.
   const path = trpcPath(url);
-  const req = path === null ? received : canonicalTrpcRequest(received, path);
+  const req = path === null ? received : canonicalTrpcRequest(received, path, url);
   const refused =
     refuseCredentialInUrl(url) ??
     refuseOversizeBatch(req, url) ??
-    (await gateSubscription(req, env, router._def.procedures as GatedProcedures));
+    (await gateSubscription(req, env, router._def.procedures as GatedProcedures, path));
   if (refused) return refused;
   const limited = await limitBody(req);
   if (limited instanceof Response) return limited;

@@ -8,6 +8,7 @@ import m0006 from './0006_backfill_claimable_since.sql';
 import m0007 from './0007_bead_generation.sql';
 import m0008 from './0008_rig_remembers_its_id.sql';
 import m0009 from './0009_active_pauses.sql';
+import m0010 from './0010_narrow_status_index.sql';
 import journal from './meta/_journal.json';
 
 export default {
@@ -23,5 +24,6 @@ export default {
     m0007,
     m0008,
     m0009,
+    m0010,
   },
 };

@@ -32,9 +32,12 @@ export const isTrpcUrl = (url: URL): boolean => ENDPOINT.test(url.pathname);
  * The request as tRPC must see it: `/trpc/<decoded path>`, so the gate and tRPC read one path
  * (trailing slashes, `%2E`, a `/TRPC` prefix are all made canonical here, once).
  */
-export function canonicalTrpcRequest(req: Request, path: string): Request {
-  const url = new URL(req.url);
-  url.pathname = `/trpc/${path.split(',').map(encodeURIComponent).join(',')}`;
+export function canonicalTrpcRequest(req: Request, path: string, parsed: URL = new URL(req.url)): Request {
+  const pathname = `/trpc/${path.split(',').map(encodeURIComponent).join(',')}`;
+  // Most requests are canonical already (every client's): no second URL and Request for them.
+  if (parsed.pathname === pathname) return req;
+  const url = new URL(parsed);
+  url.pathname = pathname;
   return new Request(url, req);
 }
 
@@ -59,28 +62,41 @@ function lastEventIdOf(req: Request, url: URL, input: unknown): string | undefin
   return typeof found === 'string' ? found : undefined;
 }
 
+// The subscriptions of each router by lower-case name, built once (not a walk over every procedure per request).
+const subscriptionsOf = new WeakMap<GatedProcedures, Map<string, GatedProcedures[string]>>();
+
 /** The subscription a path names, matched without regard to case (so no spelling of it passes unchecked). */
 function subscriptionNamed(path: string, procedures: GatedProcedures) {
-  const wanted = path.toLowerCase();
-  for (const [name, procedure] of Object.entries(procedures)) {
-    if (procedure._def.type === 'subscription' && name.toLowerCase() === wanted) return procedure;
+  let byName = subscriptionsOf.get(procedures);
+  if (!byName) {
+    byName = new Map(
+      Object.entries(procedures)
+        .filter(([, procedure]) => procedure._def.type === 'subscription')
+        .map(([name, procedure]) => [name.toLowerCase(), procedure]),
+    );
+    subscriptionsOf.set(procedures, byName);
   }
-  return undefined;
+  return byName.get(path.toLowerCase());
 }
 
 /**
  * For a request to a subscription: a 400/401/403 (or the cursor's 412) Response when it may not stream,
  * or null to go on (then the middleware checks again, as for any call). Any other request: null.
  */
-export async function gateSubscription(req: Request, env: Env, procedures: GatedProcedures): Promise<Response | null> {
-  const url = new URL(req.url);
-  const path = trpcPath(url);
+export async function gateSubscription(
+  req: Request,
+  env: Env,
+  procedures: GatedProcedures,
+  knownPath?: string | null,
+): Promise<Response | null> {
+  const path = knownPath === undefined ? trpcPath(new URL(req.url)) : knownPath;
   if (path === null) return null; // tRPC answers an undecodable path itself (BAD_REQUEST)
   const named = path.split(',').map((p) => subscriptionNamed(p, procedures));
   const procedure = named.find((p) => p !== undefined);
   // tRPC streams only over GET: any other method is its 405, before any procedure runs.
   if (!procedure || req.method !== 'GET') return null;
   if (named.length > 1) return trpcErrorResponse('BAD_REQUEST', 'a subscription travels alone, never in a batch', path);
+  const url = new URL(req.url);
   const principal = await authenticate(env, req.headers.get('authorization'));
   if (!principal) return refusal(401, path);
   const declared = (procedure._def.meta as AccessMeta | undefined)?.access;

@@ -4,6 +4,7 @@ import type { TownContext } from '../core/context';
 import { notFound } from '../core/errors';
 import { DEFAULT_PAGE_SIZE, olderThanCursor, type Page, toPage } from '../core/pagination';
 import { takesPartIn, visibleTo } from '../core/rig-membership';
+import { pendingDeliveries } from './delivery';
 import { activePauses, pausesOf } from './pauses';
 import { type Convoy, type ConvoyStatus, toConvoy } from './views';
 
@@ -12,12 +13,14 @@ import { type Convoy, type ConvoyStatus, toConvoy } from './views';
 
 /**
  * The summary and per-rig progress: one row, whatever the number of beads (those page through
- * `convoy.beads`). `narrowTo` (a rig token's rig): a convoy it takes no part in is NOT_FOUND for it.
+ * `convoy.beads`), and how many rigs still wait for a delivery of its beads. `narrowTo` (a rig token's
+ * rig): a convoy it takes no part in is NOT_FOUND for it.
  */
-export function getConvoy(ctx: TownContext, convoyId: string, narrowTo: string | null = null): Convoy {
+export function getConvoy(ctx: TownContext, convoyId: string, narrowTo: string | null = null): Convoy & { pendingDeliveries: number } {
   const row = ctx.db.select().from(convoys).where(eq(convoys.id, convoyId)).get();
   if (!row || !visibleTo(row, narrowTo)) throw notFound('convoy', convoyId);
-  return toConvoy(row, ctx.now(), row.pauseCauses > 0 ? activePauses(ctx, convoyId) : []);
+  const convoy = toConvoy(row, ctx.now(), row.pauseCauses > 0 ? activePauses(ctx, convoyId) : []);
+  return { ...convoy, pendingDeliveries: pendingDeliveries(ctx, convoyId) };
 }
 
 /** Newest first; the cursor is the last item's (createdAt, id), so pages stay stable as convoys are added. */

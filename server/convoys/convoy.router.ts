@@ -54,6 +54,8 @@ export const convoyRouter = router({
         requireRef: z.boolean().optional(),
         budget: budget.optional(),
         priority: priority.optional(),
+        // false: answer once the town committed; the rigs get the beads within moments (docs/convoys.md).
+        waitForRigs: z.boolean().optional(),
       }),
     )
     .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).createConvoy(input)),
@@ -105,7 +107,7 @@ export const convoyRouter = router({
     .mutation(({ ctx, input }) => ctx.town(input.townId).retryFailedConvoy(input.convoyId)),
   addBeads: procedure
     .meta(access.town)
-    .input(convoyRef.extend({ beads: newBeads, idempotencyKey: idempotencyKey.optional() }))
+    .input(convoyRef.extend({ beads: newBeads, idempotencyKey: idempotencyKey.optional(), waitForRigs: z.boolean().optional() }))
     .mutation(({ ctx, input: { townId, ...input } }) => ctx.town(townId).addConvoyBeads(input)),
   beadClosed: procedure
     .meta(access.town)

@@ -10,7 +10,14 @@ import { PRIORITY_DEFAULT } from '../rigs/priority';
 import { type BeadRow, existingBeadIds, insertBeadRows } from './bead-rows';
 import { firstBeadIds } from './beads-page';
 import { getConvoy } from './convoy-reads';
-import { type ConvoyContext, convoyRigIds, deliverNow, scheduleBeadDeliveries, scheduleCancelDeliveries } from './delivery';
+import {
+  type ConvoyContext,
+  convoyRigIds,
+  deliverNow,
+  pendingDeliveries,
+  scheduleBeadDeliveries,
+  scheduleCancelDeliveries,
+} from './delivery';
 import { earlierLookup, insertEdges } from './dependencies';
 import { planDependencies } from './dependency-plan';
 import { evaluateDue } from './due-dates';
@@ -50,6 +57,11 @@ export interface CreateConvoyInput {
   requireRef?: boolean;
   /** 0 (most urgent) to 4, default 2: claims prefer its beads, aged by their waiting (server/rigs/claim-queue.ts). */
   priority?: number;
+  /**
+   * Default true: answer once every rig holds its beads. False: answer once the town has committed the
+   * convoy and its deliveries; the rigs get the beads within moments (`pendingDeliveries` counts down).
+   */
+  waitForRigs?: boolean;
 }
 
 export const MAX_ATTEMPTS_DEFAULT = 3;
@@ -160,7 +172,7 @@ export async function createConvoy(ctx: ConvoyContext, input: CreateConvoyInput)
     evaluateDue(ctx, { ...row, watchers: newWatchers.length });
     return { convoyId: id, taskIds, beadIds: added.map((b) => b.id), newWatchers };
   });
-  await deliverNow(ctx, taskIds);
+  await deliverNow(ctx, taskIds, { wait: input.waitForRigs ?? true });
   // A repeat names the first create's beads: they hold its first positions.
   const ids = beadIds ?? firstBeadIds(ctx, convoyId, input.beads.length);
   return { ...getConvoy(ctx, convoyId), beadIds: ids, newWatchers };
@@ -183,8 +195,8 @@ async function beadIdsFor(convoyId: string, count: number, idempotencyKey: strin
  */
 export async function addBeads(
   ctx: ConvoyContext,
-  input: { convoyId: string; beads: NewBead[]; idempotencyKey?: string },
-): Promise<ConvoyWithBeadIds & { added: number }> {
+  input: { convoyId: string; beads: NewBead[]; idempotencyKey?: string; waitForRigs?: boolean },
+): Promise<ConvoyWithBeadIds & { added: number; pendingDeliveries: number }> {
   const { db } = ctx;
   const ids = input.idempotencyKey === undefined ? undefined : await beadIdsFor(input.convoyId, input.beads.length, input.idempotencyKey);
   const { convoy, added, taskIds } = db.transaction(() => {
@@ -225,10 +237,10 @@ export async function addBeads(
     }
     return { convoy, added, taskIds };
   });
-  await deliverNow(ctx, taskIds);
+  await deliverNow(ctx, taskIds, { wait: input.waitForRigs ?? true });
   // With a key, the call's beads are the derived ids (a retry names the same beads); without, the new ones.
   const beadIds = ids ?? added.map((b) => b.id);
-  return { ...toConvoy(convoy, ctx.now()), beadIds, added: added.length };
+  return { ...toConvoy(convoy, ctx.now()), beadIds, added: added.length, pendingDeliveries: pendingDeliveries(ctx, convoy.id) };
 }
 
 /** Cancels an active convoy (it never lands) and tells its rigs; cancelling again is a no-op. */

@@ -1,4 +1,5 @@
-import { and, asc, eq, gt, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, lt, sql } from 'drizzle-orm';
+import { schedule as scheduleTable } from '../../schema/schedule';
 import { convoyBeads, convoyRigDeliveries, convoys } from '../../schema/town';
 import type { TownContext } from '../core/context';
 import { appendEvent } from '../core/event-log';
@@ -23,6 +24,8 @@ import { type RigBeadsTask, SKIP_TASK_KIND, UNBLOCK_TASK_KIND } from './dependen
 /** A TownContext that can also arm the DO's alarm between committing tasks and trying them inline. */
 export interface ConvoyContext extends TownContext {
   armAlarm: () => Promise<void>;
+  /** Keeps work going after the answer (the DO's `waitUntil`); without it, that work is awaited. */
+  inBackground?: (work: Promise<unknown>) => void;
 }
 
 export const DELIVER_BEADS_TASK_KIND = 'convoy.deliverBeads';
@@ -67,11 +70,46 @@ export function scheduleCancelDeliveries(ctx: TownContext, convoyId: string, rig
   );
 }
 
-/** After the commit: arm the alarm (so a crash mid-attempt still retries), then try each delivery now. */
-export async function deliverNow(ctx: ConvoyContext, taskIds: readonly string[]): Promise<void> {
+/**
+ * After the commit: arm the alarm (so a crash mid-attempt still retries), then try each delivery now,
+ * awaited by default. `wait: false` (convoy.create / addBeads `waitForRigs: false`) lets the caller
+ * answer at once: the tasks are durable already, so the attempt runs after the answer and a failure
+ * retries from the alarm exactly as an awaited one would.
+ */
+export async function deliverNow(ctx: ConvoyContext, taskIds: readonly string[], { wait = true } = {}): Promise<void> {
   if (taskIds.length === 0) return;
   await ctx.armAlarm();
-  await runTasksNow(ctx.db, taskIds, Date.now(), convoyTaskHandlers(ctx), { townId: ctx.townId });
+  const attempt = runTasksNow(ctx.db, taskIds, Date.now(), convoyTaskHandlers(ctx), { townId: ctx.townId });
+  if (wait || !ctx.inBackground) return attempt;
+  ctx.inBackground(
+    attempt.catch((error: unknown) => {
+      // The tasks stay scheduled: the alarm retries them.
+      const message = error instanceof Error ? error.message : String(error);
+      logEvent('error', 'task.failed', {
+        townId: ctx.townId,
+        taskId: taskIds.join(','),
+        kind: DELIVER_BEADS_TASK_KIND,
+        attempts: 1,
+        error: message,
+      });
+    }),
+  );
+}
+
+/**
+ * Rigs that do not hold all of the convoy's beads yet: its delivery tasks still scheduled (one per rig,
+ * gone once that rig has every bead; a range read along the schedule's primary key).
+ */
+export function pendingDeliveries({ db }: TownContext, convoyId: string): number {
+  const prefix = beadsTaskId({ convoyId, rigId: '' });
+  // ';' is the character after ':', so the range holds exactly the ids that start with the prefix.
+  const end = `${prefix.slice(0, -1)};`;
+  // The rows themselves rather than count(): none pending (the usual answer) reads no row at all.
+  return db
+    .select({ id: scheduleTable.id })
+    .from(scheduleTable)
+    .where(and(gt(scheduleTable.id, prefix), lt(scheduleTable.id, end)))
+    .all().length;
 }
 
 /**

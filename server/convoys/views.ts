@@ -91,6 +91,8 @@ export interface Convoy extends ConvoySummary {
  */
 export interface ConvoyWithBeadIds extends Convoy {
   beadIds: string[];
+  /** Rigs still to receive beads of the convoy: 0 once each holds them all (at once, unless `waitForRigs: false`). */
+  pendingDeliveries: number;
 }
 
 /** `convoy.create`: also the watchers it added, in the order given, with each webhook watcher's secret (shown once). */

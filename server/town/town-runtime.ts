@@ -132,6 +132,8 @@ export abstract class TownRuntime extends DurableObject<Env> {
 
   /** `run` for convoy work, whose modules arm the alarm between committing deliveries and trying them. */
   protected convoy<T>(call: TownCall, fn: (ctx: ConvoyContext) => T | Promise<T>) {
-    return this.run(call, (c) => fn({ ...c, armAlarm: () => rearm(this.ctx.storage, this.db) }));
+    return this.run(call, (c) =>
+      fn({ ...c, armAlarm: () => rearm(this.ctx.storage, this.db), inBackground: (work) => this.ctx.waitUntil(work) }),
+    );
   }
 }

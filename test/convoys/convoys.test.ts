@@ -33,6 +33,7 @@ describe('convoy lifecycle', () => {
       failedAt: null,
       lastProgressAt: null,
       createdBy: 'mayor',
+      pendingDeliveries: 0,
       createdAt: expect.any(String),
       landedAt: null,
       rigs: [
@@ -153,6 +154,7 @@ describe('convoy lifecycle', () => {
       pauses: _ps,
       spent: _s,
       budget: _bu,
+      pendingDeliveries: _pd,
       ...summary
     } = landed;
     expect(firstEvent[0]?.payload).toMatchObject({ type: 'convoy.landed', data: summary });

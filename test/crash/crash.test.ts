@@ -179,6 +179,27 @@ describe('kill -9 of the runtime', () => {
   });
 
   /** Polls the event log until the watcher's delivery of `convoy.landed` is recorded as delivered. */
+  test('waitForRigs false: killed right after the answer, every rig still gets its beads once', { timeout: 300_000 }, async () => {
+    const townId = newTownId('crash-create');
+    const rigIds: string[] = [];
+    for (let i = 0; i < 5; i++) rigIds.push((await api.rig.register.mutate({ townId, name: `rig-${i}` })).id);
+    // Enough beads per rig that the deliveries are still in flight when the kill lands.
+    const beads = Array.from({ length: 5_000 }, (_, i) => ({ rigId: rigIds[i % rigIds.length] ?? '', title: `bead ${i}` }));
+    const convoy = await api.convoy.create.mutate({ townId, title: 'fast', beads, waitForRigs: false });
+    assert.ok(convoy.pendingDeliveries > 0, 'answered before the rigs had their beads');
+    await dev.killAndRestart();
+    // The alarm (armed before the answer) brings what the kill interrupted; the suite's timeout bounds this.
+    for (;;) {
+      if ((await api.convoy.get.query({ townId, convoyId: convoy.id })).pendingDeliveries === 0) break;
+      await delay(250);
+    }
+    for (const [r, rigId] of rigIds.entries()) {
+      const held = (await rigBeads(townId, rigId)).map((b) => b.id).sort();
+      const expected = convoy.beadIds.filter((_, i) => i % rigIds.length === r).sort();
+      assert.deepEqual(held, expected, `rig ${r} holds each of its beads once`);
+    }
+  });
+
   async function landingDelivered(townId: string, convoyId: string, watcherId: string) {
     for (;;) {
       const page = await api.event.list.query({ townId, convoyId, types: ['notification.delivered', 'notification.failed'], limit: 200 });
