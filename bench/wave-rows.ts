@@ -29,17 +29,27 @@ export async function rowsPerBead(townId: string, rigs: readonly { id: string; r
   const [first, second] = rigs;
   if (!first || !second) throw new Error('two rigs needed');
   const stub = townStub(townId);
-  const flat = value(await stub.createConvoy(townId, { title: 'rows flat', beads: [{ rigId: first.id, title: 'c' }] }));
+  // Two beads each, so the counted close is not the landing one.
+  const flat = value(
+    await stub.createConvoy(townId, {
+      title: 'rows flat',
+      beads: [
+        { rigId: first.id, title: 'c' },
+        { rigId: first.id, title: 'd' },
+      ],
+    }),
+  );
   const chain = value(
     await stub.createConvoy(townId, {
       title: 'rows chain',
       beads: [
         { rigId: first.id, title: 'a', key: 'a' },
         { rigId: second.id, title: 'b', key: 'b', dependsOn: ['a'] },
+        { rigId: second.id, title: 'e', key: 'e' },
       ],
     }),
   );
-  const [a, b] = chain.beadIds as [string, string];
+  const [a, b] = chain.beadIds as [string, string, string];
   const inTown = <R>(fn: (ctx: Parameters<typeof convoys.beadClosed>[0]) => R | Promise<R>) =>
     runInDurableObject(stub, async (_instance, state) => {
       const counter = countingStorage(state.storage);
@@ -65,7 +75,7 @@ export async function rowsPerBead(townId: string, rigs: readonly { id: string; r
   const taskId = `convoy.unblock:${chain.id}:${second.id}:${a}`;
   const townTask = await inTown((ctx) => runTasksNow(ctx.db, [taskId], Date.now(), convoyTaskHandlers(ctx), { townId }));
   const after = value(await stub.getConvoy(townId, chain.id));
-  if (after.blockedBeads !== 0 || after.readyBeads !== 1) throw new Error(`release not counted: ${after.blockedBeads} blocked`);
+  if (after.blockedBeads !== 0 || after.readyBeads !== 2) throw new Error(`release not counted: ${after.blockedBeads} blocked`);
 
   const key = `bench-wave-rows-${crypto.randomUUID()}`;
   await seedRig(key, 1, 0, null);
