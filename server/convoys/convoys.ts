@@ -28,7 +28,7 @@ import { type ConvoySummary, type ConvoyWithBeadIds, type CreatedConvoy, toConvo
 import { addWatchers, notifyWatchers, type WatcherInput } from './watchers';
 
 export { getConvoy, listConvoys } from './convoy-reads';
-export { beadClosed } from './settle';
+export { beadClosed, beadClosedAndReleased } from './settle';
 
 // Convoys: titled batches of beads spread over rigs, settling when every bead is closed (settle.ts). Multi-row
 // writes run in one `db.transaction` (statements go through `db`, the same DO SQLite connection).

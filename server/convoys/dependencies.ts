@@ -11,8 +11,8 @@ import { skipInRigProgress } from './rig-progress';
 // Dependencies between a convoy's beads, on the town's side. Edges live in `convoy_bead_deps` keyed by
 // the dependency, so a close finds its dependents along the primary key: O(dependents) rows. A bead
 // counts its unfinished dependencies (`waiting_on`); when that reaches 0 it is released, and each rig
-// holding released beads is told by one durable task per close (not one per bead). A dependency that
-// fails for good skips its dependents, transitively, the same way.
+// holding released beads is told by one durable task per close (not one per bead), tried at once after
+// the close commits. A dependency that fails for good skips its dependents, transitively, the same way.
 
 export const UNBLOCK_TASK_KIND = 'convoy.unblockBeads';
 export const SKIP_TASK_KIND = 'convoy.skipBeads';
@@ -69,20 +69,31 @@ function byRig(rows: readonly { bead_id: string; rig_id: string }[]): Map<string
   return groups;
 }
 
-/** One task per rig, due now (the alarm runs it within moments; a rig that is down gets it later). */
-function tellRigs(ctx: TownContext, kind: string, convoyId: string, cause: string, groups: Map<string, string[]>, reason?: string) {
-  const tag = kind === UNBLOCK_TASK_KIND ? 'unblock' : 'skip';
+/** One task per rig, due now (a close tries its releases at once; the alarm runs the rest and retries). */
+function tellRigs(
+  ctx: TownContext,
+  kind: string,
+  convoyId: string,
+  cause: string,
+  groups: Map<string, string[]>,
+  reason?: string,
+): string[] {
+  const ids: string[] = [];
   for (const [rigId, beadIds] of groups) {
+    const id = `convoy.${kind === UNBLOCK_TASK_KIND ? 'unblock' : 'skip'}:${convoyId}:${rigId}:${cause}`;
     const payload: RigBeadsTask = { convoyId, rigId, beadIds, ...(reason ? { reason } : {}) };
-    scheduleTask(ctx.db, { id: `convoy.${tag}:${convoyId}:${rigId}:${cause}`, kind, dueAt: ctx.now().getTime(), payload });
+    scheduleTask(ctx.db, { id, kind, dueAt: ctx.now().getTime(), payload });
+    ids.push(id);
   }
+  return ids;
 }
 
 /**
  * A dependency closed `done` or `skipped`: its open dependents wait on one fewer; those waiting on none
- * are released. Returns how many were released (the caller takes them off `blocked_beads`).
+ * are released. Returns how many were released (the caller takes them off `blocked_beads`) and the
+ * release tasks to try at once after the commit.
  */
-export function releaseDependents(ctx: TownContext, convoyId: string, beadId: string): number {
+export function releaseDependents(ctx: TownContext, convoyId: string, beadId: string): { released: number; taskIds: string[] } {
   const rows = ctx.db.all<{ bead_id: string; rig_id: string; waiting_on: number }>(
     sql`update convoy_beads set waiting_on = waiting_on - 1
       where convoy_id = ${convoyId} and status = 'open' and waiting_on > 0
@@ -90,10 +101,10 @@ export function releaseDependents(ctx: TownContext, convoyId: string, beadId: st
       returning bead_id, rig_id, waiting_on`,
   );
   const released = rows.filter((r) => r.waiting_on === 0);
-  if (released.length === 0) return 0;
-  tellRigs(ctx, UNBLOCK_TASK_KIND, convoyId, beadId, byRig(released));
+  if (released.length === 0) return { released: 0, taskIds: [] };
+  const taskIds = tellRigs(ctx, UNBLOCK_TASK_KIND, convoyId, beadId, byRig(released));
   logEvent('info', 'convoy.beads_released', { townId: ctx.townId, convoyId, beadId, released: released.length });
-  return released.length;
+  return { released: released.length, taskIds };
 }
 
 /**

@@ -6,6 +6,7 @@ import { appendEvent } from '../core/event-log';
 import { logEvent } from '../core/log';
 import { resolveForConvoy } from '../escalations/lifecycle';
 import { enqueueNotification } from '../notify/outbox';
+import { type ConvoyContext, deliverNow } from './delivery';
 import { releaseDependents, skipDependents } from './dependencies';
 import { evaluateDue } from './due-dates';
 import { progressMade, stopStrandedCheck } from './progress';
@@ -37,10 +38,29 @@ const OUTCOME_COUNTER = { done: convoys.doneBeads, failed: convoys.failedBeads, 
  * of the bead row (so a repeat changes nothing), one counter update of the convoy, and on the last bead
  * the landing or failure.
  */
-export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: string } & Partial<BeadClosedDetails>): ConvoySummary {
+export function beadClosed(ctx: TownContext, input: BeadClosedInput): ConvoySummary {
+  return closeInConvoy(ctx, input).summary;
+}
+
+type BeadClosedInput = { convoyId: string; beadId: string } & Partial<BeadClosedDetails>;
+
+/**
+ * A rig's close notice (TownDO.onBeadClosed): `beadClosed`, then the release messages it committed are
+ * tried at once, one RPC per rig, before the answer (the alarm retries any that fails), so a released
+ * bead is claimable when the close that released it returns instead of after the next alarm run.
+ */
+export async function beadClosedAndReleased(ctx: ConvoyContext, input: BeadClosedInput): Promise<ConvoySummary> {
+  const { summary, releaseTaskIds } = closeInConvoy(ctx, input);
+  await deliverNow(ctx, releaseTaskIds);
+  return summary;
+}
+
+/** `beadClosed`, also answering the release tasks it scheduled, for the caller to try at once after the commit. */
+export function closeInConvoy(ctx: TownContext, input: BeadClosedInput): { summary: ConvoySummary; releaseTaskIds: string[] } {
   const { db } = ctx;
+  let releaseTaskIds: string[] = [];
   const outcome = input.outcome ?? 'done';
-  return db.transaction(() => {
+  const summary = db.transaction(() => {
     const closed = db
       .update(convoyBeads)
       .set({
@@ -104,7 +124,9 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
       .get();
     if (!convoy) throw new Error(`convoy_beads row of missing convoy ${input.convoyId}`);
     // Its dependents, only in a convoy that has dependencies (waves > 1): a flat convoy's close reads no more rows.
-    const { released, skipped } = convoy.waves > 1 ? dependentsOf(ctx, input.convoyId, input.beadId, outcome) : { released: 0, skipped: 0 };
+    const { released, skipped, taskIds } =
+      convoy.waves > 1 ? dependentsOf(ctx, input.convoyId, input.beadId, outcome) : { released: 0, skipped: 0, taskIds: [] };
+    releaseTaskIds = taskIds;
     if (released + skipped > 0) convoy = db.select().from(convoys).where(eq(convoys.id, input.convoyId)).get() ?? convoy;
     const counts = { closedBeads: convoy.closedBeads, totalBeads: convoy.totalBeads };
     logEvent('info', 'convoy.bead_closed', { townId: ctx.townId, convoyId: convoy.id, beadId: input.beadId, outcome, ...counts });
@@ -125,19 +147,20 @@ export function beadClosed(ctx: TownContext, input: { convoyId: string; beadId: 
     evaluateDue(ctx, convoy); // from the row just written: no row read, none written unless it turns
     return toSummary(convoy);
   });
+  return { summary, releaseTaskIds };
 }
 
 /** Releases (done/skipped) or skips (failed for good) the bead's dependents; the counts land on the convoy row. */
 function dependentsOf(ctx: TownContext, convoyId: string, beadId: string, outcome: BeadOutcome) {
-  if (outcome === 'failed') return { released: 0, skipped: skipDependents(ctx, convoyId, beadId) };
-  const released = releaseDependents(ctx, convoyId, beadId);
+  if (outcome === 'failed') return { released: 0, skipped: skipDependents(ctx, convoyId, beadId), taskIds: [] };
+  const { released, taskIds } = releaseDependents(ctx, convoyId, beadId);
   if (released > 0)
     ctx.db
       .update(convoys)
       .set({ blockedBeads: sql`max(${convoys.blockedBeads} - ${released}, 0)` })
       .where(eq(convoys.id, convoyId))
       .run();
-  return { released, skipped: 0 };
+  return { released, skipped: 0, taskIds };
 }
 
 /** Marks the convoy `landed` or `failed` (from active) in the caller's transaction. */

@@ -11,6 +11,9 @@ import type { RigContext } from './rig-context';
 /** The town's convoy.retryFailed reopens these too (blocked again: the failed dependency is open). */
 export const DEPENDENCY_FAILED_PREFIX = 'dependency_failed: ';
 
+// The updates below name their beads by id: `+convoy_id` keeps SQLite off `beads_convoy_idx`, which would
+// read every bead the convoy has in this rig for each release (O(convoy), not O(released)).
+
 function held(ctx: RigContext, chunk: string): number {
   return ctx.db.get<{ n: number }>(sql`select count(*) as n from beads where id in (select value from json_each(${chunk}))`)?.n ?? 0;
 }
@@ -23,7 +26,7 @@ export function unblockBeads(ctx: RigContext, convoyId: string, beadIds: readonl
     for (const chunk of jsonChunks(beadIds)) {
       found += held(ctx, chunk);
       ctx.db.run(
-        sql`update beads set blocked = 0, claimable_since = ${at} where convoy_id = ${convoyId} and blocked = 1 and id in (select value from json_each(${chunk}))`,
+        sql`update beads set blocked = 0, claimable_since = ${at} where id in (select value from json_each(${chunk})) and +convoy_id = ${convoyId} and blocked = 1`,
       );
     }
     logEvent('info', 'rig.beads_released', { rigId: ctx.rigId, convoyId, released: beadIds.length, missing: beadIds.length - found });
@@ -40,7 +43,7 @@ export function skipBeads(ctx: RigContext, convoyId: string, beadIds: readonly s
       found += held(ctx, chunk);
       ctx.db.run(sql`update beads set status = 'closed', outcome = 'skipped', close_reason = 'done', closed_at = ${at}, reason = ${reason},
           blocked = 0, held_by = null, lease_expires_at = null, retry_at = null, last_result = 'skipped'
-        where convoy_id = ${convoyId} and status != 'closed' and id in (select value from json_each(${chunk}))`);
+        where id in (select value from json_each(${chunk})) and +convoy_id = ${convoyId} and status != 'closed'`);
     }
     logEvent('info', 'rig.beads_skipped', { rigId: ctx.rigId, convoyId, skipped: beadIds.length, missing: beadIds.length - found, reason });
     return { missing: beadIds.length - found };

@@ -79,7 +79,7 @@ export class TownDO extends TownRuntime {
 
   /** A rig's report that a convoy bead closed, with its outcome (RigDO → TownDO, retried by the rig until it lands). */
   onBeadClosed(call: TownCall, convoyId: string, beadId: string, details?: BeadClosedDetails) {
-    return this.run(call, (c) => convoys.beadClosed(c, { convoyId, beadId, ...details }));
+    return this.convoy(call, (c) => convoys.beadClosedAndReleased(c, { convoyId, beadId, ...details }));
   }
 
   /** A rig's batch of work-loop reports (claims, renewals, releases, failed attempts, breaker changes). */
