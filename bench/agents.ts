@@ -1,5 +1,6 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import { rigStub } from '../server/rigs/stub';
 import type { TownDO } from '../server/town/town-do';
 import { type townStub, value } from './town';
 
@@ -82,14 +83,20 @@ export interface AgentRun {
  * `agentsPerRig` agents on each rig (Rig DO ids), each claiming and closing until its rig closed
  * `perRig` beads. Throws if a rig stops answering work while beads are left and nothing is in flight.
  */
-export async function runAgents(pump: TownPump, rigDoIds: readonly string[], perRig: number, agentsPerRig: number): Promise<AgentRun> {
+export async function runAgents(
+  pump: TownPump,
+  townId: string,
+  rigIds: readonly string[],
+  perRig: number,
+  agentsPerRig: number,
+): Promise<AgentRun> {
   const run: AgentRun = { claimed: [], idleClaims: 0, selfKicks: 0, ms: 0 };
   let inFlight = 0;
-  const closed = rigDoIds.map(() => 0);
+  const closed = rigIds.map(() => 0);
   let total = 0;
   const started = performance.now();
   const agent = async (rig: number, n: number) => {
-    const stub = env.RIG.get(env.RIG.idFromString(rigDoIds[rig] as string));
+    const stub = rigStub(env, townId, rigIds[rig] as string);
     const agentId = `agent-${rig}-${n}`;
     let fruitless = 0;
     while ((closed[rig] as number) < perRig) {
@@ -126,7 +133,7 @@ export async function runAgents(pump: TownPump, rigDoIds: readonly string[], per
       }
     }
   };
-  await Promise.all(rigDoIds.flatMap((_, rig) => Array.from({ length: agentsPerRig }, (_a, n) => agent(rig, n))));
+  await Promise.all(rigIds.flatMap((_, rig) => Array.from({ length: agentsPerRig }, (_a, n) => agent(rig, n))));
   run.ms = performance.now() - started;
   if (run.pumpError) throw run.pumpError;
   return run;

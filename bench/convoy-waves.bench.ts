@@ -50,7 +50,6 @@ it(SCENARIO, { timeout: 3_000_000 }, async () => {
   quietLogs();
   const { townId, stub, rigs } = await benchTown('waves', RIG_COUNT);
   const rigIds = rigs.map((r) => r.id);
-  const rigDoIds = rigs.map((r) => r.rigDoId);
   const beads: Record<Variant, NewBead[]> = { flat: flatBeads(rigIds), waves: waveBeads(rigIds) };
   const pump = new TownPump(stub);
 
@@ -63,7 +62,7 @@ it(SCENARIO, { timeout: 3_000_000 }, async () => {
       throw new Error(`${variant}: staged ${convoy.waves} waves, ${convoy.blockedBeads} blocked`);
     const runsBefore = pump.runs;
     const busyBefore = pump.busyMs;
-    const run = await runAgents(pump, rigDoIds, PER_RIG, AGENTS_PER_RIG);
+    const run = await runAgents(pump, townId, rigIds, PER_RIG, AGENTS_PER_RIG);
     // Every bead claimed exactly once, and only the convoy's.
     const ids = new Set(run.claimed);
     const own = new Set(convoy.beadIds);

@@ -9,6 +9,7 @@ import { runTasksNow } from '../server/core/scheduler';
 import { claimBead } from '../server/rigs/claims';
 import { unblockBeads } from '../server/rigs/dependencies';
 import { closeBead } from '../server/rigs/outcomes';
+import { rigStub } from '../server/rigs/stub';
 import { countedInRig, seedRig } from '../test/rigs/rig-seed';
 import { countingStorage } from './sql-counter';
 import { townStub, value } from './town';
@@ -59,12 +60,13 @@ export async function rowsPerBead(townId: string, rigs: readonly { id: string; r
   const townFlat = await inTown((ctx) => convoys.beadClosed(ctx, { convoyId: flat.id, beadId: flat.beadIds[0] as string }));
   const townClose = await inTown((ctx) => convoys.beadClosed(ctx, { convoyId: chain.id, beadId: a }));
   // The dependent's rig first (counted), then the town's task run (its second telling writes nothing).
-  const rigRelease = await runInDurableObject(env.RIG.get(env.RIG.idFromString(second.rigDoId)), (_i, state) => {
+  const rigRelease = await runInDurableObject(rigStub(env, townId, second.id), (_i, state) => {
     const counter = countingStorage(state.storage);
     const ctx = {
       db: drizzle(counter.storage, { schema: rigSchema }),
       env,
       now: () => new Date(),
+      townId,
       rigId: second.id,
       armAlarm: async () => {},
     };
