@@ -1,9 +1,10 @@
-import { and, eq, lte, sql } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { convoyBeads, convoys } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
 import { appendEvent } from '../core/event-log';
 import { logEvent } from '../core/log';
+import { rowShape } from '../core/sql-row';
 import { resolveForConvoy } from '../escalations/lifecycle';
 import { enqueueNotification } from '../notify/outbox';
 import { type ConvoyContext, deliverNow } from './delivery';
@@ -31,7 +32,8 @@ export interface BeadClosedDetails {
   generation?: number;
 }
 
-const OUTCOME_COUNTER = { done: convoys.doneBeads, failed: convoys.failedBeads, skipped: convoys.skippedBeads } as const;
+const OUTCOME_COLUMN = { done: sql.raw('done_beads'), failed: sql.raw('failed_beads'), skipped: sql.raw('skipped_beads') } as const;
+const CONVOY_ROW = rowShape(convoys);
 
 /**
  * A rig reports one of the convoy's beads closed with its outcome. O(1) rows: one conditional update
@@ -61,25 +63,14 @@ export function closeInConvoy(ctx: TownContext, input: BeadClosedInput): { summa
   let releaseTaskIds: string[] = [];
   const outcome = input.outcome ?? 'done';
   const summary = db.transaction(() => {
-    const closed = db
-      .update(convoyBeads)
-      .set({
-        status: 'closed',
-        outcome,
-        heldBy: null,
-        ref: input.ref ?? null,
-        ...(input.attempt === undefined || input.attempt === null ? {} : { attempt: input.attempt }),
-      })
-      .where(
-        and(
-          eq(convoyBeads.convoyId, input.convoyId),
-          eq(convoyBeads.beadId, input.beadId),
-          eq(convoyBeads.status, 'open'),
-          input.generation === undefined ? undefined : lte(convoyBeads.generation, input.generation),
-        ),
-      )
-      .returning({ rigId: convoyBeads.rigId, waitingOn: convoyBeads.waitingOn })
-      .get();
+    // Templates, not builders: every close runs these (server/core/sql-row.ts says why).
+    const attempt = input.attempt === undefined || input.attempt === null ? sql`` : sql`, attempt = ${input.attempt}`;
+    const notNewer = input.generation === undefined ? sql`` : sql` and generation <= ${input.generation}`;
+    const closed = db.get<{ rigId: string; waitingOn: number } | undefined>(
+      sql`update convoy_beads set status = 'closed', outcome = ${outcome}, held_by = null, ref = ${input.ref ?? null}${attempt}
+        where convoy_id = ${input.convoyId} and bead_id = ${input.beadId} and status = 'open'${notNewer}
+        returning rig_id as rigId, waiting_on as waitingOn`,
+    );
     if (!closed) {
       const convoy = db.select().from(convoys).where(eq(convoys.id, input.convoyId)).get();
       if (!convoy) throw notFound('convoy', input.convoyId);
@@ -99,29 +90,17 @@ export function closeInConvoy(ctx: TownContext, input: BeadClosedInput): { summa
         });
       return toSummary(convoy); // already closed, or a close from before a retry: counts nothing
     }
-    const counter = OUTCOME_COUNTER[outcome];
-    const bump =
-      outcome === 'done'
-        ? { doneBeads: sql`${counter} + 1` }
-        : outcome === 'failed'
-          ? { failedBeads: sql`${counter} + 1` }
-          : { skippedBeads: sql`${counter} + 1` };
+    const counter = OUTCOME_COLUMN[outcome];
     const now = iso(ctx.now());
-    let convoy = db
-      .update(convoys)
-      // The rig's counts and the close-time sketch ride on the same row update (no extra row written).
-      .set({
-        closedBeads: sql`${convoys.closedBeads} + 1`,
-        ...bump,
-        rigProgress: closeInRigProgress(closed.rigId, outcome),
-        closeMsSketch: closeInSketch(now),
-        lastProgressAt: now,
-        // A blocked bead closed by hand is no longer blocked.
-        ...(closed.waitingOn > 0 ? { blockedBeads: sql`max(${convoys.blockedBeads} - 1, 0)` } : {}),
-      })
-      .where(eq(convoys.id, input.convoyId))
-      .returning()
-      .get();
+    // The rig's counts and the close-time sketch ride on the same row update (no extra row written).
+    // A blocked bead closed by hand is no longer blocked.
+    const unblock = closed.waitingOn > 0 ? sql`, blocked_beads = max(blocked_beads - 1, 0)` : sql``;
+    const updated = db.get<Record<string, unknown> | undefined>(
+      sql`update convoys set closed_beads = closed_beads + 1, ${counter} = ${counter} + 1,
+        rig_progress = ${closeInRigProgress(closed.rigId, outcome)}, close_ms_sketch = ${closeInSketch(now)},
+        last_progress_at = ${now}${unblock} where id = ${input.convoyId} returning ${CONVOY_ROW.columns}`,
+    );
+    let convoy = updated && CONVOY_ROW.decode(updated);
     if (!convoy) throw new Error(`convoy_beads row of missing convoy ${input.convoyId}`);
     // Its dependents, only in a convoy that has dependencies (waves > 1): a flat convoy's close reads no more rows.
     const { released, skipped, taskIds } =

@@ -1,5 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
-import { escalations } from '../../schema/town';
+import { sql } from 'drizzle-orm';
 import type { TownContext } from '../core/context';
 import { raiseEscalation } from '../escalations/escalations';
 import { resolveEscalation } from '../escalations/lifecycle';
@@ -24,11 +23,10 @@ export function raiseTownEscalation(
 
 /** Resolves the town's open escalation holding `dedupKey`, if any. Inside the caller's transaction. */
 export function resolveTownEscalation(ctx: TownContext, dedupKey: string, reason: string): boolean {
-  const open = ctx.db
-    .select({ id: escalations.id })
-    .from(escalations)
-    .where(and(eq(escalations.dedupKey, dedupKey), eq(escalations.sourceRigId, TOWN_SOURCE), isNull(escalations.resolvedAt)))
-    .get();
+  // A template, not the builder: every close asks (server/core/sql-row.ts says why).
+  const open = ctx.db.get<{ id: string } | undefined>(
+    sql`select id from escalations where dedup_key = ${dedupKey} and source_rig_id = ${TOWN_SOURCE} and resolved_at is null`,
+  );
   if (!open) return false;
   resolveEscalation(ctx, { escalationId: open.id, by: TOWN_SOURCE, reason });
   return true;

@@ -22,18 +22,11 @@ export interface NewEvent {
 
 /** Appends one event in the caller's transaction; returns its id (also the id of the notifications it causes). */
 export function appendEvent(ctx: TownContext, event: NewEvent): string {
-  ctx.db
-    .insert(events)
-    .values({
-      type: event.type,
-      at: iso(ctx.now()),
-      rigId: event.rigId ?? null,
-      convoyId: event.convoyId ?? null,
-      beadId: event.beadId ?? null,
-      escalationId: event.escalationId ?? null,
-      data: event.data ?? {},
-    })
-    .run();
+  // A template, not the insert builder: every close appends one (server/core/sql-row.ts says why).
+  ctx.db.run(
+    sql`insert into events (type, at, rig_id, convoy_id, bead_id, escalation_id, data) values (${event.type}, ${iso(ctx.now())},
+      ${event.rigId ?? null}, ${event.convoyId ?? null}, ${event.beadId ?? null}, ${event.escalationId ?? null}, ${JSON.stringify(event.data ?? {})})`,
+  );
   // Not `returning`: that reads the row back (one more row read per close); this reads none.
   const row = ctx.db.get<{ seq: number }>(sql`select last_insert_rowid() as seq`);
   ctx.eventAppended?.();

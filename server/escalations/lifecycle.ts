@@ -1,4 +1,4 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, isNull, sql } from 'drizzle-orm';
 import { escalations } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { notFound } from '../core/errors';
@@ -88,17 +88,11 @@ export function resolveEscalation(ctx: TownContext, input: ResolveInput): Escala
  * or about one of its beads (`beadId`: that bead closed). Call inside the convoy's transaction.
  */
 export function resolveForConvoy(ctx: TownContext, input: { convoyId: string; beadId?: string; reason: string }): number {
-  const open = ctx.db
-    .select({ id: escalations.id })
-    .from(escalations)
-    .where(
-      and(
-        eq(escalations.convoyId, input.convoyId),
-        input.beadId === undefined ? undefined : eq(escalations.beadId, input.beadId),
-        isNull(escalations.resolvedAt),
-      ),
-    )
-    .all();
+  // A template, not the builder: every close asks (server/core/sql-row.ts says why).
+  const ofBead = input.beadId === undefined ? sql`` : sql` and bead_id = ${input.beadId}`;
+  const open = ctx.db.all<{ id: string }>(
+    sql`select id from escalations where convoy_id = ${input.convoyId}${ofBead} and resolved_at is null`,
+  );
   for (const { id } of open) resolveEscalation(ctx, { escalationId: id, by: 'convoy', reason: input.reason });
   return open.length;
 }
