@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gt, isNull, lt, ne, or, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gt, isNull, lt, ne, or, type SQL, sql } from 'drizzle-orm';
 import { authTokens } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
@@ -175,10 +175,9 @@ export function revokeRigTokens(ctx: TownContext, rigId: string): void {
  */
 export function tokenIsLive(db: TownDb, townOfThisDo: string | null, call: TokenCall): boolean {
   if (townOfThisDo !== call.townId) return false;
-  const row = db
-    .select({ revokedAt: authTokens.revokedAt, role: authTokens.role, rigId: authTokens.rigId })
-    .from(authTokens)
-    .where(eq(authTokens.id, call.tokenId))
-    .get();
+  // A template, not the builder: every call made with a scoped token runs it (server/core/sql-row.ts says why).
+  const row = db.get<{ revokedAt: string | null; role: string; rigId: string | null } | undefined>(
+    sql`select revoked_at as revokedAt, role, rig_id as rigId from auth_tokens where id = ${call.tokenId}`,
+  );
   return row !== undefined && row.revokedAt === null && row.role === call.role && row.rigId === call.rigId;
 }
