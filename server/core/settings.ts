@@ -1,7 +1,8 @@
-import { eq } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { townSettings } from '../../schema/town';
 import { iso, type TownContext } from './context';
 import { logEvent } from './log';
+import { rowShape } from './sql-row';
 
 // A town's settings: how long it keeps history, how much storage it may use, and its work loop's limits. Stored per town; a
 // field the town has not set is the built-in default below.
@@ -37,10 +38,15 @@ export type TownSettings = { [K in keyof typeof DEFAULT_SETTINGS]: SettingValue<
 export type TownSettingsUpdate = { [K in keyof TownSettings]?: TownSettings[K] | null };
 
 const SETTINGS_ROW_ID = 1;
+const SETTINGS_ROW = rowShape(townSettings);
 const FIELDS = Object.keys(DEFAULT_SETTINGS) as (keyof TownSettings)[];
 
 export function getSettings({ db }: TownContext): TownSettings {
-  const stored = db.select().from(townSettings).where(eq(townSettings.id, SETTINGS_ROW_ID)).get();
+  // A template, not the builder: every claim and close reads it (server/core/sql-row.ts says why).
+  const raw = db.get<Record<string, unknown> | undefined>(
+    sql`select ${SETTINGS_ROW.columns} from town_settings where id = ${SETTINGS_ROW_ID}`,
+  );
+  const stored = raw && SETTINGS_ROW.decode(raw);
   return Object.fromEntries(FIELDS.map((f) => [f, stored?.[f] ?? DEFAULT_SETTINGS[f]])) as TownSettings;
 }
 

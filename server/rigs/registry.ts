@@ -1,5 +1,5 @@
 import { and, asc, eq, exists, sql } from 'drizzle-orm';
-import { convoyBeads, convoys, pauses, rigs } from '../../schema/town';
+import { convoyBeads, convoys, rigs } from '../../schema/town';
 import { iso, type TownContext } from '../core/context';
 import { DomainError, notFound } from '../core/errors';
 import { appendEvent } from '../core/event-log';
@@ -63,7 +63,11 @@ export function hasRigs({ db }: TownContext): boolean {
 }
 
 export function getRig({ db }: TownContext, rigId: string): Rig {
-  const rig = db.select(rigColumns).from(rigs).where(eq(rigs.id, rigId)).get();
+  // A template, not the builder: every claim and close reads it (server/core/sql-row.ts says why).
+  const rig = db.get<RigColumns | undefined>(
+    sql`select id, name, rig_do_id as rigDoId, created_at as createdAt, breaker_state as breakerState,
+      breaker_opened_at as breakerOpenedAt, breaker_reopens_at as breakerReopensAt from rigs where id = ${rigId}`,
+  );
   if (!rig) throw notFound('rig', rigId);
   return toRig(rig);
 }
@@ -73,7 +77,7 @@ export function rigForWork(ctx: TownContext, rigId: string): { rig: Rig; setting
   const rig = getRig(ctx, rigId);
   const { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes, agingMinutes } = getSettings(ctx);
   // The town's pause (server/convoys/pause-switches.ts), also for a rig registered after it was told.
-  const townPaused = ctx.db.select({ cause: pauses.cause }).from(pauses).where(eq(pauses.scope, 'town')).limit(1).get() !== undefined;
+  const townPaused = ctx.db.get(sql`select cause from pauses where scope = 'town' limit 1`) !== undefined;
   return { rig, settings: { breakerFailures, breakerWindowMinutes, breakerCooldownMinutes, agingMinutes }, townPaused };
 }
 

@@ -81,6 +81,17 @@ describe('town.pause', () => {
     expect(types).toEqual(expect.arrayContaining(['town.paused', 'town.resumed']));
   });
 
+  it('a rig registered while the town is paused claims nothing (the town tells it on each claim)', async () => {
+    const { townId } = await rigWithBeads(1);
+    await api.town.pause.mutate({ townId, reason: 'incident' });
+    const late = await api.rig.register.mutate({ townId, name: 'registered-while-paused' });
+    await api.convoy.create.mutate({ townId, title: 'late', beads: [{ rigId: late.id, title: 'x' }] });
+    const ref = { townId, rigId: late.id };
+    expect(await api.rig.claimBead.mutate({ ...ref, agentId: 'a' })).toEqual({ bead: null, reason: 'town_paused', nextClaimAt: null });
+    await api.town.resume.mutate({ townId });
+    expect((await api.rig.claimBead.mutate({ ...ref, agentId: 'a' })).bead).not.toBeNull();
+  });
+
   it('a lease running out while the town is paused counts no attempt and feeds no breaker', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const t0 = Date.parse('2031-03-02T00:00:00Z');
