@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { rig } from '../../schema/rig';
+import { rowShape } from '../core/sql-row';
 import { HOUR_MS, MINUTE_MS } from '../core/time';
 import { report } from './reports';
 import type { RigContext } from './rig-context';
@@ -37,21 +38,12 @@ export interface Breaker {
 
 export type RigRow = typeof rig.$inferSelect;
 
-type StoredRigRow = Omit<RigRow, 'breakerFailures' | 'loopSettings'> & { breakerFailures: string; loopSettings: string | null };
+const RIG_ROW = rowShape(rig);
 
 /** The rig's one row (read by every claim and close: a template, since Drizzle's builder cost more than the read). */
 function rigRow({ db }: RigContext): RigRow | undefined {
-  const row = db.get<
-    StoredRigRow | undefined
-  >(sql`select town_id as townId, rig_id as rigId, created_at as createdAt, breaker_state as breakerState,
-    breaker_opened_at as breakerOpenedAt, breaker_reopens_at as breakerReopensAt, breaker_cooldown_ms as breakerCooldownMs,
-    breaker_probe_bead_id as breakerProbeBeadId, breaker_failures as breakerFailures, loop_settings as loopSettings from rig`);
-  if (!row) return undefined;
-  return {
-    ...row,
-    breakerFailures: JSON.parse(row.breakerFailures),
-    loopSettings: row.loopSettings === null ? null : JSON.parse(row.loopSettings),
-  };
+  const raw = db.get<Record<string, unknown> | undefined>(sql`select ${RIG_ROW.columns} from rig`);
+  return raw && RIG_ROW.decode(raw);
 }
 
 /** The settings passed by the latest call (the alarm has none of its own), else the defaults. */
