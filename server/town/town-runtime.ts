@@ -27,11 +27,6 @@ import { HEARTBEAT_TASK_KIND } from '../watchdog/heartbeat-schedule';
 import * as watchdog from '../watchdog/watchdog';
 import { TEST_HOOKS, type TownTestHooks } from './test-hooks';
 
-/**
- * What every TownDO call stands on: the database opened under blockConcurrencyWhile, the town it
- * serves, the context handed to the logic modules, `run` (revocation check, its own town only, re-arm),
- * the alarm over the scheduled tasks, and the test hooks. The RPC surface is TownDO's (town-do.ts).
- */
 /** Where a TownDO keeps whom it serves: the one `town` row. */
 function townRow(db: TownDb): IdentityRow {
   return {
@@ -44,6 +39,11 @@ function townRow(db: TownDb): IdentityRow {
   };
 }
 
+/**
+ * What every TownDO call stands on: the database opened under blockConcurrencyWhile, the town it
+ * serves, the context handed to the logic modules, `run` (revocation check, its own town only, re-arm),
+ * the alarm over the scheduled tasks, and the test hooks. The RPC surface is TownDO's (town-do.ts).
+ */
 export abstract class TownRuntime extends DurableObject<Env> {
   protected db!: TownDb;
   protected townId: string | null = null;
