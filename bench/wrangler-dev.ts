@@ -17,10 +17,14 @@ export interface WranglerDev {
   stop: () => void;
 }
 
-/** `logFile`: keep the server's log lines there (each delivery's durationMs…); otherwise they are dropped. */
-export async function startWranglerDev(port: number, logFile?: string): Promise<WranglerDev> {
+/**
+ * `logFile`: keep the server's log lines there (each delivery's durationMs…); otherwise they are dropped.
+ * `config`: another Worker's wrangler config (bench/floor), instead of town's `--env dev`.
+ */
+export async function startWranglerDev(port: number, logFile?: string, config?: string): Promise<WranglerDev> {
   const stateDir = mkdtempSync(join(tmpdir(), 'town-bench-'));
-  const args = ['wrangler', 'dev', '--env', 'dev', '--ip', '127.0.0.1', '--port', String(port)];
+  const target = config ? ['--config', config] : ['--env', 'dev'];
+  const args = ['wrangler', 'dev', ...target, '--ip', '127.0.0.1', '--port', String(port)];
   args.push('--inspector-port', String(port + 1), '--persist-to', stateDir, '--log-level', logFile ? 'info' : 'warn');
   const log = logFile ? openSync(logFile, 'w') : 'ignore';
   const child: ChildProcess = spawn('npx', args, { cwd: benchRoot, stdio: ['ignore', log, 'inherit'], detached: true });

@@ -1,0 +1,79 @@
+// `npm run bench:floor`: the local runtime's floor under issue 25's targets, with none of town's code
+// (bench/floor/floor-worker.ts in its own fresh `wrangler dev`, port BENCH_PORT, default 30750), measured
+// the way scenario 15 and the close ladder measure town:
+// - 200 concurrent raw fetches per rung, rungs interleaved over 7 timed rounds (rotating the first),
+//   medians in calls/s and as a ratio of `GET /health`: a one-row DO read, a durable one-row close;
+// - a create's fan-out, sequential calls: one DO committing a row, then N DOs committing one row each,
+//   the answer once all did (N = 1 and 10), as the ms each extra rig adds.
+import { join } from 'node:path';
+import { benchRoot, startWranglerDev } from './wrangler-dev.ts';
+
+const PORT = Number(process.env.BENCH_PORT ?? 30750);
+const CONCURRENT = 200;
+const ROUNDS = 7;
+const FANOUTS_PER_ROUND = 20;
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+async function interleaved(variants: Record<string, () => Promise<number>>): Promise<Record<string, number>> {
+  const names = Object.keys(variants);
+  const results = Object.fromEntries(names.map((n) => [n, [] as number[]]));
+  for (let round = -1; round < ROUNDS; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[(Math.max(round, 0) + i) % names.length] as string;
+      const value = await (variants[name] as () => Promise<number>)();
+      if (round >= 0) results[name]?.push(value);
+    }
+  }
+  return Object.fromEntries(names.map((n) => [n, median(results[n] ?? [])]));
+}
+
+async function floor(url: string) {
+  let bead = 0;
+  const perSecond = (init: () => [string, RequestInit?]) => async () => {
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENT }, async () => {
+        const [path, options] = init();
+        const res = await fetch(`${url}${path}`, options);
+        if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
+        return res.text();
+      }),
+    );
+    return (CONCURRENT * 1000) / (performance.now() - started);
+  };
+  const msPerFanout = (rigs: number) => async () => {
+    const started = performance.now();
+    for (let i = 0; i < FANOUTS_PER_ROUND; i++) {
+      const res = await fetch(`${url}/fanout?rigs=${rigs}`, { method: 'POST' });
+      if (!res.ok) throw new Error(`fanout: HTTP ${res.status}`);
+      await res.text();
+    }
+    return (performance.now() - started) / FANOUTS_PER_ROUND;
+  };
+  await msPerFanout(10)(); // every rig DO woken once, as scenario 15's registered rigs are
+  const rates = await interleaved({
+    health: perSecond(() => ['/health']),
+    read: perSecond(() => ['/read']),
+    write: perSecond(() => ['/write', { method: 'POST', body: `bead-${bead++}` }]),
+  });
+  const fanouts = await interleaved({ one: msPerFanout(1), ten: msPerFanout(10) });
+  const health = rates.health ?? 1;
+  console.log(`GET /health: ${health.toFixed(0)}/s (1.00×)`);
+  console.log(`one DO RPC reading one row: ${rates.read?.toFixed(0)}/s (${((rates.read ?? 0) / health).toFixed(2)}×)`);
+  console.log(
+    `one DO RPC committing a close (a row updated, an event inserted): ${rates.write?.toFixed(0)}/s (${((rates.write ?? 0) / health).toFixed(2)}×)`,
+  );
+  const one = fanouts.one ?? 0;
+  const ten = fanouts.ten ?? 0;
+  console.log(
+    `fan-out to 1 DO: ${one.toFixed(2)} ms; to 10 DOs: ${ten.toFixed(2)} ms; each extra DO ${((ten - one) / 9).toFixed(2)} ms (${(ten / one).toFixed(2)}×)`,
+  );
+}
+
+const server = await startWranglerDev(PORT, undefined, join(benchRoot, 'bench', 'floor', 'wrangler.jsonc'));
+try {
+  await floor(server.url);
+} finally {
+  server.stop();
+}
