@@ -156,7 +156,7 @@ async function main() {
         value: `${closeBeadRatio.toFixed(2)}×`,
         target: `≥ ${TARGET_CLOSES}×`,
         met: closeBeadRatio >= TARGET_CLOSES,
-        note: `measured, not restructured here: a getRig on the TownDO and closeBead on the Rig DO before the answer, the Rig DO's notice to the TownDO inside closeBead (issue 24 is changing this path); load average at the end ${load}`,
+        note: `three DO calls before the answer: rigForWork on the TownDO, closeBead on the Rig DO, and from there its notice to the TownDO (so a bead the close releases is claimable when it answers); load average at the end ${load}`,
       },
     ];
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;

@@ -5,6 +5,9 @@
 //   medians in calls/s and as a ratio of `GET /health`: a one-row DO read, a durable one-row close;
 // - a create's fan-out, sequential calls: one DO committing a row, then N DOs committing one row each,
 //   the answer once all did (N = 1 and 10), as the ms each extra rig adds.
+// Writes bench/floor.json, which bench/results-server.ts adds to RESULTS.md (scenario 15c).
+import { writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchRoot, startWranglerDev } from './wrangler-dev.ts';
 
@@ -12,6 +15,7 @@ const PORT = Number(process.env.BENCH_PORT ?? 30750);
 const CONCURRENT = 200;
 const ROUNDS = 7;
 const FANOUTS_PER_ROUND = 20;
+const SCENARIO = "15c. the local runtime's floor under scenario 15 (bench/floor/, no town code)";
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
@@ -59,16 +63,34 @@ async function floor(url: string) {
   });
   const fanouts = await interleaved({ one: msPerFanout(1), ten: msPerFanout(10) });
   const health = rates.health ?? 1;
-  console.log(`GET /health: ${health.toFixed(0)}/s (1.00×)`);
-  console.log(`one DO RPC reading one row: ${rates.read?.toFixed(0)}/s (${((rates.read ?? 0) / health).toFixed(2)}×)`);
-  console.log(
-    `one DO RPC committing a close (a row updated, an event inserted): ${rates.write?.toFixed(0)}/s (${((rates.write ?? 0) / health).toFixed(2)}×)`,
-  );
+  const ratio = (value = 0) => `${(value / health).toFixed(2)}×`;
   const one = fanouts.one ?? 0;
   const ten = fanouts.ten ?? 0;
-  console.log(
-    `fan-out to 1 DO: ${one.toFixed(2)} ms; to 10 DOs: ${ten.toFixed(2)} ms; each extra DO ${((ten - one) / 9).toFixed(2)} ms (${(ten / one).toFixed(2)}×)`,
-  );
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
+  const rows = [
+    { scenario: SCENARIO, measure: '200 concurrent GET /health (calls/s)', value: health.toFixed(0), note: `median of ${ROUNDS} rounds` },
+    { scenario: SCENARIO, measure: '200 concurrent DO RPCs reading one row / GET /health', value: ratio(rates.read) },
+    {
+      scenario: SCENARIO,
+      measure: '200 concurrent DO RPCs committing a close (a row updated, an event row inserted) / GET /health',
+      value: ratio(rates.write),
+      note: 'no auth, no validation, no log line: what any close that is its own durable DO call can reach here at most (scenario 15 target ≥ 0.6×)',
+    },
+    { scenario: SCENARIO, measure: 'fan-out: one DO commits, then 1 DO commits a row, before the answer (ms)', value: one.toFixed(2) },
+    { scenario: SCENARIO, measure: 'fan-out: the same with 10 DOs (ms)', value: ten.toFixed(2) },
+    {
+      scenario: SCENARIO,
+      measure: 'fan-out: each extra DO (ms)',
+      value: ((ten - one) / 9).toFixed(2),
+      note: `the least an extra rig adds to a create that waits for its rigs, on the one local thread; load average at the end ${load}`,
+    },
+  ];
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  const out = { command: 'npm run bench:floor', machine, date: new Date().toISOString(), rows };
+  writeFileSync(join(benchRoot, 'bench', 'floor.json'), `${JSON.stringify(out, null, 2)}\n`);
+  for (const row of rows) console.log(`${row.measure}: ${row.value}`);
 }
 
 const server = await startWranglerDev(PORT, undefined, join(benchRoot, 'bench', 'floor', 'wrangler.jsonc'));

@@ -53,11 +53,12 @@ export default async function setup(project: TestProject) {
   return async () => {
     await new Promise((resolve) => server.close(resolve));
     if (rows.length === 0) return;
-    // The wrangler-dev scenarios run outside workerd (npm run bench:big-convoy, npm run bench:fast-paths)
+    // The wrangler-dev scenarios run outside workerd (npm run bench:big-convoy, bench:fast-paths, bench:floor)
     // and leave their last rows in a JSON file each.
     for (const [file, command] of [
       ['big-convoy.json', 'npm run bench:big-convoy'],
       ['fast-paths.json', 'npm run bench:fast-paths'],
+      ['floor.json', 'npm run bench:floor'],
     ] as const) {
       const path = join(dirname(fileURLToPath(import.meta.url)), file);
       if (!existsSync(path)) continue;
