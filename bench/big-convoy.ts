@@ -6,11 +6,12 @@
 // stops after the last call; every rig's beads are then counted (untimed) to prove they arrived.
 // Writes bench/big-convoy.json, which bench/results-server.ts adds to RESULTS.md.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir, totalmem } from 'node:os';
+import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTownClient } from '../client/index.ts';
+import { writeRunRows } from './node-runs.ts';
 import { median } from './stats.ts';
 
 const PORT = Number(process.env.BENCH_PORT ?? 30700);
@@ -144,9 +145,7 @@ async function main() {
         note: `first 4 ${one.firstAddsMs.toFixed(0)} ms, last 4 ${one.lastAddsMs.toFixed(0)} ms; every call (ms): ${one.calls.map((c) => c.toFixed(0)).join(', ')}`,
       },
     ];
-    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-    const out = { command: 'npm run bench:big-convoy', machine, date: new Date().toISOString(), rows };
-    writeFileSync(join(root, 'bench', 'big-convoy.json'), `${JSON.stringify(out, null, 2)}\n`);
+    writeRunRows('big-convoy.json', 'npm run bench:big-convoy', rows);
     for (const row of rows) console.log(`${row.measure}: ${row.value}${row.target ? ` (target ${row.target})` : ''}`);
     if (rows.some((row) => row.met === false)) process.exitCode = 1;
   } finally {

@@ -5,14 +5,14 @@
 //   /health → a POST that tRPC's zod refuses in the Worker (no DO) → a one-row read in the TownDO
 //   (`town.status`) → a repeated close (the DO's close path, nothing written) → a fresh close (written).
 import { createTownClient } from '../client/index.ts';
+import { interleaved, perSecond } from './node-runs.ts';
+import { median } from './stats.ts';
 import { startWranglerDev } from './wrangler-dev.ts';
 
 const PORT = Number(process.env.BENCH_PORT ?? 30740);
 const CONCURRENT = 200;
 const ROUNDS = 5;
 const RIG_COUNT = 10;
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 async function ladder(url: string) {
   const town = createTownClient({ url, token: 'dev-token' });
@@ -27,11 +27,6 @@ async function ladder(url: string) {
       beads: rigIds.flatMap((rigId) => Array.from({ length: perRig }, (_, i) => ({ rigId, title: `bead ${i}` }))),
     });
   const headers = { authorization: 'Bearer dev-token', 'content-type': 'application/json' };
-  const perSecond = async (calls: () => Promise<unknown>[]) => {
-    const started = performance.now();
-    await Promise.all(calls());
-    return (CONCURRENT * 1000) / (performance.now() - started);
-  };
   const each = (path: string, init: RequestInit = {}) =>
     perSecond(() => Array.from({ length: CONCURRENT }, async () => (await fetch(`${url}${path}`, init)).text()));
   const closes = (convoy: { id: string; beadIds: string[] }) =>
@@ -52,18 +47,10 @@ async function ladder(url: string) {
     'convoy.beadClosed repeated: the close path, nothing written': () => closes(closedOnce),
     'convoy.beadClosed: a close written': async () => closes(await openConvoy()),
   };
-  const names = Object.keys(rungs);
-  const results = Object.fromEntries(names.map((n) => [n, [] as number[]]));
-  for (let round = -1; round < ROUNDS; round++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(Math.max(round, 0) + i) % names.length] as string;
-      const value = await (rungs[name] as () => Promise<number>)();
-      if (round >= 0) results[name]?.push(value);
-    }
-  }
+  const results = await interleaved(ROUNDS, rungs);
   const health = median(results['GET /health'] ?? []);
-  for (const name of names) {
-    const value = median(results[name] ?? []);
+  for (const [name, values] of Object.entries(results)) {
+    const value = median(values);
     console.log(`${name}: ${value.toFixed(0)}/s, ${(value / health).toFixed(2)}× of /health`);
   }
 }

@@ -4,11 +4,11 @@
 // - a 10-bead `convoy.create` over 10 rigs vs the same over 1 rig (rounds of 10 sequential creates);
 // - 200 concurrent `convoy.beadClosed` and 200 concurrent `rig.closeBead` vs 200 concurrent `GET /health`.
 // Writes bench/fast-paths.json, which bench/results-server.ts adds to RESULTS.md.
-import { writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { createTownClient } from '../client/index.ts';
-import { benchRoot, startWranglerDev } from './wrangler-dev.ts';
+import { interleaved, perSecond, writeRunRows } from './node-runs.ts';
+import { median } from './stats.ts';
+import { startWranglerDev } from './wrangler-dev.ts';
 
 const PORT = Number(process.env.BENCH_PORT ?? 30730);
 const RIG_COUNT = 10;
@@ -19,26 +19,6 @@ const CONCURRENT = 200;
 const TARGET_CREATE = 1.3;
 const TARGET_CLOSES = 0.6;
 const SCENARIO = '15. fast paths over HTTP in wrangler dev (issue 25)';
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
-
-/** Runs the variants in `rounds` rounds (round -1 untimed, to warm up), rotating the first; each variant's timed results. */
-async function interleaved<K extends string>(rounds: number, variants: Record<K, () => Promise<number>>): Promise<Record<K, number[]>> {
-  const names = Object.keys(variants) as K[];
-  const results = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
-  for (let round = -1; round < rounds; round++) {
-    for (let v = 0; v < names.length; v++) {
-      const name = names[(Math.max(round, 0) + v) % names.length] as K;
-      const value = await variants[name]();
-      if (round >= 0) results[name].push(value);
-    }
-  }
-  return results;
-}
 
 async function run(url: string) {
   const town = createTownClient({ url, token: 'dev-token' });
@@ -72,11 +52,6 @@ async function run(url: string) {
       title: 'load',
       beads: rigIds.flatMap((rigId) => Array.from({ length: perRig }, (_, i) => ({ rigId, title: `bead ${i}` }))),
     });
-  const perSecond = async (calls: () => Promise<unknown>[]) => {
-    const started = performance.now();
-    await Promise.all(calls());
-    return (CONCURRENT * 1000) / (performance.now() - started);
-  };
   const closes = await interleaved(CLOSE_ROUNDS, {
     health: () => perSecond(() => Array.from({ length: CONCURRENT }, async () => (await fetch(`${url}/health`)).json())),
     beadClosed: async () => {
@@ -159,9 +134,7 @@ async function main() {
         note: `three DO calls before the answer: rigForWork on the TownDO, closeBead on the Rig DO, and from there its notice to the TownDO (so a bead the close releases is claimable when it answers); load average at the end ${load}`,
       },
     ];
-    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-    const out = { command: 'npm run bench:fast-paths', machine, date: new Date().toISOString(), rows };
-    writeFileSync(join(benchRoot, 'bench', 'fast-paths.json'), `${JSON.stringify(out, null, 2)}\n`);
+    writeRunRows('fast-paths.json', 'npm run bench:fast-paths', rows);
     for (const row of rows) console.log(`${row.measure}: ${row.value}${row.target ? ` (target ${row.target})` : ''}`);
   } finally {
     server.stop();

@@ -6,9 +6,10 @@
 // - a create's fan-out, sequential calls: one DO committing a row, then N DOs committing one row each,
 //   the answer once all did (N = 1 and 10), as the ms each extra rig adds.
 // Writes bench/floor.json, which bench/results-server.ts adds to RESULTS.md (scenario 15c).
-import { writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { interleaved, perSecond, writeRunRows } from './node-runs.ts';
+import { median } from './stats.ts';
 import { benchRoot, startWranglerDev } from './wrangler-dev.ts';
 
 const PORT = Number(process.env.BENCH_PORT ?? 30750);
@@ -17,26 +18,10 @@ const ROUNDS = 7;
 const FANOUTS_PER_ROUND = 20;
 const SCENARIO = "15c. the local runtime's floor under scenario 15 (bench/floor/, no town code)";
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
-
-async function interleaved(variants: Record<string, () => Promise<number>>): Promise<Record<string, number>> {
-  const names = Object.keys(variants);
-  const results = Object.fromEntries(names.map((n) => [n, [] as number[]]));
-  for (let round = -1; round < ROUNDS; round++) {
-    for (let i = 0; i < names.length; i++) {
-      const name = names[(Math.max(round, 0) + i) % names.length] as string;
-      const value = await (variants[name] as () => Promise<number>)();
-      if (round >= 0) results[name]?.push(value);
-    }
-  }
-  return Object.fromEntries(names.map((n) => [n, median(results[n] ?? [])]));
-}
-
 async function floor(url: string) {
   let bead = 0;
-  const perSecond = (init: () => [string, RequestInit?]) => async () => {
-    const started = performance.now();
-    await Promise.all(
+  const concurrently = (init: () => [string, RequestInit?]) => () =>
+    perSecond(() =>
       Array.from({ length: CONCURRENT }, async () => {
         const [path, options] = init();
         const res = await fetch(`${url}${path}`, options);
@@ -44,8 +29,6 @@ async function floor(url: string) {
         return res.text();
       }),
     );
-    return (CONCURRENT * 1000) / (performance.now() - started);
-  };
   const msPerFanout = (rigs: number) => async () => {
     const started = performance.now();
     for (let i = 0; i < FANOUTS_PER_ROUND; i++) {
@@ -56,16 +39,16 @@ async function floor(url: string) {
     return (performance.now() - started) / FANOUTS_PER_ROUND;
   };
   await msPerFanout(10)(); // every rig DO woken once, as scenario 15's registered rigs are
-  const rates = await interleaved({
-    health: perSecond(() => ['/health']),
-    read: perSecond(() => ['/read']),
-    write: perSecond(() => ['/write', { method: 'POST', body: `bead-${bead++}` }]),
+  const rates = await interleaved(ROUNDS, {
+    health: concurrently(() => ['/health']),
+    read: concurrently(() => ['/read']),
+    write: concurrently(() => ['/write', { method: 'POST', body: `bead-${bead++}` }]),
   });
-  const fanouts = await interleaved({ one: msPerFanout(1), ten: msPerFanout(10) });
-  const health = rates.health ?? 1;
-  const ratio = (value = 0) => `${(value / health).toFixed(2)}×`;
-  const one = fanouts.one ?? 0;
-  const ten = fanouts.ten ?? 0;
+  const fanouts = await interleaved(ROUNDS, { one: msPerFanout(1), ten: msPerFanout(10) });
+  const health = median(rates.health);
+  const ratio = (values: number[]) => `${(median(values) / health).toFixed(2)}×`;
+  const one = median(fanouts.one);
+  const ten = median(fanouts.ten);
   const load = loadavg()
     .map((l) => l.toFixed(1))
     .join(' / ');
@@ -87,9 +70,7 @@ async function floor(url: string) {
       note: `the least an extra rig adds to a create that waits for its rigs, on the one local thread; load average at the end ${load}`,
     },
   ];
-  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
-  const out = { command: 'npm run bench:floor', machine, date: new Date().toISOString(), rows };
-  writeFileSync(join(benchRoot, 'bench', 'floor.json'), `${JSON.stringify(out, null, 2)}\n`);
+  writeRunRows('floor.json', 'npm run bench:floor', rows);
   for (const row of rows) console.log(`${row.measure}: ${row.value}`);
 }
 
